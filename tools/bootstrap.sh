@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Development / CI bootstrap for contactcenter.connect. Needs nothing but PyPI.
+#
+#   1. ./.venv              pinned ansible-core, boto3, pytest, ansible-lint, ... (tools/requirements-dev.txt)
+#   2. build/collections/ansible_collections/amazon/aws
+#                           amazon.aws 10.1.2, unpacked from the `ansible` 12.3.0 wheel (Galaxy is not reachable)
+#   3. ~/.ansible/test/cache/get_pip_<ver>.py
+#                           stand-in for ansible-test's get-pip download (bootstraps pip with ensurepip)
+#   4. build/collections/ansible_collections/contactcenter/connect
+#                           a copy of this working tree (ansible-test needs the collection inside an
+#                           ansible_collections/<namespace>/<name>/ tree; symlinks are resolved away)
+#
+# Steps 1-3 are skipped when their inputs have not changed; a second run takes about a second.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV="$ROOT/.venv"
+BUILD="$ROOT/build"
+PYTHON=${PYTHON:-python3}
+ANSIBLE_WHEEL_VERSION=12.3.0
+AMAZON_AWS_VERSION=10.1.2
+COLLECTIONS="$BUILD/collections/ansible_collections"
+
+quiet_pip() {
+    # This machine's pip configuration lists local index folders that may not exist: drop that noise.
+    "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+}
+
+# 1. virtualenv
+want=$(sha256sum "$ROOT/tools/requirements-dev.txt" | cut -c1-16)
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.bootstrap-stamp" 2>/dev/null)" != "$want" ]; then
+    echo "bootstrap: creating $VENV" >&2
+    "$PYTHON" -m venv "$VENV"
+    quiet_pip "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/tools/requirements-dev.txt"
+    echo "$want" > "$VENV/.bootstrap-stamp"
+fi
+
+# 2. amazon.aws from the ansible wheel
+if ! grep -q "\"version\": \"$AMAZON_AWS_VERSION\"" "$COLLECTIONS/amazon/aws/MANIFEST.json" 2>/dev/null; then
+    echo "bootstrap: unpacking amazon.aws $AMAZON_AWS_VERSION from ansible $ANSIBLE_WHEEL_VERSION" >&2
+    mkdir -p "$BUILD/cache"
+    wheel="$BUILD/cache/ansible-$ANSIBLE_WHEEL_VERSION-py3-none-any.whl"
+    if [ ! -f "$wheel" ]; then
+        quiet_pip "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps -d "$BUILD/cache" "ansible==$ANSIBLE_WHEEL_VERSION"
+    fi
+    rm -rf "$COLLECTIONS/amazon/aws"
+    "$VENV/bin/python" - "$wheel" "$BUILD/collections" <<'PY'
+import sys, zipfile
+wheel, dest = sys.argv[1:]
+with zipfile.ZipFile(wheel) as archive:
+    members = [n for n in archive.namelist() if n.startswith("ansible_collections/amazon/aws/")]
+    archive.extractall(dest, members=members)
+PY
+fi
+
+# 3. ansible-test's get-pip bootstrap, replaced by ensurepip + pip from PyPI
+pip_version=$(sed -n "s/^ *pip='\([0-9.]*\)',\$/\1/p" "$VENV"/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | head -1)
+get_pip="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+if [ ! -f "$get_pip" ]; then
+    mkdir -p "$(dirname "$get_pip")"
+    cat > "$get_pip" <<'PY'
+"""Stand-in for ansible-test's get-pip script: bootstrap pip with ensurepip, then install from the package index."""
+import subprocess
+import sys
+
+args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
+subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade"])
+subprocess.check_call([sys.executable, "-m", "pip", "install"] + args)
+PY
+fi
+
+# 4. this working tree, copied into the collections tree (tracked and untracked-but-not-ignored files)
+"$VENV/bin/python" "$ROOT/tools/sync_collection.py" "$ROOT" "$COLLECTIONS/contactcenter/connect"

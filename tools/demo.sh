@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make demo`: start the local Connect endpoint, upload a file to a case twice with
+# examples/attach_to_case.yml (first run: changed, second run: ok), show what the endpoint holds,
+# stop the endpoint. Runs after tools/bootstrap.sh (the Makefile sees to that).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+BIN="$ROOT/.venv/bin"
+
+for needed in plugins/modules/connect_attached_file.py tools/localconnect/__main__.py; do
+    if [ ! -f "$needed" ]; then
+        echo "demo: $needed does not exist yet, so there is nothing to demonstrate" >&2
+        exit 1
+    fi
+done
+
+mkdir -p build/demo
+PYTHONPATH="$ROOT/tools" "$BIN/python" -m localconnect --port 0 --scan-delay 1 > build/demo/endpoint.json 2> build/demo/endpoint.log &
+endpoint_pid=$!
+trap 'kill "$endpoint_pid" 2>/dev/null; wait "$endpoint_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s build/demo/endpoint.json ] && break; sleep 0.05; done
+endpoint_url=$("$BIN/python" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["endpoint_url"])' build/demo/endpoint.json)
+eval "$(PYTHONPATH="$ROOT/tools" "$BIN/python" -c '
+from localconnect import defaults
+print(f"export AWS_ACCESS_KEY_ID={defaults.ACCESS_KEY} AWS_SECRET_ACCESS_KEY={defaults.SECRET_KEY}")')"
+echo "== local Connect endpoint at $endpoint_url"
+
+for run in first second; do
+    echo "== $run run of examples/attach_to_case.yml"
+    ANSIBLE_STDOUT_CALLBACK=default ANSIBLE_CALLBACK_RESULT_FORMAT=yaml \
+        "$BIN/ansible-playbook" examples/attach_to_case.yml -e connect_endpoint_url="$endpoint_url"
+done
+
+echo "== what the endpoint holds"
+"$BIN/python" - "$endpoint_url" <<'PY'
+import json, sys, urllib.request
+state = json.load(urllib.request.urlopen(sys.argv[1] + "/_localconnect/state"))
+calls = {k: v for k, v in sorted(state["calls"].items()) if v}
+print("calls:", json.dumps(calls))
+for f in state["files"]:
+    print(f"file {f['file_id']}: {f['file_name']} {f['file_size_in_bytes']} bytes {f['file_status']} sha256={f['sha256']} uploads={f['upload_count']}")
+PY
