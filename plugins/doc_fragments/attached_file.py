@@ -1,0 +1,28 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the contactcenter.connect project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+
+class ModuleDocFragment:
+    # Options that name the Connect instance and the resource files are attached to.
+    DOCUMENTATION = r"""
+options:
+  instance_id:
+    description:
+      - The identifier of the Amazon Connect instance (the id, not the ARN).
+    type: str
+    required: true
+  associated_resource_arn:
+    description:
+      - The resource the files are attached to.
+      - A Connect Cases case ARN, C(arn:aws:cases:<region>:<account>:domain/<domain id>/case/<case id>),
+        or an email contact ARN of the same instance,
+        C(arn:aws:connect:<region>:<account>:instance/<instance id>/contact/<contact id>).
+      - Any other value fails before a call is made.
+    type: str
+    required: true
+requirements:
+  - boto3 >= 1.42.96
+  - botocore >= 1.42.96
+"""

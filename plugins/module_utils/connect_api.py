@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the contactcenter.connect project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Thin wrappers around the Amazon Connect attached-file operations.
+
+One AWS call each, retried with amazon.aws's AWSRetry (jittered backoff) on Connect's own
+throttling and internal error codes, and turned into AttachedFileError by one error handler.
+Module code talks in these terms and never catches botocore exceptions itself.
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+
+# The first botocore release whose connect model has every operation below.
+MINIMUM_BOTOCORE = "1.42.96"
+REQUIRED_OPERATIONS = (
+    "StartAttachedFileUpload",
+    "CompleteAttachedFileUpload",
+    "GetAttachedFile",
+    "BatchGetAttachedFileMetadata",
+    "DeleteAttachedFile",
+    "DescribeAttachedFilesConfiguration",
+)
+# Connect throttles with ThrottlingException and fails transiently with InternalServiceException;
+# neither is in AWSRetry's default list.
+RETRY_CODES = ["ThrottlingException", "InternalServiceException"]
+BATCH_SIZE = 100  # BatchGetAttachedFileMetadata accepts 1-100 file ids
+
+
+class ConnectErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AttachedFileError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("ResourceNotFoundException")
+
+
+def connect_retry():
+    """The retry decorator for every Connect call of this collection."""
+    return AWSRetry.jittered_backoff(retries=8, delay=1, backoff=2.0, max_delay=20, catch_extra_error_codes=RETRY_CODES)
+
+
+def missing_operations(client):
+    """Return the required operations the installed botocore model does not have."""
+    names = set(client.meta.service_model.operation_names)
+    return [op for op in REQUIRED_OPERATIONS if op not in names]
+
+
+def error_code(error):
+    """The AWS error code behind an AttachedFileError, or None."""
+    response = getattr(error.exception, "response", None) or {}
+    return response.get("Error", {}).get("Code")
+
+
+@ConnectErrorHandler.common_error_handler("start the attached file upload")
+def start_attached_file_upload(client, **params):
+    return client.start_attached_file_upload(aws_retry=True, **params)
+
+
+@ConnectErrorHandler.common_error_handler("complete the attached file upload")
+def complete_attached_file_upload(client, instance_id, associated_resource_arn, file_id):
+    client.complete_attached_file_upload(
+        aws_retry=True, InstanceId=instance_id, AssociatedResourceArn=associated_resource_arn, FileId=file_id
+    )
+
+
+@ConnectErrorHandler.list_error_handler("get the attached file", default_value=None)
+def get_attached_file(client, instance_id, associated_resource_arn, file_id, url_expiry_in_seconds=None):
+    """GetAttachedFile (includes a download URL when the file is APPROVED); None when not found."""
+    params = dict(InstanceId=instance_id, AssociatedResourceArn=associated_resource_arn, FileId=file_id)
+    if url_expiry_in_seconds:
+        params["UrlExpiryInSeconds"] = url_expiry_in_seconds
+    return client.get_attached_file(aws_retry=True, **params)
+
+
+@ConnectErrorHandler.common_error_handler("read attached file metadata")
+def _batch_get(client, instance_id, associated_resource_arn, file_ids):
+    return client.batch_get_attached_file_metadata(
+        aws_retry=True, InstanceId=instance_id, AssociatedResourceArn=associated_resource_arn, FileIds=file_ids
+    )
+
+
+def batch_get_attached_file_metadata(client, instance_id, associated_resource_arn, file_ids):
+    """Metadata of any number of files, in batches of 100.
+
+    Returns (files, errors): raw AttachedFile dicts and AttachedFileError dicts, in the service's order.
+    """
+    files, errors = [], []
+    for start in range(0, len(file_ids), BATCH_SIZE):
+        response = _batch_get(client, instance_id, associated_resource_arn, list(file_ids[start:start + BATCH_SIZE]))
+        files.extend(response.get("Files", []))
+        errors.extend(response.get("Errors", []))
+    return files, errors
+
+
+def describe_attached_file(client, instance_id, associated_resource_arn, file_id):
+    """Metadata of one file (no download URL is created), or None when it does not exist."""
+    files, _errors = batch_get_attached_file_metadata(client, instance_id, associated_resource_arn, [file_id])
+    for found in files:
+        if found.get("FileId") == file_id:
+            return found
+    return None
+
+
+@ConnectErrorHandler.deletion_error_handler("delete the attached file")
+def delete_attached_file(client, instance_id, associated_resource_arn, file_id):
+    """DeleteAttachedFile; False when the file was already gone."""
+    client.delete_attached_file(
+        aws_retry=True, InstanceId=instance_id, AssociatedResourceArn=associated_resource_arn, FileId=file_id
+    )
+    return True
+
+
+@ConnectErrorHandler.common_error_handler("describe the attached files configuration")
+def describe_attached_files_configuration(client, instance_id, attachment_scope):
+    response = client.describe_attached_files_configuration(
+        aws_retry=True, InstanceId=instance_id, AttachmentScope=attachment_scope
+    )
+    return response["AttachedFilesConfiguration"]

@@ -1,0 +1,16 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the contactcenter.connect project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The collection's exceptions: every failure a module reports carries a message that names its cause."""
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+
+
+class AttachedFileError(AnsibleAWSError):
+    """A failure reported as it is; ``exception`` holds the botocore error behind it, if any."""
+
+
+class OptionError(AttachedFileError):
+    """A task option with a value the module cannot use; the message names the option."""

@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the contactcenter.connect project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What identifies an attached file: its associated resource, its client token, its metadata."""
+
+import hashlib
+import re
+from collections import namedtuple
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
+
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
+
+TOKEN_PREFIX = "ccc1-"
+# Tag recording the content's sha256 at upload time (reserved: users may not set it).
+DIGEST_TAG = "contactcenter.connect:sha256"
+
+_CASE_RESOURCE = re.compile(r"^domain/(?P<domain_id>[^/]+)/case/(?P<case_id>[^/]+)$")
+_CONTACT_RESOURCE = re.compile(r"^instance/(?P<instance_id>[^/]+)/contact/(?P<contact_id>[^/]+)$")
+
+Target = namedtuple("Target", "instance_id associated_resource_arn attachment_scope domain_id case_id")
+
+
+def parse_target(instance_id, associated_resource_arn):
+    """Validate associated_resource_arn; return a Target or raise OptionError with a message naming the option.
+
+    A case ARN (scope CASE) or an email contact ARN of the same instance (scope EMAIL).
+    """
+    expected = (
+        "expected a Connect Cases case ARN (arn:aws:cases:<region>:<account>:domain/<domain id>/case/<case id>) "
+        "or an email contact ARN (arn:aws:connect:<region>:<account>:instance/<instance id>/contact/<contact id>)"
+    )
+    arn = parse_aws_arn(associated_resource_arn or "")
+    if not arn or not associated_resource_arn.startswith("arn:"):
+        raise OptionError(message=f"associated_resource_arn {associated_resource_arn!r} is not an ARN: {expected}")
+    case = _CASE_RESOURCE.match(arn["resource"]) if arn["service"] == "cases" else None
+    if case:
+        return Target(instance_id, associated_resource_arn, "CASE", case["domain_id"], case["case_id"])
+    contact = _CONTACT_RESOURCE.match(arn["resource"]) if arn["service"] == "connect" else None
+    if contact:
+        if contact["instance_id"] != instance_id.rsplit("/", 1)[-1]:
+            raise OptionError(
+                message=f"associated_resource_arn is a contact of instance {contact['instance_id']}, not of instance_id {instance_id}"
+            )
+        return Target(instance_id, associated_resource_arn, "EMAIL", None, None)
+    raise OptionError(message=f"associated_resource_arn {associated_resource_arn!r} is not a case or contact ARN: {expected}")
+
+
+def derive_client_token(target, file_name, file_use_case_type, content_sha256):
+    """The deterministic ClientToken used when the task sets none.
+
+    ``ccc1-`` followed by the hex sha256 of the UTF-8 lines: ``contactcenter.connect/v1``, the instance id,
+    the associated resource ARN, the file name, the use case type and the content's hex sha256.
+    Same file on the same resource -> same token; anything that identifies it changed -> a new token.
+    """
+    identity = "\n".join(
+        ["contactcenter.connect/v1", target.instance_id, target.associated_resource_arn, file_name, file_use_case_type, content_sha256]
+    )
+    return TOKEN_PREFIX + hashlib.sha256(identity.encode("utf-8")).hexdigest()
+
+
+def file_result(metadata):
+    """The module's ``file`` result from a GetAttachedFile / AttachedFile / Start response (no URLs)."""
+    wanted = (
+        "FileId", "FileArn", "FileName", "FileSizeInBytes", "FileStatus", "CreationTime",
+        "AssociatedResourceArn", "FileUseCaseType", "CreatedBy",
+    )
+    result = camel_dict_to_snake_dict({k: metadata[k] for k in wanted if k in metadata})
+    result["tags"] = dict(metadata.get("Tags") or {})
+    return result
+
+
+def differences(metadata, expected):
+    """Names of the fields where an existing file's metadata differs from what the task asks for.
+
+    expected: dict of AttachedFile field -> wanted value (only the fields the task determines).
+    """
+    return sorted(name for name, value in expected.items() if metadata.get(name) != value)

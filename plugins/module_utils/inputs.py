@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the contactcenter.connect project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Turn task options into request values; raise OptionError with a message naming the option."""
+
+import base64
+import binascii
+import os
+
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import Source
+
+
+def open_source(src=None, content=None, content_base64=None):
+    """The content to upload, from exactly one of src, content, content_base64."""
+    if src is not None:
+        if not os.path.exists(src):
+            raise OptionError(message=f"src {src} does not exist")
+        if os.path.isdir(src):
+            raise OptionError(message=f"src {src} is a directory; give the path of a file")
+        if not os.access(src, os.R_OK):
+            raise OptionError(message=f"src {src} is not readable")
+        source, option = Source(path=src), "src"
+    elif content is not None:
+        source, option = Source(data=to_bytes(content, errors="surrogate_or_strict")), "content"
+    else:
+        try:
+            data = base64.b64decode(content_base64, validate=True)
+        except binascii.Error as e:
+            raise OptionError(message=f"content_base64 is not valid base64: {e}") from None
+        source, option = Source(data=data), "content_base64"
+    if source.size == 0:
+        raise OptionError(message=f"{option} is empty: Connect stores files of at least 1 byte")
+    return source
+
+
+def default_file_name(file_name, src):
+    """file_name, or the basename of src."""
+    if file_name is not None:
+        return file_name
+    if src is None:
+        raise OptionError(message="file_name is required with content or content_base64")
+    return os.path.basename(src)
+
+
+def request_tags(tags, content_sha256, max_entries):
+    """The Tags to send: the task's tags plus the reserved content-digest tag (max_entries: the model's limit)."""
+    tags = {str(k): str(v) for k, v in (tags or {}).items()}
+    if DIGEST_TAG in tags:
+        raise OptionError(message=f"tags may not set {DIGEST_TAG}: the module records the content's sha256 under that key")
+    if len(tags) >= max_entries:
+        raise OptionError(
+            message=f"tags has {len(tags)} entries; Connect allows {max_entries} per file and the module uses one ({DIGEST_TAG}), "
+            f"so at most {max_entries - 1}"
+        )
+    tags[DIGEST_TAG] = content_sha256
+    return tags
+
+
+def created_by_info(created_by):
+    """CreatedByInfo from the created_by option (already checked to hold exactly one key)."""
+    if not created_by:
+        return None
+    names = {"connect_user_arn": "ConnectUserArn", "aws_identity_arn": "AWSIdentityArn"}
+    return {names[k]: v for k, v in created_by.items() if v}

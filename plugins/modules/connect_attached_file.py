@@ -1,0 +1,350 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the contactcenter.connect project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: connect_attached_file
+short_description: Upload a file to an Amazon Connect case or email contact, idempotently
+version_added: 0.1.0
+description:
+  - Makes a file present on (or absent from) an Amazon Connect resource, a Connect Cases case or an email contact.
+  - For O(state=present) the module asks Connect for a pre-signed upload URL (C(StartAttachedFileUpload)),
+    uploads the content with exactly the headers Connect returns, completes the upload
+    (C(CompleteAttachedFileUpload)) and, with O(wait=true), waits until Connect has approved the file.
+  - The identity of a file is its client token. When O(client_token) is not set, the module derives one from what
+    identifies the file, so running the same task again finds the same file and reports C(changed=false)
+    without uploading anything. See O(client_token) for the derivation.
+  - Connect cannot change an attached file. A task that asks for different O(tags) or O(created_by) for the same
+    content and name fails with a clear message; delete the file first or set a new O(client_token).
+  - The pre-signed URLs are credentials; they never appear in the task result, warnings, errors or logs.
+author:
+  - contactcenter.connect maintainers (@contactcenter)
+options:
+  state:
+    description:
+      - V(present) uploads the file unless it is already there; V(absent) deletes the file named by O(file_id).
+    type: str
+    choices: [present, absent]
+    default: present
+  src:
+    description:
+      - Path of the file to upload, on the host that runs the module.
+      - Exactly one of O(src), O(content) and O(content_base64) is required with O(state=present).
+    type: path
+  content:
+    description:
+      - Text to upload, encoded as UTF-8. Requires O(file_name).
+    type: str
+  content_base64:
+    description:
+      - Binary content to upload, base64-encoded. Requires O(file_name).
+    type: str
+  file_name:
+    description:
+      - Name of the file as Connect shows it; 1 to 256 characters, no control characters.
+      - Defaults to the basename of O(src). Required with O(content) and O(content_base64).
+      - Its extension must be one the instance allows for the resource's attachment scope.
+    type: str
+  file_use_case_type:
+    description:
+      - The use case of the file. Values come from the installed botocore model (C(FileUseCaseType));
+        in practice Connect accepts only V(ATTACHMENT).
+    type: str
+    default: ATTACHMENT
+  client_token:
+    description:
+      - The idempotency token of the file, at most 500 characters. The same token names the same file.
+      - When not set, the module derives C(ccc1-<sha256>), where C(<sha256>) is the hex SHA-256 of these lines joined
+        with newlines, UTF-8 encoded, C(contactcenter.connect/v1), O(instance_id), O(associated_resource_arn),
+        O(file_name), O(file_use_case_type), and the hex SHA-256 of the content.
+      - Connect remembers tokens for a limited time only; after that the same token makes a new file.
+    type: str
+  created_by:
+    description:
+      - The identity recorded as the creator of the file. Exactly one of its keys.
+    type: dict
+    suboptions:
+      connect_user_arn:
+        description: ARN of a Connect user.
+        type: str
+      aws_identity_arn:
+        description: ARN of an IAM identity.
+        type: str
+  tags:
+    description:
+      - Tags of the file, at most 49 (Connect allows 50 and the module records the content's SHA-256 under the
+        reserved key C(contactcenter.connect:sha256)).
+      - Set when the file is created; Connect cannot change them later.
+    type: dict
+  url_expiry_in_seconds:
+    description:
+      - Lifetime of the pre-signed upload URL, 5 to 300 seconds. Connect's default is 300.
+      - An upload that finds its URL expired asks Connect for a fresh one (same token) and uploads again.
+    type: int
+  wait:
+    description:
+      - Wait until Connect has approved the file. V(REJECTED) or V(FAILED) fails the task.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How many seconds to wait for a final status; on timeout the task fails naming the last status seen.
+    type: int
+    default: 300
+  file_id:
+    description:
+      - The id of an existing attached file.
+      - Required with O(state=absent).
+      - With O(state=present), a file with this id that is APPROVED and matches the task (name, size, use case,
+        tags including the content digest, creator) makes the task C(ok) from read-only calls, in check mode too.
+    type: str
+notes:
+  - Supports check mode; no write call (Start, upload, Complete, Delete) is made in check mode. Without O(file_id)
+    check mode cannot see whether the file exists and reports C(changed=true), saying why in RV(check_mode_reason).
+  - Supports diff mode; the diff shows the file's metadata before and after.
+  - Before the upload the module reads the instance's attached-files configuration for the scope of
+    O(associated_resource_arn) (CASE for cases, EMAIL for contacts) and fails early when the file is too large or its
+    extension is not allowed. When the caller may not read the configuration, it warns and goes on.
+  - Connect calls are retried on C(ThrottlingException) and C(InternalServiceException) with jittered backoff;
+    the upload is retried on connection errors and server errors.
+extends_documentation_fragment:
+  - contactcenter.connect.attached_file
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Attach a PDF to a case
+  contactcenter.connect.connect_attached_file:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0001
+    src: files/claim-form.pdf
+    created_by:
+      connect_user_arn: arn:aws:connect:us-east-1:123456789012:instance/11111111-1111-4111-8111-111111111111/agent/agent-1
+    tags:
+      team: claims
+  register: attached
+
+- name: Prepare an email attachment from text
+  contactcenter.connect.connect_attached_file:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:connect:us-east-1:123456789012:instance/11111111-1111-4111-8111-111111111111/contact/33333333-3333-4333-8333-333333333333
+    content: "Your reference number is 4711."
+    file_name: reference.txt
+
+- name: Check, without writing anything, whether a known file is still there and unchanged
+  contactcenter.connect.connect_attached_file:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0001
+    src: files/claim-form.pdf
+    file_id: "{{ attached.file.file_id }}"
+  check_mode: true
+
+- name: Remove the file again
+  contactcenter.connect.connect_attached_file:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0001
+    file_id: "{{ attached.file.file_id }}"
+    state: absent
+"""
+
+RETURN = r"""
+client_token:
+  description: The client token of the file (given, or derived as described for O(client_token)).
+  returned: when state=present
+  type: str
+  sample: ccc1-3f0a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a
+checksum_sha256:
+  description: Hex SHA-256 of the content.
+  returned: when state=present
+  type: str
+  sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+check_mode_reason:
+  description: Why check mode reports a change it cannot confirm.
+  returned: in check mode, when the module cannot tell whether the file exists
+  type: str
+file:
+  description: The attached file. Empty when there is none (state=absent).
+  returned: always
+  type: dict
+  contains:
+    file_id:
+      description: Identifier of the file.
+      type: str
+      sample: 6a1c6a6e-9d8f-4a1b-b2c3-d4e5f6a7b8c9
+    file_arn:
+      description: ARN of the file.
+      type: str
+    file_name:
+      description: Name of the file.
+      type: str
+    file_size_in_bytes:
+      description: Size of the file in bytes.
+      type: int
+    file_status:
+      description:
+        - Status of the file; APPROVED, REJECTED, PROCESSING or FAILED, or another status Connect reports.
+        - In check mode, the status the file would have.
+      type: str
+    creation_time:
+      description: When the file was created, ISO 8601.
+      type: str
+    associated_resource_arn:
+      description: The resource the file is attached to.
+      type: str
+    file_use_case_type:
+      description: The use case of the file.
+      type: str
+    created_by:
+      description: The creator of the file, with key C(connect_user_arn) or C(aws_identity_arn).
+      type: dict
+    tags:
+      description: Tags of the file, including C(contactcenter.connect:sha256).
+      type: dict
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import gather_sdk_versions
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.contactcenter.connect.plugins.module_utils import attached_file as steps
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import MINIMUM_BOTOCORE
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_retry
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import delete_attached_file
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import describe_attached_file
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import missing_operations
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import derive_client_token
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import file_result
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
+from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import created_by_info
+from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import default_file_name
+from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import open_source
+from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import request_tags
+from ansible_collections.contactcenter.connect.plugins.module_utils.model_checks import request_problems
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import ssl_context_for
+
+ARGUMENT_SPEC = dict(
+    instance_id=dict(type="str", required=True),
+    associated_resource_arn=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    src=dict(type="path"),
+    content=dict(type="str"),
+    content_base64=dict(type="str"),
+    file_name=dict(type="str"),
+    file_use_case_type=dict(type="str", default="ATTACHMENT"),
+    client_token=dict(type="str", no_log=False),
+    created_by=dict(
+        type="dict",
+        options=dict(connect_user_arn=dict(type="str"), aws_identity_arn=dict(type="str")),
+        mutually_exclusive=[("connect_user_arn", "aws_identity_arn")],
+        required_one_of=[("connect_user_arn", "aws_identity_arn")],
+    ),
+    tags=dict(type="dict"),
+    url_expiry_in_seconds=dict(type="int"),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=300),
+    file_id=dict(type="str"),
+)
+
+
+def ensure_absent(module, client, target):
+    """Delete the file named by file_id unless it is already gone; returns the result."""
+    existing = describe_attached_file(client, target.instance_id, target.associated_resource_arn, module.params["file_id"])
+    if existing and not module.check_mode:
+        delete_attached_file(client, target.instance_id, target.associated_resource_arn, existing["FileId"])
+    before = file_result(existing) if existing else {}
+    return dict(changed=bool(existing), file={}, diff=dict(before=before, after={}))
+
+
+def prepare_upload(module, client, target):
+    """Read and check the task's content and options; returns (source, Start parameters, content sha256)."""
+    p = module.params
+    source = open_source(p["src"], p["content"], p["content_base64"])
+    file_name = default_file_name(p["file_name"], p["src"])
+    start_model = client.meta.service_model.operation_model("StartAttachedFileUpload")
+    checksum = source.sha256()
+    token = p["client_token"] or derive_client_token(target, file_name, p["file_use_case_type"], checksum)
+    tags = request_tags(p["tags"], checksum, start_model.input_shape.members["Tags"].metadata["max"])
+    params = steps.start_request(
+        target, file_name, source.size, p["file_use_case_type"], token, created_by_info(p["created_by"]), tags, p["url_expiry_in_seconds"]
+    )
+    problems = request_problems(start_model, params, steps.OPTION_NAMES)
+    if problems:
+        raise OptionError(message="; ".join(problems))
+    configuration, warning = steps.read_configuration(client, target)
+    if warning:
+        module.warn(warning)
+    refusal = configuration and steps.configuration_problem(configuration, file_name, source.size)
+    if refusal:
+        raise OptionError(message=f"Connect would refuse this file: {refusal}", client_token=token, checksum_sha256=checksum)
+    return source, params, checksum
+
+
+def ensure_present(module, client, target):
+    """Upload the file unless it is there already; returns the result."""
+    p = module.params
+    source, params, checksum = prepare_upload(module, client, target)
+    result = dict(client_token=params["ClientToken"], checksum_sha256=checksum)
+    expected = steps.expected_metadata(params)
+    current = p["file_id"] and describe_attached_file(client, target.instance_id, target.associated_resource_arn, p["file_id"])
+    before = file_result(current) if current else {}
+    if current and steps.matches(current, expected):
+        return dict(result, changed=False, file=before, diff=dict(before=before, after=before))
+    if module.check_mode:
+        after = file_result(dict(expected, FileStatus=steps.APPROVED))
+        if not p["file_id"]:
+            result["check_mode_reason"] = "without file_id, check mode cannot look the file up: finding it needs StartAttachedFileUpload, a write"
+        return dict(result, changed=True, file=after, diff=dict(before=before, after=after))
+
+    started = steps.start_upload(client, params)
+    steps.refuse_failed(started, params["ClientToken"])
+    changed = started.get("FileStatus") != steps.APPROVED
+    if changed:
+        started = steps.upload(client, params, started, source, ssl_context_for(p["validate_certs"], p["aws_ca_bundle"]))
+        steps.complete(client, target, started["FileId"])
+    if p["wait"]:
+        final = steps.wait_for_final_status(client, target, started["FileId"], p["wait_timeout"])
+    else:
+        final = describe_attached_file(client, target.instance_id, target.associated_resource_arn, started["FileId"]) or started
+    return dict(result, changed=changed, file=file_result(final), diff=dict(before=before, after=file_result(final)))
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        mutually_exclusive=[("src", "content", "content_base64")],
+        required_if=[
+            ("state", "present", ("src", "content", "content_base64"), True),
+            ("state", "absent", ("file_id",)),
+        ],
+        required_by={"content": "file_name", "content_base64": "file_name"},
+    )
+    if module.params["wait_timeout"] < 1:
+        module.fail_json(msg=f"wait_timeout must be at least 1 second, got {module.params['wait_timeout']}")
+    try:
+        target = parse_target(module.params["instance_id"], module.params["associated_resource_arn"])
+        client = module.client("connect", retry_decorator=connect_retry())
+        missing = missing_operations(client)
+        if missing:
+            module.fail_json(
+                msg=f"botocore>={MINIMUM_BOTOCORE} is required: the installed botocore's connect model lacks {', '.join(missing)}",
+                **gather_sdk_versions(),
+            )
+        if module.params["state"] == "absent":
+            result = ensure_absent(module, client, target)
+        else:
+            result = ensure_present(module, client, target)
+    except AttachedFileError as e:
+        if e.exception:
+            module.fail_json_aws(e.exception, msg=e.message, **e.kwargs)
+        module.fail_json(msg=e.message, **e.kwargs)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

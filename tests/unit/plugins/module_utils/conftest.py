@@ -1,0 +1,25 @@
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_retry
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+
+@pytest.fixture
+def stubbed():
+    """A real connect client (model, validation) wrapped like the module's, with botocore's Stubber active."""
+    client = boto3.client("connect", region_name="us-east-1", aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
+    with Stubber(client) as stubber:
+        yield RetryingBotoClientWrapper(client, connect_retry()), stubber
+        stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def no_sleep(monkeypatch):
+    """Record the sleeps of AWSRetry (and anything else calling time.sleep) instead of sleeping."""
+    import time
+
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    return slept

@@ -1,0 +1,78 @@
+import pytest
+
+from ansible_collections.contactcenter.connect.plugins.module_utils import connect_api
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+
+INSTANCE = "11111111-1111-4111-8111-111111111111"
+CASE = "arn:aws:cases:us-east-1:123456789012:domain/dom-1/case/case-1"
+START = dict(InstanceId=INSTANCE, AssociatedResourceArn=CASE, ClientToken="tok", FileName="a.txt", FileSizeInBytes=3, FileUseCaseType="ATTACHMENT")
+STARTED = {"FileId": "f-1", "FileStatus": "PROCESSING"}
+
+
+@pytest.mark.parametrize("code, status", [("ThrottlingException", 429), ("InternalServiceException", 500)])
+def test_connect_transient_errors_are_retried(stubbed, no_sleep, code, status):
+    client, stubber = stubbed
+    stubber.add_client_error("start_attached_file_upload", service_error_code=code, http_status_code=status, expected_params=START)
+    stubber.add_client_error("start_attached_file_upload", service_error_code=code, http_status_code=status, expected_params=START)
+    stubber.add_response("start_attached_file_upload", STARTED, START)
+    assert connect_api.start_attached_file_upload(client, **START)["FileId"] == "f-1"
+    assert len(no_sleep) == 2
+
+
+@pytest.mark.parametrize("code", ["AccessDeniedException", "InvalidRequestException", "ResourceConflictException"])
+def test_other_errors_are_not_retried_and_keep_their_code(stubbed, no_sleep, code):
+    client, stubber = stubbed
+    stubber.add_client_error("start_attached_file_upload", service_error_code=code, http_status_code=400, expected_params=START)
+    with pytest.raises(AttachedFileError) as raised:
+        connect_api.start_attached_file_upload(client, **START)
+    assert connect_api.error_code(raised.value) == code
+    assert raised.value.message == "Failed to start the attached file upload"
+    assert no_sleep == []
+
+
+def test_retries_give_up(stubbed, no_sleep):
+    client, stubber = stubbed
+    for _attempt in range(8):
+        stubber.add_client_error("start_attached_file_upload", service_error_code="ThrottlingException", http_status_code=429)
+    with pytest.raises(AttachedFileError):
+        connect_api.start_attached_file_upload(client, **START)
+    assert len(no_sleep) == 7
+
+
+def test_metadata_is_read_in_batches_of_100(stubbed):
+    client, stubber = stubbed
+    ids = [f"id-{i}" for i in range(150)]
+    for chunk in (ids[:100], ids[100:]):
+        stubber.add_response(
+            "batch_get_attached_file_metadata",
+            {"Files": [], "Errors": [{"FileId": i, "ErrorCode": "404", "ErrorMessage": "not found"} for i in chunk]},
+            dict(InstanceId=INSTANCE, AssociatedResourceArn=CASE, FileIds=chunk),
+        )
+    files, errors = connect_api.batch_get_attached_file_metadata(client, INSTANCE, CASE, ids)
+    assert files == [] and [e["FileId"] for e in errors] == ids
+
+
+def test_describe_returns_none_for_a_missing_file(stubbed):
+    client, stubber = stubbed
+    stubber.add_response("batch_get_attached_file_metadata", {"Files": [], "Errors": [{"FileId": "x", "ErrorCode": "404"}]})
+    assert connect_api.describe_attached_file(client, INSTANCE, CASE, "x") is None
+
+
+def test_delete_of_a_missing_file_is_false(stubbed):
+    client, stubber = stubbed
+    stubber.add_client_error("delete_attached_file", service_error_code="ResourceNotFoundException", http_status_code=404)
+    assert connect_api.delete_attached_file(client, INSTANCE, CASE, "x") is False
+
+
+def test_missing_operations_reads_the_model(stubbed):
+    client, _stubber = stubbed
+    assert connect_api.missing_operations(client) == []
+
+    class OldModel:
+        operation_names = ["StartAttachedFileUpload", "CompleteAttachedFileUpload"]
+
+    class OldClient:
+        class meta:
+            service_model = OldModel
+
+    assert "DescribeAttachedFilesConfiguration" in connect_api.missing_operations(OldClient)

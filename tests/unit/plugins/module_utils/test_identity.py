@@ -1,0 +1,64 @@
+import hashlib
+
+import pytest
+
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import derive_client_token
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import file_result
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
+
+INSTANCE = "11111111-1111-4111-8111-111111111111"
+CASE = "arn:aws:cases:us-east-1:123456789012:domain/dom-1/case/case-1"
+CONTACT = f"arn:aws:connect:us-east-1:123456789012:instance/{INSTANCE}/contact/c-1"
+
+
+def test_case_arn_is_case_scope():
+    target = parse_target(INSTANCE, CASE)
+    assert (target.attachment_scope, target.domain_id, target.case_id) == ("CASE", "dom-1", "case-1")
+
+
+def test_contact_arn_is_email_scope():
+    assert parse_target(INSTANCE, CONTACT).attachment_scope == "EMAIL"
+
+
+def test_other_partition_is_accepted():
+    assert parse_target(INSTANCE, CASE.replace("arn:aws:", "arn:aws-us-gov:")).attachment_scope == "CASE"
+
+
+@pytest.mark.parametrize("value", ["case-1", "", "arn:aws:s3:::bucket/key", f"arn:aws:connect:us-east-1:123456789012:instance/{INSTANCE}/agent/a"])
+def test_not_a_case_or_contact_arn_names_the_option(value):
+    with pytest.raises(OptionError, match="associated_resource_arn"):
+        parse_target(INSTANCE, value)
+
+
+def test_contact_of_another_instance_is_refused():
+    with pytest.raises(OptionError, match="not of instance_id"):
+        parse_target("other-instance", CONTACT)
+
+
+def test_token_is_the_documented_derivation():
+    target = parse_target(INSTANCE, CASE)
+    content = hashlib.sha256(b"hello").hexdigest()
+    lines = "\n".join(["contactcenter.connect/v1", INSTANCE, CASE, "a.txt", "ATTACHMENT", content])
+    assert derive_client_token(target, "a.txt", "ATTACHMENT", content) == "ccc1-" + hashlib.sha256(lines.encode()).hexdigest()
+
+
+def test_token_changes_with_each_part_of_the_identity():
+    target = parse_target(INSTANCE, CASE)
+    base = derive_client_token(target, "a.txt", "ATTACHMENT", "0" * 64)
+    variants = [
+        derive_client_token(parse_target(INSTANCE, CASE.replace("case-1", "case-2")), "a.txt", "ATTACHMENT", "0" * 64),
+        derive_client_token(target, "b.txt", "ATTACHMENT", "0" * 64),
+        derive_client_token(target, "a.txt", "EMAIL_MESSAGE", "0" * 64),
+        derive_client_token(target, "a.txt", "ATTACHMENT", "1" * 64),
+    ]
+    assert len({base, *variants}) == 5
+    assert all(len(t) <= 500 for t in variants)
+
+
+def test_file_result_keeps_tag_keys_and_drops_urls():
+    result = file_result({
+        "FileId": "f", "FileStatus": "APPROVED", "Tags": {"CostCenter": "A"},
+        "CreatedBy": {"ConnectUserArn": "arn:u"}, "DownloadUrlMetadata": {"Url": "https://secret"},
+    })
+    assert result == {"file_id": "f", "file_status": "APPROVED", "tags": {"CostCenter": "A"}, "created_by": {"connect_user_arn": "arn:u"}}
