@@ -10,6 +10,7 @@ throttling and internal error codes, and turned into AttachedFileError by one er
 Module code talks in these terms and never catches botocore exceptions itself.
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import gather_sdk_versions
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -49,6 +50,18 @@ def missing_operations(client):
     """Return the required operations the installed botocore model does not have."""
     names = set(client.meta.service_model.operation_names)
     return [op for op in REQUIRED_OPERATIONS if op not in names]
+
+
+def connect_client(module):
+    """The module's connect client, with retries; AttachedFileError when botocore's model is too old."""
+    client = module.client("connect", retry_decorator=connect_retry())
+    missing = missing_operations(client)
+    if missing:
+        raise AttachedFileError(
+            message=f"botocore>={MINIMUM_BOTOCORE} is required: the installed botocore's connect model lacks {', '.join(missing)}",
+            **gather_sdk_versions(),
+        )
+    return client
 
 
 def error_code(error):

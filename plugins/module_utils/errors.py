@@ -14,3 +14,10 @@ class AttachedFileError(AnsibleAWSError):
 
 class OptionError(AttachedFileError):
     """A task option with a value the module cannot use; the message names the option."""
+
+
+def fail_with(module, error):
+    """Report an AttachedFileError: with the AWS error details when a botocore error is behind it."""
+    if error.exception:
+        module.fail_json_aws(error.exception, msg=error.message, **error.kwargs)
+    module.fail_json(msg=error.message, **error.kwargs)

@@ -206,17 +206,15 @@ file:
       type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import gather_sdk_versions
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.contactcenter.connect.plugins.module_utils import attached_file as steps
-from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import MINIMUM_BOTOCORE
-from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_retry
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_client
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import delete_attached_file
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import describe_attached_file
-from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import missing_operations
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import derive_client_token
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import file_result
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
@@ -328,21 +326,13 @@ def main():
         module.fail_json(msg=f"wait_timeout must be at least 1 second, got {module.params['wait_timeout']}")
     try:
         target = parse_target(module.params["instance_id"], module.params["associated_resource_arn"])
-        client = module.client("connect", retry_decorator=connect_retry())
-        missing = missing_operations(client)
-        if missing:
-            module.fail_json(
-                msg=f"botocore>={MINIMUM_BOTOCORE} is required: the installed botocore's connect model lacks {', '.join(missing)}",
-                **gather_sdk_versions(),
-            )
+        client = connect_client(module)
         if module.params["state"] == "absent":
             result = ensure_absent(module, client, target)
         else:
             result = ensure_present(module, client, target)
     except AttachedFileError as e:
-        if e.exception:
-            module.fail_json_aws(e.exception, msg=e.message, **e.kwargs)
-        module.fail_json(msg=e.message, **e.kwargs)
+        fail_with(module, e)
     module.exit_json(**result)
 
 
