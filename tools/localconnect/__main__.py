@@ -1,0 +1,8 @@
+"""``python -m localconnect``."""
+
+import sys
+
+from localconnect.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Wiring: one object that both listeners share."""
+
+from localconnect import defaults
+from localconnect.clock import Clock
+from localconnect.faults import FaultTable
+from localconnect.operations import AttachedFilesService
+from localconnect.routing import Router
+from localconnect.servicemodel import load_service_model
+from localconnect.state import World
+from localconnect.storage import ObjectStore
+from localconnect.telemetry import Telemetry
+from localconnect.testcontrol import TestControl
+from localconnect.validation import shape_patterns
+
+
+class App:  # pylint: disable=too-many-instance-attributes
+    """The emulated service: model, router, state, counters and faults."""
+
+    def __init__(self, seed, data_dir, scan_delay, endpoint_url, upload_url, region=defaults.REGION):
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self.upload_url = upload_url
+        self.control_url = endpoint_url + "/_localconnect"
+        self.clock = Clock()
+        self.telemetry = Telemetry()
+        self.service_model = load_service_model("connect")
+        self.signing_names = {self.service_model.signing_name}
+        self.world = World(seed, ObjectStore(data_dir), self.clock, scan_delay)
+        self.service = AttachedFilesService(self.world, upload_url, region=region)
+        self.router = Router()
+        self.router.add_service(self.service_model, self.service.operation_names)
+        self.faults = FaultTable(self.router.operation_names)
+        self.test_control = TestControl(self)
+
+    def model_patterns(self):
+        """Every pattern the routed operations' inputs use."""
+        found = set()
+        for name in self.router.operation_names:
+            shape = self.service_model.operation_model(name).input_shape
+            if shape is not None:
+                found |= shape_patterns(shape)
+        return found

@@ -1,0 +1,148 @@
+"""Control-plane listener: the Connect restJson API and the test-control API.
+
+API requests go through: count -> read body -> injected fault -> SigV4 check
+-> route (from the model) -> bind and validate input (from the model) ->
+operation -> serialize output (from the model). Paths under
+``/_localconnect/`` are the unsigned test-control API (``testcontrol.py``).
+"""
+
+import json
+import sys
+import time
+import traceback
+import uuid
+
+from localconnect import restjson, sigv4
+from localconnect.errors import ApiError
+from localconnect.httpbase import Handler
+from localconnect.servicemodel import error_members, error_status, validation_error_code
+from localconnect.validation import format_issues, validate
+
+CONTROL_PREFIX = "/_localconnect"
+MAX_BODY = 10 * 1024 * 1024
+
+
+class _SignedRequest:
+    """What the SigV4 verifier needs to know about a request."""
+
+    def __init__(self, method, target, headers, body):
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.body = body
+
+
+class ControlHandler(Handler):
+    """Connect API + /_localconnect/ test control."""
+
+    def do_GET(self):  # pylint: disable=invalid-name
+        """GET."""
+        self._dispatch()
+
+    def do_POST(self):  # pylint: disable=invalid-name
+        """POST."""
+        self._dispatch()
+
+    def do_PUT(self):  # pylint: disable=invalid-name
+        """PUT."""
+        self._dispatch()
+
+    def do_DELETE(self):  # pylint: disable=invalid-name
+        """DELETE."""
+        self._dispatch()
+
+    def do_PATCH(self):  # pylint: disable=invalid-name
+        """PATCH."""
+        self._dispatch()
+
+    def _dispatch(self):
+        path = self.raw_path
+        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+            self._test_control(path[len(CONTROL_PREFIX):].strip("/"))
+        else:
+            self._api()
+
+    def _read_body(self):
+        """Body bytes, or None after answering 411/413 ourselves."""
+        if self.is_chunked():
+            self.send_bytes(411, {"Content-Type": "application/json"},
+                            b'{"Message": "Content-Length is required"}', close=True)
+            return None
+        length = self.content_length() or 0
+        if length > MAX_BODY:
+            self.send_bytes(413, {"Content-Type": "application/json"},
+                            b'{"Message": "Request body too large"}', close=True)
+            return None
+        return self.rfile.read(length) if length else b""
+
+    # -------------------------------------------------------------- control --
+
+    def _test_control(self, action):
+        body = self._read_body()
+        if body is None:
+            return
+        status, document = self.app.test_control.handle(self.command, action, body)
+        payload = json.dumps(document, indent=None, sort_keys=True).encode("utf-8")
+        self.send_bytes(status, {"Content-Type": "application/json"}, payload)
+
+    # ------------------------------------------------------------------ API --
+
+    def _api(self):
+        app = self.app
+        query_pairs = self.query_pairs
+        route, labels = app.router.match(self.command, self.raw_path, query_pairs)
+        operation = route.name if route is not None else "UnknownOperation"
+        app.telemetry.count(operation)
+        body = self._read_body()
+        if body is None:
+            app.telemetry.record(operation, 411)
+            return
+        fault = app.faults.take(operation) if route is not None else None
+        kind = fault[0] if fault else None
+        if kind == "drop":
+            app.telemetry.record(operation, None, fault=kind)
+            self.drop()
+            return
+        if kind == "delay":
+            time.sleep(fault[1])
+        service_model = route.service_model if route is not None else app.service_model
+        try:
+            status, headers, payload = self._call(route, labels, query_pairs, body, kind)
+            error = None
+        except ApiError as exc:
+            error = exc.code
+            status = exc.status or error_status(service_model, exc.code)
+            headers, payload = restjson.serialize_error(exc.code, exc.message, exc.reason,
+                                                        error_members(service_model, exc.code))
+        except Exception:  # pylint: disable=broad-except
+            error = "InternalServiceException"
+            sys.stderr.write("internal error in %s:\n%s" % (operation, traceback.format_exc()))
+            status = 500
+            headers, payload = restjson.serialize_error(error, "Internal error in localconnect")
+        headers["x-amzn-RequestId"] = str(uuid.uuid4())
+        self.send_bytes(status, headers, payload)
+        app.telemetry.record(operation, status, error=error, fault=kind)
+
+    def _call(self, route, labels, query_pairs, body, fault_kind):
+        app = self.app
+        if fault_kind == "throttle":
+            raise ApiError("ThrottlingException", "Rate exceeded")
+        if fault_kind == "internal":
+            raise ApiError("InternalServiceException", "An internal error occurred (injected fault)")
+        if fault_kind == "expire_url":
+            raise ApiError("InvalidSignatureException", "Signature expired (injected fault)", status=403)
+        sigv4.verify_request(_SignedRequest(self.command, self.path, self.headers, body),
+                             app.world.lookup_credentials, app.region, app.signing_names, app.clock.now())
+        if route is None:
+            raise ApiError("UnknownOperationException", "The requested operation is not recognized", status=404)
+        operation_model = route.operation_model
+        try:
+            params = restjson.parse_request(operation_model, labels, query_pairs, self.headers, body)
+            issues = validate(operation_model.input_shape, params) if operation_model.input_shape else []
+        except restjson.RequestParseError as exc:
+            issues = exc.issues
+        if issues:
+            raise ApiError(validation_error_code(operation_model), format_issues(issues),
+                           reason=app.service.validation_reason(operation_model, issues))
+        result = app.service.handle(operation_model, params)
+        return restjson.serialize_response(operation_model, result)

@@ -1,0 +1,94 @@
+"""Shared HTTP/1.1 plumbing of both listeners.
+
+Keep-alive, a Content-Length on every response, socket timeouts, and request
+logging that never shows a query string: ``METHOD /path -> status``.
+"""
+
+import re
+import socket
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+_QUERY_RE = re.compile(r"\?\S*")
+
+
+class Server(ThreadingHTTPServer):
+    """Threading server whose handlers reach the application as ``self.server.app``."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, handler, app, quiet=False):
+        self.app = app
+        self.quiet = quiet
+        super().__init__(address, handler)
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Base request handler."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "localconnect"
+    sys_version = ""
+    timeout = 60
+
+    def version_string(self):
+        return self.server_version
+
+    @property
+    def app(self):
+        """The application this listener serves."""
+        return self.server.app
+
+    @property
+    def raw_path(self):
+        """Request path as sent, without the query string."""
+        return urlsplit(self.path).path
+
+    @property
+    def query_pairs(self):
+        """Decoded ``(key, value)`` pairs of the query string."""
+        return parse_qsl(urlsplit(self.path).query, keep_blank_values=True)
+
+    def content_length(self):
+        """Declared Content-Length, or None when absent or invalid."""
+        value = self.headers.get("Content-Length")
+        if value is None or not value.strip().isdigit():
+            return None
+        return int(value)
+
+    def is_chunked(self):
+        """True when the client uses a Transfer-Encoding (chunked)."""
+        return bool(self.headers.get("Transfer-Encoding"))
+
+    def send_bytes(self, status, headers, body=b"", close=False):
+        """Send a complete response with a correct Content-Length."""
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        if close:
+            self.close_connection = True
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if body and self.command != "HEAD":
+            self.wfile.write(body)
+
+    def drop(self):
+        """Close the connection without a response."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def log_request(self, code="-", size="-"):
+        if self.server.quiet:
+            return
+        sys.stderr.write("%s %s -> %s\n" % (self.command, self.raw_path, code))
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        if self.server.quiet:
+            return
+        sys.stderr.write("%s\n" % _QUERY_RE.sub("", format % args))

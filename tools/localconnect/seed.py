@@ -1,0 +1,142 @@
+"""Seed documents: which credentials, instances, cases and contacts exist.
+
+A seed is JSON; every top-level key is optional and replaces the default of
+that kind (see ``defaults.py``)::
+
+    {
+      "credentials": [{"access_key_id": "AKIA...", "secret_access_key": "...",
+                       "session_token": "optional"}],
+      "instances": [{"instance_id": "...",
+                     "attached_files_configuration": {
+                         "CASE": {"MaximumSizeLimitInBytes": 1048576,
+                                  "AllowedExtensions": ["pdf", "txt"]}}}],
+      "cases_domains": [{"domain_id": "...", "cases": ["case-1", "case-2"]}],
+      "contacts": [{"instance_id": "...", "contact_id": "..."}],
+      "scan_delay": 0.5
+    }
+
+Scopes (EMAIL, CHAT, CASE, TASK) and fields not given in an instance's
+``attached_files_configuration`` keep the defaults.
+"""
+
+import copy
+import json
+
+from localconnect import defaults
+
+
+class SeedError(ValueError):
+    """The seed document is malformed."""
+
+
+class Seed:
+    """A parsed seed: the world a reset starts from."""
+
+    def __init__(self):
+        self.credentials = {defaults.ACCESS_KEY: (defaults.SECRET_KEY, None)}
+        self.instances = {defaults.INSTANCE_ID: _default_scopes()}
+        self.domains = {defaults.CASES_DOMAIN_ID: set(defaults.CASE_IDS)}
+        self.contacts = {(defaults.INSTANCE_ID, contact) for contact in defaults.CONTACT_IDS}
+        self.scan_delay = None
+
+    def copy(self):
+        """Deep copy (configurations are mutated by UpdateAttachedFilesConfiguration)."""
+        return copy.deepcopy(self)
+
+
+def _default_scopes():
+    return {scope: dict(defaults.default_scope_configuration(), LastModifiedTime=None)
+            for scope in defaults.ATTACHMENT_SCOPES}
+
+
+def _require(condition, message):
+    if not condition:
+        raise SeedError(message)
+
+
+def _string(item, key, where):
+    value = item.get(key) if isinstance(item, dict) else None
+    _require(isinstance(value, str) and value, "%s needs a non-empty string %r" % (where, key))
+    return value
+
+
+def _list_of_dicts(document, key):
+    value = document[key]
+    _require(isinstance(value, list) and all(isinstance(item, dict) for item in value),
+             "%r must be a list of objects" % key)
+    return value
+
+
+def _extensions(value, where):
+    _require(isinstance(value, list), "%s AllowedExtensions must be a list" % where)
+    result = []
+    for item in value:
+        if isinstance(item, dict):
+            item = item.get("Extension")
+        _require(isinstance(item, str) and item, "%s AllowedExtensions entries must be strings" % where)
+        result.append(item)
+    return result
+
+
+def _scopes(config, where):
+    scopes = _default_scopes()
+    _require(isinstance(config, dict), "%s attached_files_configuration must be an object" % where)
+    for scope, settings in config.items():
+        _require(scope in scopes, "%s: unknown attachment scope %r" % (where, scope))
+        _require(isinstance(settings, dict), "%s %s configuration must be an object" % (where, scope))
+        if "MaximumSizeLimitInBytes" in settings:
+            size = settings["MaximumSizeLimitInBytes"]
+            _require(isinstance(size, int) and not isinstance(size, bool) and size >= 1,
+                     "%s %s MaximumSizeLimitInBytes must be a positive integer" % (where, scope))
+            scopes[scope]["MaximumSizeLimitInBytes"] = size
+        if "AllowedExtensions" in settings:
+            scopes[scope]["AllowedExtensions"] = _extensions(settings["AllowedExtensions"], where)
+    return scopes
+
+
+def build_seed(document=None):
+    """Defaults overridden by the keys present in ``document`` (a dict)."""
+    seed = Seed()
+    if document is None:
+        return seed
+    _require(isinstance(document, dict), "a seed must be a JSON object")
+    unknown = set(document) - {"credentials", "instances", "cases_domains", "contacts", "scan_delay"}
+    _require(not unknown, "unknown seed keys: %s" % ", ".join(sorted(unknown)))
+    if "credentials" in document:
+        seed.credentials = {}
+        for item in _list_of_dicts(document, "credentials"):
+            token = item.get("session_token")
+            _require(token is None or isinstance(token, str), "session_token must be a string")
+            seed.credentials[_string(item, "access_key_id", "credential")] = (
+                _string(item, "secret_access_key", "credential"), token)
+    if "instances" in document:
+        seed.instances = {}
+        for item in _list_of_dicts(document, "instances"):
+            instance_id = _string(item, "instance_id", "instance")
+            seed.instances[instance_id] = _scopes(item.get("attached_files_configuration", {}), instance_id)
+    if "cases_domains" in document:
+        seed.domains = {}
+        for item in _list_of_dicts(document, "cases_domains"):
+            cases = item.get("cases", [])
+            _require(isinstance(cases, list) and all(isinstance(case, str) for case in cases),
+                     "cases_domains cases must be a list of strings")
+            seed.domains[_string(item, "domain_id", "cases domain")] = set(cases)
+    if "contacts" in document:
+        seed.contacts = {(_string(item, "instance_id", "contact"), _string(item, "contact_id", "contact"))
+                         for item in _list_of_dicts(document, "contacts")}
+    if "scan_delay" in document:
+        delay = document["scan_delay"]
+        _require(isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay >= 0,
+                 "scan_delay must be a number >= 0")
+        seed.scan_delay = float(delay)
+    return seed
+
+
+def load_seed_file(path):
+    """Read and parse a seed file."""
+    with open(path, "r", encoding="utf-8") as handle:
+        try:
+            document = json.load(handle)
+        except ValueError as exc:
+            raise SeedError("%s is not valid JSON: %s" % (path, exc)) from exc
+    return build_seed(document)

@@ -1,0 +1,73 @@
+"""Run both listeners until SIGTERM/SIGINT."""
+
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+
+from localconnect import patterns
+from localconnect.app import App
+from localconnect.control_http import ControlHandler
+from localconnect.httpbase import Server
+from localconnect.upload_http import UploadHandler
+
+
+def _url(host, port):
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = "[%s]" % host
+    return "http://%s:%d" % (host, port)
+
+
+def run(options, seed, scan_delay):
+    """Bind, announce the endpoints on stdout (one JSON line), serve, clean up.
+
+    Returns the process exit code.
+    """
+    owns_data_dir = options.data_dir is None
+    data_dir = tempfile.mkdtemp(prefix="localconnect-") if owns_data_dir else options.data_dir
+    stop = threading.Event()
+    servers = []
+    try:
+        control = Server((options.host, options.port), ControlHandler, None, quiet=options.quiet)
+        servers.append(control)
+        upload = Server((options.host, options.upload_port), UploadHandler, None, quiet=options.quiet)
+        servers.append(upload)
+        app = App(seed, data_dir, scan_delay,
+                  _url(options.host, control.server_address[1]), _url(options.host, upload.server_address[1]))
+        control.app = app
+        upload.app = app
+
+        def _stop(_signum, _frame):
+            stop.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        threads = [threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+                   for server in servers]
+        for thread in threads:
+            thread.start()
+        sys.stdout.write(json.dumps({
+            "endpoint_url": app.endpoint_url,
+            "upload_url": app.upload_url,
+            "control_url": app.control_url,
+            "region": app.region,
+            "pid": os.getpid(),
+        }) + "\n")
+        sys.stdout.flush()
+        # Compile the model's Unicode-class patterns now rather than on the first request.
+        threading.Thread(target=patterns.warm_up, args=(app.model_patterns(),), daemon=True).start()
+        while not stop.wait(0.5):
+            pass
+        for server in servers:
+            server.shutdown()
+        return 0
+    finally:
+        for server in servers:
+            server.server_close()
+        if owns_data_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)

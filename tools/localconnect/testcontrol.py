@@ -1,0 +1,125 @@
+"""The unsigned test-control API under ``/_localconnect/`` (JSON in, JSON out).
+
+=======  =====================  ==============================================
+GET      state                  counters, files, log, pending faults, clock
+GET      health                 ``{"ok": true}`` plus the endpoint URLs
+POST     reset                  clear files/tokens/counters/faults/log/clock;
+                                optional body = seed document
+POST     faults                 ``{"operation", "fault", "count", "seconds"}``
+DELETE   faults                 drop pending faults
+POST     forget-tokens          empty the ClientToken table (files stay)
+POST     config                 ``{"scan_delay": seconds}``
+POST     clock                  ``{"offset_seconds": n}``: shift the server clock
+=======  =====================  ==============================================
+"""
+
+import json
+
+from localconnect.seed import SeedError, build_seed
+
+
+class TestControl:
+    """Implements the test-control actions against an ``App``."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, app):
+        self.app = app
+
+    def handle(self, method, action, body):
+        """Return ``(status, document)`` for one control request."""
+        routes = {
+            ("GET", "state"): self.state,
+            ("GET", "health"): self.health,
+            ("GET", ""): self.health,
+            ("POST", "reset"): self.reset,
+            ("POST", "faults"): self.add_fault,
+            ("DELETE", "faults"): self.clear_faults,
+            ("POST", "forget-tokens"): self.forget_tokens,
+            ("POST", "config"): self.config,
+            ("POST", "clock"): self.clock,
+        }
+        handler = routes.get((method, action))
+        if handler is None:
+            return 404, {"error": "unknown control action %s /_localconnect/%s" % (method, action)}
+        if body.strip():
+            try:
+                document = json.loads(body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                return 400, {"error": "body must be JSON"}
+        else:
+            document = None
+        try:
+            return 200, handler(document)
+        except (SeedError, ValueError, TypeError) as exc:
+            return 400, {"error": str(exc)}
+
+    def health(self, _document):
+        """Liveness and endpoints."""
+        app = self.app
+        return {"ok": True, "endpoint_url": app.endpoint_url, "upload_url": app.upload_url,
+                "control_url": app.control_url, "region": app.region}
+
+    def state(self, _document):
+        """Everything a test may want to assert on."""
+        app = self.app
+        calls, bytes_received, log = app.telemetry.snapshot()
+        return {
+            "calls": calls,
+            "uploads": {"bytes_received": bytes_received},
+            "files": app.world.snapshot_files(),
+            "log": log,
+            "faults": app.faults.pending(),
+            "scan_delay": app.world.scan_delay,
+            "clock_offset_seconds": app.clock.offset,
+        }
+
+    def reset(self, document):
+        """Back to the startup seed, or to the seed given as body."""
+        app = self.app
+        seed = build_seed(document) if document is not None else None
+        app.world.reset(seed)
+        app.telemetry.reset()
+        app.faults.clear()
+        app.clock.set_offset(0)
+        return {"ok": True}
+
+    def add_fault(self, document):
+        """Queue a fault."""
+        if not isinstance(document, dict):
+            raise ValueError("body must be an object with operation and fault")
+        fault = self.app.faults.add(document.get("operation"), document.get("fault"),
+                                    document.get("count", 1), document.get("seconds"))
+        return {"ok": True, "fault": fault}
+
+    def clear_faults(self, _document):
+        """Drop pending faults."""
+        self.app.faults.clear()
+        return {"ok": True}
+
+    def forget_tokens(self, _document):
+        """Simulate the idempotency window passing."""
+        self.app.world.forget_tokens()
+        return {"ok": True}
+
+    def config(self, document):
+        """Runtime settings: scan_delay."""
+        if not isinstance(document, dict) or set(document) - {"scan_delay"}:
+            raise ValueError("body must be an object with scan_delay")
+        if "scan_delay" in document:
+            delay = document["scan_delay"]
+            if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
+                raise ValueError("scan_delay must be a number >= 0")
+            with self.app.world.lock:
+                self.app.world.scan_delay = float(delay)
+        return {"ok": True, "scan_delay": self.app.world.scan_delay}
+
+    def clock(self, document):
+        """Shift the server clock (URL expiry, scan delay, CreationTime, SigV4 skew)."""
+        if not isinstance(document, dict) or "offset_seconds" not in document:
+            raise ValueError("body must be an object with offset_seconds")
+        offset = document["offset_seconds"]
+        if isinstance(offset, bool) or not isinstance(offset, (int, float)):
+            raise ValueError("offset_seconds must be a number")
+        self.app.clock.set_offset(offset)
+        return {"ok": True, "offset_seconds": self.app.clock.offset}

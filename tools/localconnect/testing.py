@@ -1,0 +1,244 @@
+"""Test helper: run localconnect as a subprocess, exactly as users run it.
+
+Example (pytest)::
+
+    from localconnect.testing import LocalConnect
+
+    @pytest.fixture(scope="session")
+    def localconnect():
+        with LocalConnect(scan_delay=0.2) as server:
+            yield server
+
+    def test_upload(localconnect):
+        localconnect.reset()
+        client = localconnect.client()          # boto3 'connect' client
+        ...
+        assert localconnect.state()["calls"]["UploadPut"] == 1
+
+Control calls use urllib only; ``client()`` imports boto3 lazily.
+"""
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+from localconnect import defaults
+
+_TOOLS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class LocalConnectError(RuntimeError):
+    """The server did not start or a control call failed."""
+
+
+class LocalConnect:  # pylint: disable=too-many-instance-attributes
+    """A localconnect server in a subprocess.
+
+    :param seed: seed document (dict) written to a temp file and passed as ``--seed``.
+    :param scan_delay: ``--scan-delay`` seconds.
+    :param data_dir: ``--data-dir`` (default: the server's own temp dir).
+    :param extra_args: more command-line arguments.
+    :param start_timeout: seconds to wait for the JSON start line.
+    """
+
+    def __init__(self, seed=None, scan_delay=None, data_dir=None, extra_args=(), start_timeout=30.0):
+        self.seed = seed
+        self.scan_delay = scan_delay
+        self.data_dir = data_dir
+        self.extra_args = list(extra_args)
+        self.start_timeout = start_timeout
+        self.process = None
+        self.info = None
+        self.startup_seconds = None
+        self._seed_file = None
+        self._log = None
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    # ----------------------------------------------------------- process --
+
+    def command(self):
+        """The command line used to start the server."""
+        command = [sys.executable, "-m", "localconnect", "--port", "0", "--upload-port", "0"]
+        if self._seed_file is not None:
+            command += ["--seed", self._seed_file]
+        if self.scan_delay is not None:
+            command += ["--scan-delay", str(self.scan_delay)]
+        if self.data_dir is not None:
+            command += ["--data-dir", self.data_dir]
+        return command + self.extra_args
+
+    def start(self):
+        """Spawn the server and wait for its JSON start line."""
+        if self.seed is not None:
+            handle, self._seed_file = tempfile.mkstemp(prefix="localconnect-seed-", suffix=".json")
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(self.seed, stream)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_TOOLS_DIR, env.get("PYTHONPATH")]))
+        self._log = tempfile.TemporaryFile(prefix="localconnect-log-")  # pylint: disable=consider-using-with
+        started = time.monotonic()
+        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
+            self.command(), stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL, env=env)
+        line = self._read_start_line(started)
+        self.startup_seconds = time.monotonic() - started
+        self.info = json.loads(line)
+        return self
+
+    def _read_start_line(self, started):
+        stream = self.process.stdout
+        while time.monotonic() - started < self.start_timeout:
+            ready, _, _ = select.select([stream], [], [], 0.1)
+            if ready:
+                line = stream.readline()
+                if line:
+                    return line.decode("utf-8")
+            if self.process.poll() is not None:
+                break
+        self.stop()
+        raise LocalConnectError("localconnect did not start: %s" % self.log_text())
+
+    def stop(self, timeout=10):
+        """SIGTERM the server and wait; return its exit code."""
+        code = None
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGTERM)
+                try:
+                    self.process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(timeout)
+            code = self.process.returncode
+            self.process.stdout.close()
+        if self._seed_file is not None and os.path.exists(self._seed_file):
+            os.unlink(self._seed_file)
+        return code
+
+    def log_text(self):
+        """What the server wrote to stderr so far."""
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        return self._log.read().decode("utf-8", "replace")
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+        if self._log is not None:
+            self._log.close()
+
+    # -------------------------------------------------------- endpoints --
+
+    @property
+    def endpoint_url(self):
+        """Connect API endpoint."""
+        return self.info["endpoint_url"]
+
+    @property
+    def upload_url(self):
+        """Upload plane base URL."""
+        return self.info["upload_url"]
+
+    @property
+    def control_url(self):
+        """Test-control API base URL."""
+        return self.info["control_url"]
+
+    @property
+    def region(self):
+        """Region of the endpoint."""
+        return self.info["region"]
+
+    @property
+    def pid(self):
+        """Server process id."""
+        return self.info["pid"]
+
+    @property
+    def access_key(self):
+        """Access key id of the (first) test credential."""
+        return self._credential()[0]
+
+    @property
+    def secret_key(self):
+        """Secret key of the (first) test credential."""
+        return self._credential()[1]
+
+    @property
+    def instance_id(self):
+        """Id of the (first) seeded instance."""
+        if self.seed and self.seed.get("instances"):
+            return self.seed["instances"][0]["instance_id"]
+        return defaults.INSTANCE_ID
+
+    def _credential(self):
+        if self.seed and self.seed.get("credentials"):
+            first = self.seed["credentials"][0]
+            return first["access_key_id"], first["secret_access_key"]
+        return defaults.ACCESS_KEY, defaults.SECRET_KEY
+
+    # ---------------------------------------------------------- control --
+
+    def _control(self, method, action, document=None):
+        data = None if document is None else json.dumps(document).encode("utf-8")
+        request = urllib.request.Request("%s/%s" % (self.control_url, action), data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with self._opener.open(request, timeout=30) as response:
+                return json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            raise LocalConnectError("%s /_localconnect/%s failed: %s %s"
+                                    % (method, action, exc.code, exc.read().decode("utf-8", "replace"))) from exc
+
+    def state(self):
+        """GET /_localconnect/state."""
+        return self._control("GET", "state")
+
+    def reset(self, seed=None):
+        """POST /_localconnect/reset (optionally with a seed document)."""
+        return self._control("POST", "reset", seed)
+
+    def inject_fault(self, operation, fault, count=1, seconds=None):
+        """POST /_localconnect/faults."""
+        document = {"operation": operation, "fault": fault, "count": count}
+        if seconds is not None:
+            document["seconds"] = seconds
+        return self._control("POST", "faults", document)
+
+    def clear_faults(self):
+        """DELETE /_localconnect/faults."""
+        return self._control("DELETE", "faults")
+
+    def forget_tokens(self):
+        """POST /_localconnect/forget-tokens."""
+        return self._control("POST", "forget-tokens")
+
+    def set_scan_delay(self, seconds):
+        """POST /_localconnect/config {"scan_delay": seconds}."""
+        return self._control("POST", "config", {"scan_delay": seconds})
+
+    def set_clock_offset(self, seconds):
+        """POST /_localconnect/clock: shift the server clock by ``seconds``."""
+        return self._control("POST", "clock", {"offset_seconds": seconds})
+
+    def client(self, service="connect", **kwargs):
+        """A boto3 client for ``service`` pointed at this server with the test credentials."""
+        import boto3  # pylint: disable=import-outside-toplevel
+
+        options = {
+            "endpoint_url": self.endpoint_url,
+            "region_name": self.region,
+            "aws_access_key_id": self.access_key,
+            "aws_secret_access_key": self.secret_key,
+        }
+        options.update(kwargs)
+        return boto3.client(service, **options)
