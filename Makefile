@@ -37,10 +37,10 @@ units: bootstrap
 	cd $(COLL) && $(PYTEST) tests/unit -q
 
 endpoint: bootstrap
-	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:ansible tests/localconnect -q
+	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible tests/localconnect -q
 
 integration: bootstrap
-	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:ansible tests/integration -q -n 2
+	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible tests/integration -q -n 2
 
 lint: bootstrap
 	$(BIN)/ansible-lint --offline examples tests/integration/playbooks

@@ -1,0 +1,111 @@
+"""Integration tests: real ansible-playbook runs over HTTP against the local Connect endpoint.
+
+Each test gets a freshly reset endpoint (one endpoint process per pytest worker), runs a playbook
+with ansible-playbook as a subprocess, and asserts on the recorded task results and on the
+endpoint's state (calls received, stored files and their sha256).
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from localconnect import defaults  # noqa: E402  pylint: disable=wrong-import-position
+from localconnect.testing import LocalConnect  # noqa: E402  pylint: disable=wrong-import-position
+
+COLLECTIONS = pathlib.Path(os.environ.get("ANSIBLE_COLLECTIONS_PATH", ROOT / "build" / "collections"))
+PLAYBOOKS = pathlib.Path(__file__).parent / "playbooks"
+BIN = pathlib.Path(sys.executable).parent
+CASE_ARN = defaults.case_arn(defaults.CASE_IDS[0])
+CONTACT_ARN = defaults.contact_arn(defaults.CONTACT_IDS[0])
+WRITES = ("StartAttachedFileUpload", "CompleteAttachedFileUpload", "DeleteAttachedFile", "UploadPut")
+
+
+def pytest_sessionstart(session):
+    """Test the working tree: refresh its copy in the collections tree ansible-playbook loads from."""
+    subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "sync_collection.py"), str(ROOT), str(COLLECTIONS / "ansible_collections" / "contactcenter" / "connect")],
+        check=True,
+    )
+
+
+@dataclass
+class Run:
+    rc: int
+    stdout: str
+    stderr: str
+    results: list
+
+    def result(self, task="Attached file"):
+        found = [r for r in self.results if r["task"] == task]
+        assert found, f"task {task!r} did not run; rc={self.rc}\n{self.stdout[-3000:]}\n{self.stderr[-3000:]}"
+        return found[-1]["result"]
+
+    def status(self, task="Attached file"):
+        return [r for r in self.results if r["task"] == task][-1]["status"]
+
+
+@pytest.fixture(scope="session")
+def endpoint():
+    with LocalConnect(scan_delay=0.2) as started:
+        yield started
+
+
+@pytest.fixture
+def connect(endpoint):
+    """The local endpoint, reset to its seed: no files, no counters, no faults."""
+    endpoint.reset()
+    return endpoint
+
+
+def writes(state):
+    """How many write requests (Start, PUT, Complete, Delete) the endpoint received."""
+    return {op: state["calls"].get(op, 0) for op in WRITES}
+
+
+@pytest.fixture
+def playbook(connect, tmp_path):
+    """Run a playbook from tests/integration/playbooks with extra vars; returns a Run (or a Popen with background=True)."""
+    counter = [0]
+
+    def run(name="attached_file.yml", check=False, diff=False, verbosity=0, env=None, background=False, secret_key=None, **extra_vars):
+        counter[0] += 1
+        work = tmp_path / f"run{counter[0]}"
+        work.mkdir()
+        variables = dict(
+            region=connect.region, endpoint_url=connect.endpoint_url, instance_id=connect.instance_id, associated_resource_arn=CASE_ARN
+        )
+        variables.update(extra_vars)
+        (work / "vars.json").write_text(json.dumps(variables))
+        command = [str(BIN / "ansible-playbook"), str(PLAYBOOKS / name), "-e", f"@{work / 'vars.json'}"]
+        command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else [])
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "EC2_"))}
+        environment.update(
+            ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+            ANSIBLE_CALLBACK_PLUGINS=str(pathlib.Path(__file__).parent / "callback_plugins"),
+            ANSIBLE_CALLBACKS_ENABLED="record_results",
+            ANSIBLE_LOCAL_TEMP=str(work / "tmp-local"),
+            ANSIBLE_REMOTE_TMP=str(work / "tmp-remote"),
+            ANSIBLE_HOME=str(work / "ansible-home"),
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_RETRY_FILES_ENABLED="0",
+            RECORD_RESULTS_PATH=str(work / "results.json"),
+            AWS_ACCESS_KEY_ID=connect.access_key,
+            AWS_SECRET_ACCESS_KEY=secret_key or connect.secret_key,
+        )
+        environment.update(env or {})
+        if background:
+            return subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300, check=False)
+        results_path = work / "results.json"
+        results = json.loads(results_path.read_text()) if results_path.exists() else []
+        return Run(done.returncode, done.stdout, done.stderr, results)
+
+    return run
