@@ -34,8 +34,10 @@ def test_full_flow(lc):
     assert put.header("ETag")
     assert put.header("Content-Length") == "0"
 
+    lc.set_scan_delay(30)
     lc.complete(started["FileId"])
     assert lc.get(started["FileId"])["FileStatus"] == "PROCESSING"
+    lc.set_scan_delay(0.1)
     final = lc.wait_final(started["FileId"])
     assert final["FileStatus"] == "APPROVED"
     for key, value in {"FileName": "report.pdf", "FileSizeInBytes": len(body), "FileUseCaseType": "ATTACHMENT",

@@ -2,7 +2,7 @@
 
 from localconnect import defaults
 from localconnect.clock import Clock
-from localconnect.faults import FaultTable
+from localconnect.faults import UPLOAD_OPERATIONS, FaultTable
 from localconnect.operations import AttachedFilesService
 from localconnect.routing import Router
 from localconnect.servicemodel import load_service_model
@@ -22,7 +22,6 @@ class App:  # pylint: disable=too-many-instance-attributes
         self.upload_url = upload_url
         self.control_url = endpoint_url + "/_localconnect"
         self.clock = Clock()
-        self.telemetry = Telemetry()
         self.service_model = load_service_model("connect")
         self.signing_names = {self.service_model.signing_name}
         self.world = World(seed, ObjectStore(data_dir), self.clock, scan_delay)
@@ -30,6 +29,7 @@ class App:  # pylint: disable=too-many-instance-attributes
         self.router = Router()
         self.router.add_service(self.service_model, self.service.operation_names)
         self.faults = FaultTable(self.router.operation_names)
+        self.telemetry = Telemetry(sorted(self.router.operation_names) + list(UPLOAD_OPERATIONS))
         self.test_control = TestControl(self)
 
     def model_patterns(self):

@@ -14,8 +14,9 @@ LOG_LIMIT = 1000
 class Telemetry:
     """Call counters, bytes received and a bounded request log."""
 
-    def __init__(self):
+    def __init__(self, operations=()):
         self._lock = threading.Lock()
+        self._operations = tuple(operations)
         self._calls = collections.Counter()
         self._bytes_received = 0
         self._log = collections.deque(maxlen=LOG_LIMIT)
@@ -48,6 +49,8 @@ class Telemetry:
             self._log.clear()
 
     def snapshot(self):
-        """``(calls, bytes_received, log)`` copies."""
+        """``(calls, bytes_received, log)`` copies; known operations appear even at 0."""
         with self._lock:
-            return dict(self._calls), self._bytes_received, list(self._log)
+            calls = dict.fromkeys(self._operations, 0)
+            calls.update(self._calls)
+            return calls, self._bytes_received, list(self._log)

@@ -59,6 +59,7 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
         self.startup_seconds = None
         self._seed_file = None
         self._log = None
+        self._final_log = ""
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     # ----------------------------------------------------------- process --
@@ -122,9 +123,11 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
         return code
 
     def log_text(self):
-        """What the server wrote to stderr so far."""
+        """What the server wrote to stderr (so far, or until it stopped)."""
         if self._log is None:
             return ""
+        if self._log.closed:
+            return self._final_log
         self._log.seek(0)
         return self._log.read().decode("utf-8", "replace")
 
@@ -134,6 +137,7 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
     def __exit__(self, *exc_info):
         self.stop()
         if self._log is not None:
+            self._final_log = self.log_text()
             self._log.close()
 
     # -------------------------------------------------------- endpoints --
