@@ -1,0 +1,44 @@
+"""The Galaxy tarball: built, installed offline into an empty collections path, and used by a playbook."""
+
+import os
+import pathlib
+import subprocess
+import sys
+import tarfile
+
+from conftest import COLLECTIONS
+from conftest import ROOT
+
+BIN = pathlib.Path(sys.executable).parent
+
+
+def test_tarball_installs_offline_and_runs(playbook, connect, tmp_path):
+    # an environment that knows no collections: the install must not find the build tree's copy
+    clean = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(tmp_path / "installed"), ANSIBLE_HOME=str(tmp_path / "ansible-home"))
+    built = subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path / "dist"), str(ROOT)],
+        capture_output=True, text=True, check=False, env=clean,
+    )
+    assert built.returncode == 0, built.stderr
+    tarball = next((tmp_path / "dist").glob("contactcenter-connect-*.tar.gz"))
+    names = tarfile.open(tarball).getnames()
+    assert "plugins/modules/connect_attached_file.py" in names and "meta/runtime.yml" in names
+    assert "tools/localconnect/__main__.py" in names and "requirements.txt" in names
+    assert not [n for n in names if n.split("/")[0] in (".venv", "build", "collections", ".git", ".ci") or "__pycache__" in n]
+
+    installed = tmp_path / "installed"
+    install = subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "--no-deps", "-p", str(installed), str(tarball)],
+        capture_output=True, text=True, check=False, env=clean,
+    )
+    assert install.returncode == 0, install.stderr
+    assert (installed / "ansible_collections" / "contactcenter" / "connect" / "MANIFEST.json").exists()
+
+    # the installed copy first, amazon.aws from the build tree; the working tree's copy is not on the path
+    amazon_only = tmp_path / "amazon-only"
+    (amazon_only / "ansible_collections" / "amazon").mkdir(parents=True)
+    os.symlink(COLLECTIONS / "ansible_collections" / "amazon" / "aws", amazon_only / "ansible_collections" / "amazon" / "aws")
+    run = playbook(content="installed copy\n", file_name="installed.txt", env={"ANSIBLE_COLLECTIONS_PATH": f"{installed}:{amazon_only}"})
+    assert run.rc == 0, run.stdout
+    assert run.result()["changed"] is True
+    assert [f["file_name"] for f in connect.state()["files"]] == ["installed.txt"]
