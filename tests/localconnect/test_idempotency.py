@@ -74,7 +74,7 @@ def test_tokens_are_per_instance(lc):
 def test_without_token_every_call_is_new(lc):
     body = json.dumps({"FileName": "a.txt", "FileSizeInBytes": 1, "FileUseCaseType": "ATTACHMENT"}).encode()
     ids = set()
-    for _ in range(2):
+    for _attempt in range(2):
         response = lc.signed("PUT", "/attached-files/%s" % defaults.INSTANCE_ID, body=body,
                              query={"associatedResourceArn": lc.CASE_ARN})
         ids.add(response.json()["FileId"])

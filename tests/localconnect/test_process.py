@@ -164,10 +164,10 @@ def test_big_upload_memory_and_log_hygiene():
 
         block = bytes(range(256)) * 4096  # 1 MiB
         expected = hashlib.sha256()
-        for _ in range(BIG // len(block)):
+        for _index in range(BIG // len(block)):
             expected.update(block)
         started = _start(client, BIG)
-        assert _put_stream(started, (block for _ in range(BIG // len(block)))) == 200
+        assert _put_stream(started, (block for _index in range(BIG // len(block)))) == 200
         client.complete_attached_file_upload(InstanceId=defaults.INSTANCE_ID, FileId=started["FileId"],
                                              AssociatedResourceArn=CASE_ARN)
         final = _wait_approved(client, started["FileId"])

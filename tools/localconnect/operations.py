@@ -319,8 +319,8 @@ class AttachedFilesService:
             record.deleted = True
             record.sha256 = None
             record.stored_size = None
-            for key, (_, file_id) in list(self.world.tokens.items()):
-                if file_id == record.file_id:
+            for key, known in list(self.world.tokens.items()):
+                if known[1] == record.file_id:
                     del self.world.tokens[key]
             return {}
 

@@ -17,10 +17,10 @@ class Route:
         http = operation_model.http
         self.method = http["method"].upper()
         uri = http["requestUri"]
-        path, _, query = uri.partition("?")
+        path, _sep, query = uri.partition("?")
         self.query_literals = []
         for pair in filter(None, query.split("&")):
-            key, _, value = pair.partition("=")
+            key, _sep, value = pair.partition("=")
             self.query_literals.append((key, value or None))
         self.segments = []
         for segment in path.strip("/").split("/") if path.strip("/") else []:
@@ -32,7 +32,7 @@ class Route:
                 self.segments.append(("literal", segment, False))
         # Literal segments are more specific than labels: try them first.
         self.specificity = (
-            sum(1 for kind, _, _ in self.segments if kind == "literal"),
+            sum(1 for segment in self.segments if segment[0] == "literal"),
             len(self.query_literals),
             len(self.segments),
         )

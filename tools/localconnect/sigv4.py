@@ -39,7 +39,7 @@ def _rebuild(method, url, headers, signed_names, body=b"", params=None):
 # ------------------------------------------------------------ control plane --
 
 def _parse_authorization(value):
-    algorithm, _, rest = value.strip().partition(" ")
+    algorithm, _sep, rest = value.strip().partition(" ")
     if algorithm != ALGORITHM:
         raise ApiError("IncompleteSignatureException",
                        "Authorization header requires the %s algorithm." % ALGORITHM, status=400)

@@ -95,7 +95,7 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
     def _read_start_line(self, started):
         stream = self.process.stdout
         while time.monotonic() - started < self.start_timeout:
-            ready, _, _ = select.select([stream], [], [], 0.1)
+            ready = select.select([stream], [], [], 0.1)[0]
             if ready:
                 line = stream.readline()
                 if line:
