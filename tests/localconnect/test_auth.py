@@ -1,8 +1,13 @@
 """SigV4 on the control plane, checked with botocore's own signer."""
 
+import http.client
 import json
+import urllib.parse
 
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from localconnect import defaults
 
@@ -149,3 +154,20 @@ def test_unknown_route(lc):
     assert response.status == 404
     assert response.header("x-amzn-ErrorType") == "UnknownOperationException"
     assert lc.state()["calls"]["UnknownOperation"] == 1
+
+
+def test_keep_alive_on_control_plane(lc):
+    endpoint = urllib.parse.urlsplit(lc.endpoint_url)
+    conn = http.client.HTTPConnection(endpoint.hostname, endpoint.port, timeout=10)
+    sockets = set()
+    for _attempt in range(3):
+        request = AWSRequest(method="GET", url=lc.endpoint_url + DESCRIBE_PATH)
+        SigV4Auth(Credentials(lc.access_key, lc.secret_key), "connect", lc.region).add_auth(request)
+        conn.request("GET", DESCRIBE_PATH, headers=dict(request.headers.items()))
+        response = conn.getresponse()
+        body = response.read()
+        assert response.status == 200
+        assert response.getheader("Content-Length") == str(len(body))
+        sockets.add(id(conn.sock))
+    conn.close()
+    assert len(sockets) == 1

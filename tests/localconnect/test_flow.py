@@ -7,6 +7,7 @@ import pytest
 from localconnect import defaults
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
 def test_full_flow(lc):
@@ -14,11 +15,14 @@ def test_full_flow(lc):
     started = lc.start(size=len(body), name="report.pdf", ClientToken="flow-1",
                        CreatedBy={"ConnectUserArn": defaults.instance_arn() + "/agent/a1"}, Tags={"team": "qa"})
     assert started["FileStatus"] == "PENDING_UPLOAD"
+    assert UUID4.match(started["FileId"])
     assert started["FileArn"] == defaults.file_arn(started["FileId"])
+    assert started["CreatedBy"] == {"ConnectUserArn": defaults.instance_arn() + "/agent/a1"}
     assert ISO.match(started["CreationTime"])
     meta = started["UploadUrlMetadata"]
     assert ISO.match(meta["UrlExpiry"])
-    assert meta["Url"].startswith(lc.upload_url + "/")
+    assert meta["Url"].startswith("%s/%s/connect/%s/Attachments/%s/report.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&" % (
+        lc.upload_url, defaults.BUCKET, defaults.INSTANCE_ID, started["FileId"]))
     assert urllib.parse.urlsplit(lc.upload_url).port != urllib.parse.urlsplit(lc.endpoint_url).port
     assert meta["HeadersToInclude"] == {
         "Content-Type": "application/pdf",

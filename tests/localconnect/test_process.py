@@ -104,6 +104,12 @@ def test_data_dir_is_kept(tmp_path):
         started = _start(client, 5, "a.txt")
         assert _put_stream(started, b"hello") == 200
         assert (tmp_path / started["FileId"]).read_bytes() == b"hello"
+        # An object whose size differs from the declared one cannot be completed.
+        (tmp_path / started["FileId"]).write_bytes(b"hello!")
+        with pytest.raises(client.exceptions.InvalidRequestException) as err:
+            client.complete_attached_file_upload(InstanceId=defaults.INSTANCE_ID, FileId=started["FileId"],
+                                                 AssociatedResourceArn=CASE_ARN)
+        assert "6 bytes" in err.value.response["Error"]["Message"]
     assert (tmp_path / started["FileId"]).exists()
 
 

@@ -122,6 +122,9 @@ class UploadHandler(Handler):
         except TimeoutError as exc:
             raise S3Error(400, "RequestTimeout", "Your socket connection to the server was not read from or "
                           "written to within the timeout period.", close=True) from exc
+        except OSError as exc:
+            raise S3Error(500, "InternalError", "We encountered an internal error. Please try again.",
+                          close=True) from exc
         app.service.record_upload(record, stored, self.headers.get("Content-Type"),
                                   self.headers.get("Content-Disposition"))
         self.send_bytes(200, {"ETag": '"%s"' % stored.md5, "x-amz-server-side-encryption": "AES256",
