@@ -237,3 +237,13 @@ def test_only_attachment_use_case(lc):
     with pytest.raises(lc.connect.exceptions.InvalidRequestException) as err:
         lc.start(FileUseCaseType="EMAIL_MESSAGE")
     assert "Reason" not in err.value.response
+
+
+@pytest.mark.parametrize("name", ["a/b.txt", "100%.txt", "a?b#c&d=e.txt", "  spaced  .txt", "..txt", "+plus+.txt",
+                                  "~tilde~.txt", "\u2028sep.txt", "x" * 250 + ".txt"])
+def test_odd_file_names_round_trip(lc, name):
+    started = lc.upload(b"data", name=name)
+    lc.set_clock_offset(1)
+    final = lc.get(started["FileId"])
+    assert (final["FileStatus"], final["FileName"]) == ("APPROVED", name)
+    assert lc.http_request(final["DownloadUrlMetadata"]["Url"]).body == b"data"

@@ -99,6 +99,7 @@ def test_signals_stop_cleanly(signum, tmp_path, monkeypatch):
 
 
 def test_data_dir_is_kept(tmp_path):
+    (tmp_path / "not-ours.txt").write_text("user data")
     with LocalConnect(data_dir=str(tmp_path), scan_delay=0) as server:
         client = server.client()
         started = _start(client, 5, "a.txt")
@@ -110,7 +111,15 @@ def test_data_dir_is_kept(tmp_path):
             client.complete_attached_file_upload(InstanceId=defaults.INSTANCE_ID, FileId=started["FileId"],
                                                  AssociatedResourceArn=CASE_ARN)
         assert "6 bytes" in err.value.response["Error"]["Message"]
-    assert (tmp_path / started["FileId"]).exists()
+        kept = _start(client, 2, "b.txt")
+        assert _put_stream(kept, b"hi") == 200
+        server.reset()
+        assert not (tmp_path / started["FileId"]).exists()
+        assert _put_stream(kept, b"hi") == 403  # the file is gone with the reset
+        last = _start(client, 2, "c.txt")
+        assert _put_stream(last, b"ok") == 200
+    assert (tmp_path / last["FileId"]).read_bytes() == b"ok"
+    assert (tmp_path / "not-ours.txt").read_text() == "user data"
 
 
 def test_seed_file():

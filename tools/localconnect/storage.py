@@ -7,10 +7,12 @@ replaces the previous object.
 
 import hashlib
 import os
-import shutil
+import re
 import uuid
 
 CHUNK_SIZE = 1024 * 1024
+# Objects are named by file id (a UUID); partial uploads add ".part-<hex>".
+_OWN_NAME = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.part-[0-9a-f]{32})?$")
 
 
 class IncompleteBody(Exception):
@@ -38,7 +40,9 @@ class ObjectStore:
         os.makedirs(root, exist_ok=True)
 
     def path(self, key):
-        """Path of the object ``key``."""
+        """Path of the object ``key`` (a file id)."""
+        if not _OWN_NAME.match(key):
+            raise ValueError("not an object key")
         return os.path.join(self.root, key)
 
     def write(self, key, stream, length, on_chunk=None):
@@ -110,12 +114,10 @@ class ObjectStore:
             return False
 
     def clear(self):
-        """Remove every object."""
+        """Remove every object (and partial upload) this store made; leave anything else alone."""
         for name in os.listdir(self.root):
             target = os.path.join(self.root, name)
-            if os.path.isdir(target):
-                shutil.rmtree(target, ignore_errors=True)
-            else:
+            if _OWN_NAME.match(name) and os.path.isfile(target):
                 try:
                     os.unlink(target)
                 except FileNotFoundError:
