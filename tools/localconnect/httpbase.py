@@ -22,6 +22,8 @@ class Server(ThreadingHTTPServer):
     def __init__(self, address, handler, app, quiet=False):
         self.app = app
         self.quiet = quiet
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, handler)
 
 
