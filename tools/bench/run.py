@@ -1,0 +1,927 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the contactcenter.connect project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Benchmarks of contactcenter.connect.connect_attached_file; rewrites docs/performance.md.
+
+``make bench`` runs this with PYTHONPATH=tools and ANSIBLE_COLLECTIONS_PATH exported. One run starts one
+local Connect endpoint (tools/localconnect, CASE scope allowing 100 MiB, scan delay 0) and measures:
+
+1. the data path at 1, 20 and 100 MiB: (a) a one-task ansible-playbook, (b) the module's own hashing + PUT code
+   (Source.sha256 and put_once imported from the collection ansible-playbook loads), (c) curl -T of the same
+   bytes to a fresh pre-signed URL, (d) a hand-written boto3 + http.client script (tools/bench/handwritten.py);
+2. the peak RSS of the module process (the AnsiballZ python) through an interpreter wrapper;
+3. fixed costs: a new 1 KiB upload, an idempotent re-run, a check-mode run, each against the hand-written
+   script making the same calls, and one task looping over 50 small files;
+4. where one module run spends its time (1 and 100 MiB): interpreter start, imports (-X importtime), and a
+   cProfile of the kept AnsiballZ payload summarised per phase.
+
+Every measured upload uses fresh content or a fresh client token and is checked against the endpoint's
+counters (UploadPut requests and bytes received). Timings are reported, never asserted: the figures and
+the ratios come from the same run. Installs nothing; uses system curl when present. Temporary files go to
+build/bench/ (git-ignored) and are removed at the end unless --keep is given.
+"""
+
+import argparse
+import contextlib
+import datetime
+import hashlib
+import importlib
+import io
+import json
+import os
+import platform
+import pstats
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT / "tools") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tools"))
+
+from localconnect import defaults  # noqa: E402  pylint: disable=wrong-import-position
+from localconnect.testing import LocalConnect  # noqa: E402  pylint: disable=wrong-import-position
+
+MIB = 1024 * 1024
+KIB = 1024
+WORK = ROOT / "build" / "bench"
+DOC = ROOT / "docs" / "performance.md"
+HANDWRITTEN = Path(__file__).resolve().parent / "handwritten.py"
+MODULE = "contactcenter.connect.connect_attached_file"
+TRANSFER = "ansible_collections.contactcenter.connect.plugins.module_utils.transfer"
+CASE_ARN = defaults.case_arn(defaults.CASE_IDS[0])
+LIMIT = 100 * MIB
+SEED = {
+    "instances": [{"instance_id": defaults.INSTANCE_ID, "attached_files_configuration": {"CASE": {"MaximumSizeLimitInBytes": LIMIT}}}],
+    "scan_delay": 0,
+}
+RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+TARGET_RATIO = 0.85
+TARGET_RSS_GROWTH = 10 * 1000 * 1000  # 10 MB
+
+PLAYBOOK = """---
+- name: Benchmark one connect_attached_file task
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/contactcenter.connect.connect:
+      region: "{{ region }}"
+      endpoint_url: "{{ endpoint_url }}"
+  tasks:
+    - name: Attached file
+      contactcenter.connect.connect_attached_file:
+        instance_id: "{{ instance_id }}"
+        associated_resource_arn: "{{ associated_resource_arn }}"
+        src: "{{ src }}"
+"""
+
+PING_PLAYBOOK = """---
+- name: Ansible's own floor, one trivial module
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Ping
+      ansible.builtin.ping:
+"""
+
+LOOP_PLAYBOOK = PLAYBOOK.replace('src: "{{ src }}"', 'src: "{{ item }}"\n      loop: "{{ files }}"')
+
+# Runs the real interpreter as a child and appends the child's peak RSS (wait4 rusage) to a log.
+RSS_WRAPPER = '''#!{python}
+"""ansible_python_interpreter for tools/bench/run.py: run {python} as a child, log its peak RSS."""
+import json
+import os
+import sys
+import time
+
+started = time.perf_counter()
+pid = os.posix_spawn({python!r}, [{python!r}] + sys.argv[1:], os.environ)
+_unused, status, usage = os.wait4(pid, 0)
+with open({log!r}, "a", encoding="utf-8") as log:
+    log.write(json.dumps({{"argv": sys.argv[1:], "maxrss_kib": usage.ru_maxrss, "wall": time.perf_counter() - started,
+                          "user": usage.ru_utime, "system": usage.ru_stime}}) + "\\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+'''
+
+
+# python -c driver: cProfile one AnsiballZ payload. Not `python -m cProfile payload`: AnsiballZ drops the folder of
+# __main__.__file__ from sys.path, which under -m cProfile is the standard library's folder.
+PROFILE_DRIVER = """
+import cProfile, runpy, sys
+out, payload = sys.argv[1:3]
+sys.argv = [payload]
+profiler = cProfile.Profile()
+code = 0
+profiler.enable()
+try:
+    runpy.run_path(payload, run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+finally:
+    profiler.disable()
+    profiler.dump_stats(out)
+sys.exit(code)
+"""
+
+
+class BenchError(RuntimeError):
+    """A measurement did not do what it claims (wrong counters, failed run)."""
+
+
+def log(message):
+    """Progress on stderr."""
+    sys.stderr.write("bench: %s\n" % message)
+    sys.stderr.flush()
+
+
+def median(values):
+    """Median of a non-empty list."""
+    return statistics.median(values)
+
+
+def spread(values, unit="s", digits=2):
+    """'median (min-max)' for a list of numbers."""
+    if not values:
+        return "n/a"
+    text = "%.*f %s" % (digits, median(values), unit)
+    if len(values) > 1:
+        text += " (%.*f-%.*f)" % (digits, min(values), digits, max(values))
+    return text
+
+
+def mib_per_s(size, seconds):
+    """Throughput in MiB/s."""
+    return size / MIB / seconds if seconds > 0 else float("inf")
+
+
+def size_label(size):
+    """1 KiB, 20 MiB, ..."""
+    return "%d MiB" % (size // MIB) if size >= MIB else "%d KiB" % (size // KIB)
+
+
+# ------------------------------------------------------------------------------------------------ setup --
+
+
+def collections_path():
+    """The collections tree ansible-playbook loads from (first entry of ANSIBLE_COLLECTIONS_PATH)."""
+    value = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or os.environ.get("ANSIBLE_COLLECTIONS_PATHS")
+    path = Path(value.split(os.pathsep)[0]) if value else ROOT / "build" / "collections"
+    module = path / "ansible_collections" / "contactcenter" / "connect" / "plugins" / "modules" / "connect_attached_file.py"
+    if not module.is_file():
+        raise BenchError("%s is not in %s: run tools/bootstrap.sh (or make bench)" % (MODULE, path))
+    return path.resolve()
+
+
+def collection_at_ref(ref, base, dest):
+    """A collections tree holding this repository's collection as committed at ref (git archive), plus base's amazon.aws."""
+    sha = command_output(["git", "-C", str(ROOT), "rev-parse", "--verify", "%s^{commit}" % ref])
+    if not sha or not re.fullmatch(r"[0-9a-f]{40}", sha):
+        raise BenchError("--ref %s is not a commit of %s" % (ref, ROOT))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", sha], capture_output=True, check=True).stdout
+    collection = dest / "ansible_collections" / "contactcenter" / "connect"
+    collection.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(collection, filter="data")
+        else:  # Python < 3.11.4: the archive is our own repository's
+            tar.extractall(collection)
+    (dest / "ansible_collections" / "amazon").mkdir()
+    (dest / "ansible_collections" / "amazon" / "aws").symlink_to(base / "ansible_collections" / "amazon" / "aws", target_is_directory=True)
+    return dest.resolve(), sha[:12]
+
+
+def import_transfer(collections):
+    """transfer.py (Source, put_once) from the collections tree, the same file the module runs."""
+    sys.path.insert(0, str(collections))
+    transfer = importlib.import_module(TRANSFER)
+    if not Path(transfer.__file__).resolve().is_relative_to(collections):
+        raise BenchError("imported %s from %s, not from %s" % (TRANSFER, transfer.__file__, collections))
+    return transfer
+
+
+def command_output(command):
+    """First line of a command's output, or None when it cannot run."""
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    except OSError:
+        return None
+    lines = (done.stdout or done.stderr).strip().splitlines()
+    return lines[0] if lines else None
+
+
+def tree_digest(folder):
+    """Short sha256 over the relative paths and contents of the .py/.yml files under folder."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".py", ".yml", ".yaml") and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def environment_info(collections, curl, ref_sha):
+    """Machine, versions and date for the report."""
+    import ansible.release  # pylint: disable=import-outside-toplevel
+    import boto3  # pylint: disable=import-outside-toplevel
+    import botocore  # pylint: disable=import-outside-toplevel
+
+    cpu_model = "unknown"
+    memory = "unknown"
+    with contextlib.suppress(OSError):
+        with open("/proc/cpuinfo", encoding="utf-8") as stream:
+            models = [line.split(":", 1)[1].strip() for line in stream if line.startswith("model name")]
+        cpu_model = models[0] if models else cpu_model
+    with contextlib.suppress(OSError):
+        with open("/proc/meminfo", encoding="utf-8") as stream:
+            for line in stream:
+                if line.startswith("MemTotal:"):
+                    memory = "%.1f GiB" % (int(line.split()[1]) / 1024 / 1024)
+    coll = collections / "ansible_collections" / "contactcenter" / "connect"
+    version = "unknown"
+    with contextlib.suppress(OSError):
+        found = re.search(r"^version:\s*(\S+)", (coll / "galaxy.yml").read_text(encoding="utf-8"), re.M)
+        version = found.group(1) if found else version
+    head = command_output(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]) or "unknown"
+    dirty = command_output(["git", "-C", str(ROOT), "status", "--porcelain", "--", "plugins"])
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "memory": memory,
+        "cpu": cpu_model,
+        "kernel": "%s %s" % (platform.system(), platform.release()),
+        "python": platform.python_version(),
+        "ansible_core": ansible.release.__version__,
+        "botocore": botocore.__version__,
+        "boto3": boto3.__version__,
+        "curl": command_output([curl, "--version"]) if curl else "not found (curl measurements skipped)",
+        "collection": "%s %s, plugins digest %s, from %s" % (MODULE.rsplit(".", 1)[0], version, tree_digest(coll / "plugins"), collections),
+        "git": "%s%s" % (head, " (plugins/ has uncommitted changes)" if dirty else ""),
+        "command": "`%s`" % " ".join(["tools/bench/run.py"] + sys.argv[1:]),
+        "source": ("commit %s (git archive, --ref)" % ref_sha) if ref_sha else "working tree as copied by tools/bootstrap.sh",
+    }
+
+
+class Files:
+    """Fresh random files: a shared random pool, with a random 32-byte head per file so every file is new content."""
+
+    def __init__(self, folder, largest):
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.pool = os.urandom(largest)
+        self.count = 0
+
+    def fresh(self, size, label, path=None):
+        """Write a new file of size bytes (or rewrite path with new content); returns its path."""
+        if path is None:
+            self.count += 1
+            path = self.folder / ("%s-%04d.pdf" % (label, self.count))
+        with open(path, "wb") as stream:
+            stream.write(secrets.token_bytes(min(32, size)))
+            stream.write(memoryview(self.pool)[:max(0, size - 32)])
+        return path
+
+
+# ------------------------------------------------------------------------------------------------ bench --
+
+
+class Bench:  # pylint: disable=too-many-instance-attributes
+    """Measurements against one local endpoint; results accumulate in self.results."""
+
+    def __init__(self, options, endpoint, collections, transfer, curl):
+        self.options = options
+        self.endpoint = endpoint
+        self.collections = collections
+        self.transfer = transfer
+        self.curl = curl
+        self.run_dir = WORK / "run"
+        self.files = Files(self.run_dir / "files", max(options.sizes) * MIB)
+        self.client = endpoint.client()
+        self.results = {}
+        self.playbook_count = 0
+        self.python = sys.executable
+        self.rss_log = self.run_dir / "rss.jsonl"
+        self.wrapper = self.run_dir / "rss-python"
+        self.wrapper.write_text(RSS_WRAPPER.format(python=self.python, log=str(self.rss_log)), encoding="utf-8")
+        self.wrapper.chmod(0o755)
+        for name, text in (("single.yml", PLAYBOOK), ("loop.yml", LOOP_PLAYBOOK), ("ping.yml", PING_PLAYBOOK)):
+            (self.run_dir / name).write_text(text, encoding="utf-8")
+        self.env = self._environment()
+
+    # ---------------------------------------------------------------------------------------- plumbing --
+
+    def _environment(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "EC2_"))}
+        env.update(
+            ANSIBLE_COLLECTIONS_PATH=str(self.collections),
+            ANSIBLE_LOCAL_TEMP=str(self.run_dir / "tmp-local"),
+            ANSIBLE_REMOTE_TMP=str(self.run_dir / "tmp-remote"),
+            ANSIBLE_HOME=str(self.run_dir / "ansible-home"),
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_RETRY_FILES_ENABLED="0",
+            ANSIBLE_LOCALHOST_WARNING="0",
+            ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+            AWS_ACCESS_KEY_ID=self.endpoint.access_key,
+            AWS_SECRET_ACCESS_KEY=self.endpoint.secret_key,
+            TMPDIR=str(self.run_dir / "tmp"),
+        )
+        return env
+
+    def counters(self):
+        """(calls by operation, upload bytes received) from the endpoint."""
+        state = self.endpoint.state()
+        return state["calls"], state["uploads"]["bytes_received"]
+
+    @contextlib.contextmanager
+    def verified(self, what, puts, size):
+        """Check that the block made exactly `puts` UploadPut requests and sent `size` bytes; yields a dict
+        that receives the calls made (operation -> count) and the bytes received."""
+        calls_before, bytes_before = self.counters()
+        record = {}
+        yield record
+        calls_after, bytes_after = self.counters()
+        calls = {op: calls_after.get(op, 0) - calls_before.get(op, 0) for op in calls_after}
+        record["calls"] = {op: n for op, n in sorted(calls.items()) if n}
+        record["bytes"] = bytes_after - bytes_before
+        if calls.get("UploadPut", 0) != puts or record["bytes"] != size:
+            raise BenchError(
+                "%s: expected %d upload(s) of %d bytes in all, the endpoint saw %d upload(s), %d bytes (calls %s)"
+                % (what, puts, size, calls.get("UploadPut", 0), record["bytes"], record["calls"])
+            )
+
+    def playbook(self, variables, name="single.yml", check=False, changed=1, wrapped=False, remote_tmp=None):  # pylint: disable=too-many-arguments
+        """Run a playbook; fails unless it succeeded with `changed` changed tasks.
+
+        Returns (wall seconds, module processes): with wrapped=True the module runs through the RSS wrapper and the
+        second item lists one record (peak RSS, wall) per AnsiballZ process; otherwise it is empty.
+        """
+        self.playbook_count += 1
+        variables = dict(
+            variables, region=self.endpoint.region, endpoint_url=self.endpoint.endpoint_url,
+            instance_id=self.endpoint.instance_id, associated_resource_arn=CASE_ARN,
+        )
+        if wrapped:
+            variables["ansible_python_interpreter"] = str(self.wrapper)
+            if self.rss_log.exists():
+                self.rss_log.unlink()
+        vars_file = self.run_dir / ("vars-%d.json" % self.playbook_count)
+        vars_file.write_text(json.dumps(variables), encoding="utf-8")
+        command = [str(Path(self.python).parent / "ansible-playbook"), str(self.run_dir / name), "-e", "@%s" % vars_file]
+        command += ["--check"] if check else []
+        env = dict(self.env)
+        if remote_tmp:
+            env.update(ANSIBLE_REMOTE_TMP=str(remote_tmp), ANSIBLE_KEEP_REMOTE_FILES="1")
+        begun = time.perf_counter()
+        done = subprocess.run(command, env=env, cwd=self.run_dir, capture_output=True, text=True, timeout=900, check=False)
+        wall = time.perf_counter() - begun
+        recap = RECAP.search(done.stdout)
+        if done.returncode != 0 or not recap or recap.group(4) != "0" or int(recap.group(2)) != changed:
+            raise BenchError("ansible-playbook %s failed or changed != %d (rc %d):\n%s\n%s"
+                             % (name, changed, done.returncode, done.stdout[-3000:], done.stderr[-3000:]))
+        processes = []
+        if wrapped:
+            entries = [json.loads(line) for line in self.rss_log.read_text(encoding="utf-8").splitlines()]
+            processes = [e for e in entries if any("AnsiballZ_" in arg for arg in e["argv"])]
+        return wall, processes
+
+    def handwritten(self, paths, describe_config=False, check=False, token=None):
+        """Run tools/bench/handwritten.py in a fresh python; returns (wall seconds, its JSON report)."""
+        command = [self.python, str(HANDWRITTEN), "--endpoint-url", self.endpoint.endpoint_url, "--region", self.endpoint.region,
+                   "--instance-id", self.endpoint.instance_id, "--resource-arn", CASE_ARN]
+        for path in paths:
+            command += ["--file", str(path)]
+        command += (["--describe-config"] if describe_config else []) + (["--check"] if check else [])
+        command += ["--token", token] if token else []
+        begun = time.perf_counter()
+        done = subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=900, check=False)
+        wall = time.perf_counter() - begun
+        if done.returncode != 0:
+            raise BenchError("handwritten.py failed (rc %d): %s" % (done.returncode, done.stderr[-3000:]))
+        return wall, json.loads(done.stdout)
+
+    def start(self, path):
+        """A boto3 StartAttachedFileUpload with a fresh token for path; returns UploadUrlMetadata."""
+        started = self.client.start_attached_file_upload(
+            InstanceId=self.endpoint.instance_id, AssociatedResourceArn=CASE_ARN, ClientToken=str(uuid.uuid4()),
+            FileName=path.name, FileSizeInBytes=path.stat().st_size, FileUseCaseType="ATTACHMENT",
+        )
+        return started["UploadUrlMetadata"]
+
+    def run_curl(self, path, metadata):
+        """curl -sS -T path with HeadersToInclude; returns (process wall, curl's time_total)."""
+        command = [self.curl, "-sS", "--noproxy", "*", "-o", os.devnull, "-w", "%{http_code} %{size_upload} %{time_total}", "-T", str(path)]
+        for name, value in metadata["HeadersToInclude"].items():
+            command += ["-H", "%s: %s" % (name, value)]
+        command.append(metadata["Url"])
+        begun = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+        wall = time.perf_counter() - begun
+        fields = done.stdout.split()
+        if done.returncode != 0 or len(fields) != 3 or fields[0] != "200" or int(float(fields[1])) != path.stat().st_size:
+            raise BenchError("curl upload failed (rc %d): %s %s" % (done.returncode, done.stdout, done.stderr[-2000:]))
+        return wall, float(fields[2])
+
+    # ------------------------------------------------------------------------------- 1. data path --
+
+    def data_path(self):
+        """1 a-d for each size, interleaved (order rotating per repetition); the endpoint is reset after each size.
+
+        b and c are cheap and decide a target, so they are repeated --transfer-reps times, a and d --reps times.
+        """
+        results = self.results.setdefault("data_path", {})
+        counts = {"playbook": self.options.reps, "module": self.options.transfer_reps, "script": self.options.reps}
+        if self.curl:
+            counts["curl"] = self.options.transfer_reps
+        variants = [v for v in ("playbook", "module", "curl", "script") if v in counts]
+        for size in (s * MIB for s in self.options.sizes):
+            row = results.setdefault(size, {"playbook": [], "hash": [], "put": [], "module": [], "curl": [], "curl_wall": [], "script": []})
+            rounds = max(counts.values())
+            for rep in range(rounds):
+                log("data path %s, round %d/%d" % (size_label(size), rep + 1, rounds))
+                due = [v for v in variants if rep < counts[v]]
+                shift = rep % len(due)
+                for variant in due[shift:] + due[:shift]:
+                    path = self.files.fresh(size, "data-%s" % variant)
+                    getattr(self, "_data_" + variant)(path, size, row)
+                    path.unlink()
+            self.endpoint.reset()
+
+    def _data_playbook(self, path, size, row):
+        with self.verified("playbook %s" % size_label(size), 1, size):
+            row["playbook"].append(self.playbook({"src": str(path)})[0])
+
+    def _data_module(self, path, size, row):
+        metadata = self.start(path)
+        with self.verified("module data path %s" % size_label(size), 1, size):
+            begun = time.perf_counter()
+            source = self.transfer.Source(path=str(path))
+            source.sha256()
+            hashed = time.perf_counter()
+            self.transfer.put_once(metadata["Url"], metadata.get("HeadersToInclude"), source)
+            done = time.perf_counter()
+        row["hash"].append(hashed - begun)
+        row["put"].append(done - hashed)
+        row["module"].append(done - begun)
+
+    def _data_curl(self, path, size, row):
+        metadata = self.start(path)
+        with self.verified("curl %s" % size_label(size), 1, size):
+            wall, total = self.run_curl(path, metadata)
+        row["curl"].append(total)
+        row["curl_wall"].append(wall)
+
+    def _data_script(self, path, size, row):
+        with self.verified("hand-written script %s" % size_label(size), 1, size):
+            wall, _report = self.handwritten([path], token=str(uuid.uuid4()))
+        row["script"].append(wall)
+
+    # ---------------------------------------------------------------------------------- 2. memory --
+
+    def memory(self):
+        """Peak RSS of the AnsiballZ python process, through the wrapper interpreter."""
+        results = self.results.setdefault("memory", {})
+        for size in (s * MIB for s in self.options.sizes):
+            row = results.setdefault(size, {"rss_kib": [], "module_wall": [], "playbook": []})
+            for rep in range(self.options.reps):
+                log("memory %s, repetition %d/%d" % (size_label(size), rep + 1, self.options.reps))
+                path = self.files.fresh(size, "memory")
+                with self.verified("memory run %s" % size_label(size), 1, size):
+                    wall, processes = self.playbook({"src": str(path)}, wrapped=True)
+                if len(processes) != 1:
+                    raise BenchError("expected one module process through the RSS wrapper, got %d" % len(processes))
+                row["rss_kib"].append(processes[0]["maxrss_kib"])
+                row["module_wall"].append(processes[0]["wall"])
+                row["playbook"].append(wall)
+                path.unlink()
+            self.endpoint.reset()
+
+    # ------------------------------------------------------------------------------ 3. fixed cost --
+
+    def calibrate(self):
+        """Latency of one Connect call on a new and on a kept-alive connection (boto3, DescribeAttachedFilesConfiguration)."""
+        fresh, kept = [], []
+        for _unused in range(5):
+            client = self.endpoint.client()
+            for bucket in (fresh, kept, kept):
+                begun = time.perf_counter()
+                client.describe_attached_files_configuration(InstanceId=self.endpoint.instance_id, AttachmentScope="CASE")
+                bucket.append(time.perf_counter() - begun)
+        self.results["latency"] = {"fresh": median(fresh), "kept": median(kept)}
+
+    def fixed_cost(self):
+        """New 1 KiB upload, idempotent re-run and check mode: playbook (module process through the wrapper) vs the
+        hand-written script; ansible.builtin.ping as Ansible's floor; then one task looping over many files."""
+        self.calibrate()
+        results = self.results.setdefault("fixed", {})
+        cases = ("new", "rerun", "check")
+        for key in [(kind, case) for kind in ("playbook", "script") for case in cases] + [("playbook", "ping")]:
+            results[key] = {"wall": [], "module": [], "calls": None, "bytes": []}
+        for rep in range(self.options.fixed_reps):
+            log("fixed cost, repetition %d/%d" % (rep + 1, self.options.fixed_reps))
+            for kind in (("playbook", "script") if rep % 2 == 0 else ("script", "playbook")):
+                path = self.files.fresh(KIB, "fixed-%s" % kind)
+                for case in cases:
+                    if case == "check":
+                        path = self.files.fresh(KIB, "fixed-%s-check" % kind)
+                    self._fixed_case(results[(kind, case)], kind, case, path)
+            with self.verified("ping playbook", 0, 0) as record:
+                wall, processes = self.playbook({}, name="ping.yml", changed=0, wrapped=True)
+            results[("playbook", "ping")]["wall"].append(wall)
+            results[("playbook", "ping")]["module"].append(processes[0]["wall"])
+            results[("playbook", "ping")]["calls"] = record["calls"]
+        self.endpoint.reset()
+        count = self.options.loop_files
+        log("loop of %d files in one task" % count)
+        paths = [self.files.fresh(KIB, "loop") for _unused in range(count)]
+        with self.verified("loop of %d files" % count, count, count * KIB):
+            wall, processes = self.playbook({"files": [str(p) for p in paths]}, name="loop.yml", wrapped=True)
+        if len(processes) != count:
+            raise BenchError("loop: expected %d module processes, got %d" % (count, len(processes)))
+        results["loop"] = {"wall": wall, "module": [p["wall"] for p in processes]}
+        paths = [self.files.fresh(KIB, "loop-script") for _unused in range(count)]
+        with self.verified("hand-written script, %d files" % count, count, count * KIB):
+            results["loop_script"], _report = self.handwritten(paths, describe_config=True)
+        self.endpoint.reset()
+
+    def _fixed_case(self, entry, kind, case, path):
+        puts = 1 if case == "new" else 0
+        with self.verified("%s %s" % (kind, case), puts, KIB * puts) as record:
+            if kind == "playbook":
+                wall, processes = self.playbook({"src": str(path)}, check=case == "check", changed=0 if case == "rerun" else 1, wrapped=True)
+                entry["module"].append(processes[0]["wall"])
+            else:
+                wall, report_ = self.handwritten([path], describe_config=True, check=case == "check")
+                if report_["results"][0]["changed"] != (case != "rerun"):
+                    raise BenchError("hand-written script %s: changed is %s" % (case, report_["results"][0]["changed"]))
+        entry["wall"].append(wall)
+        entry["bytes"].append(record["bytes"])
+        entry["calls"] = record["calls"]
+
+    # --------------------------------------------------------------------------------- 4. profile --
+
+    def profile(self):
+        """Keep one AnsiballZ payload per size, then run it directly: plain, with -X importtime, with cProfile."""
+        results = self.results.setdefault("profile", {})
+        starts = []
+        for _unused in range(5):
+            begun = time.perf_counter()
+            subprocess.run([self.python, "-c", "pass"], check=True)
+            starts.append(time.perf_counter() - begun)
+        results["interpreter_start"] = median(starts)
+        for size in (s * MIB for s in self.options.profile_sizes):
+            log("profile %s" % size_label(size))
+            remote_tmp = self.run_dir / ("kept-%d" % size)
+            path = self.files.fresh(size, "profile")
+            with self.verified("profile payload run %s" % size_label(size), 1, size):
+                self.playbook({"src": str(path)}, remote_tmp=remote_tmp)
+            payloads = list(remote_tmp.glob("ansible-tmp-*/AnsiballZ_connect_attached_file.py"))
+            if len(payloads) != 1:
+                raise BenchError("expected one kept AnsiballZ payload under %s, found %d" % (remote_tmp, len(payloads)))
+            payload = payloads[0]
+            entry = results.setdefault(size, {})
+            # The payload embeds src=path: new content at the same path is a new file (new token), a real upload.
+            self.files.fresh(size, "profile", path=path)
+            entry["plain"], _stderr = self._run_payload("plain %s" % size_label(size), [self.python, str(payload)], size)
+            self.files.fresh(size, "profile", path=path)
+            _wall, stderr = self._run_payload("importtime %s" % size_label(size), [self.python, "-X", "importtime", str(payload)], size)
+            entry["imports"] = parse_importtime(stderr)
+            self.files.fresh(size, "profile", path=path)
+            prof = self.run_dir / ("profile-%d.prof" % size)
+            entry["profiled"], _stderr = self._run_payload(
+                "cProfile %s" % size_label(size), [self.python, "-c", PROFILE_DRIVER, str(prof), str(payload)], size)
+            entry["phases"] = profile_phases(prof)
+            path.unlink()
+        self.endpoint.reset()
+
+    def _run_payload(self, what, command, size):
+        with self.verified("AnsiballZ %s" % what, 1, size):
+            begun = time.perf_counter()
+            done = subprocess.run(command, env=self.env, cwd=self.run_dir, capture_output=True, text=True, timeout=900, check=False)
+            wall = time.perf_counter() - begun
+        try:
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            result = {}
+        if done.returncode != 0 or result.get("failed") or not result.get("changed"):
+            raise BenchError("AnsiballZ %s failed (rc %d): %s %s" % (what, done.returncode, done.stdout[-2000:], done.stderr[-2000:]))
+        return wall, done.stderr
+
+
+# ------------------------------------------------------------------------------------------- analysis --
+
+
+def parse_importtime(stderr):
+    """Total seconds of top-level imports and the five largest, from python -X importtime output."""
+    top = []
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        fields = line[len("import time:"):].split("|")
+        name = fields[2].rstrip()
+        if not name.startswith(" ") or name.startswith("  "):
+            continue  # nested import: counted in its parent
+        top.append((int(fields[1]) / 1e6, name.strip()))
+    return {"total": sum(s for s, _name in top), "largest": sorted(top, reverse=True)[:5]}
+
+
+# Phases of one module run: (label, file suffix, function name). Chosen so that none is nested in another.
+PHASES = (
+    ("AnsibleAWSModule(): argument spec, validation", "amazon/aws/plugins/module_utils/modules.py", "__init__"),
+    ("connect client creation (boto3 session, model load)", "plugins/module_utils/connect_api.py", "connect_client"),
+    ("sha256 of the content (Source.sha256)", "plugins/module_utils/transfer.py", "sha256"),
+    ("request checks against the model", "plugins/module_utils/model_checks.py", "request_problems"),
+    ("DescribeAttachedFilesConfiguration", "plugins/module_utils/connect_api.py", "describe_attached_files_configuration"),
+    ("StartAttachedFileUpload", "plugins/module_utils/connect_api.py", "start_attached_file_upload"),
+    ("PUT (put_once)", "plugins/module_utils/transfer.py", "put_once"),
+    ("CompleteAttachedFileUpload", "plugins/module_utils/connect_api.py", "complete_attached_file_upload"),
+    ("BatchGetAttachedFileMetadata (wait)", "plugins/module_utils/connect_api.py", "_batch_get"),
+    ("time.sleep (wait)", "~", "<built-in method time.sleep>"),
+    ("exit_json", "amazon/aws/plugins/module_utils/modules.py", "exit_json"),
+)
+MODULE_FILE = "plugins/modules/connect_attached_file.py"
+
+
+def profile_phases(prof_path):
+    """Cumulative seconds per phase from a cProfile file; see PHASES."""
+    stats = pstats.Stats(str(prof_path))
+    entries = stats.stats  # pylint: disable=no-member
+
+    def cumulative(suffix, name):
+        return sum(v[3] for (filename, _line, function), v in entries.items() if filename.endswith(suffix) and function == name)
+
+    module_body = cumulative(MODULE_FILE, "<module>")
+    main = cumulative(MODULE_FILE, "main")
+    phases = [(label, cumulative(suffix, name)) for label, suffix, name in PHASES]
+    total = stats.total_tt  # pylint: disable=no-member
+    return {
+        "total": total,
+        "before_module": total - module_body,
+        "module_imports": module_body - main,
+        "main": main,
+        "phases": phases,
+        "main_other": main - sum(seconds for _label, seconds in phases),
+        "calls": {name: sum(v[1] for (filename, _line, function), v in entries.items() if filename.endswith(suffix) and function == name)
+                  for _label, suffix, name in PHASES},
+    }
+
+
+def targets(results):
+    """(name, met, figures) for each of the team's targets."""
+    found = []
+    data = results["data_path"].get(100 * MIB)
+    name = "Data path at 100 MiB >= %.2fx curl's throughput (hashing included)" % TARGET_RATIO
+    if data and data["curl"]:
+        ratio = median(data["curl"]) / median(data["module"])
+        found.append((name, ratio >= TARGET_RATIO,
+                      "%.3fx: module %.0f MiB/s (hash %.3f s + PUT %.3f s) vs curl %.0f MiB/s (%.3f s); PUT alone %.2fx"
+                      % (ratio, mib_per_s(100 * MIB, median(data["module"])), median(data["hash"]), median(data["put"]),
+                         mib_per_s(100 * MIB, median(data["curl"])), median(data["curl"]), median(data["curl"]) / median(data["put"]))))
+    else:
+        found.append((name, None, "not measured (no curl, or 100 MiB not among --sizes)"))
+    memory = results["memory"]
+    name = "Peak RSS growth < 10 MB from 1 MiB to 100 MiB"
+    if MIB in memory and 100 * MIB in memory:
+        low, high = median(memory[MIB]["rss_kib"]) * KIB, median(memory[100 * MIB]["rss_kib"]) * KIB
+        found.append((name, high - low < TARGET_RSS_GROWTH, "%+.1f MiB (%.1f -> %.1f MiB)" % ((high - low) / MIB, low / MIB, high / MIB)))
+    else:
+        found.append((name, None, "not measured (1 and 100 MiB must both be among --sizes)"))
+    fixed = results["fixed"]
+    new, rerun = fixed[("playbook", "new")], fixed[("playbook", "rerun")]
+    rerun_bytes = sum(rerun["bytes"])
+    found.append(("Idempotent re-run no slower than a new 1 KiB upload, 0 bytes sent",
+                  median(rerun["wall"]) <= median(new["wall"]) and rerun_bytes == 0,
+                  "playbook: re-run %.2f s vs new %.2f s (%+.0f ms); module process: %.3f s vs %.3f s (%+.0f ms); "
+                  "%d bytes, 0 PUTs in %d re-runs"
+                  % (median(rerun["wall"]), median(new["wall"]), (median(rerun["wall"]) - median(new["wall"])) * 1000,
+                     median(rerun["module"]), median(new["module"]), (median(rerun["module"]) - median(new["module"])) * 1000,
+                     rerun_bytes, len(rerun["wall"]))))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------- report --
+
+
+def calls_text(calls):
+    """'DescribeConfig 1, Start 1, ...' in call order."""
+    order = ("DescribeAttachedFilesConfiguration", "StartAttachedFileUpload", "UploadPut", "CompleteAttachedFileUpload", "BatchGetAttachedFileMetadata")
+    short = {"DescribeAttachedFilesConfiguration": "DescribeConfig", "StartAttachedFileUpload": "Start", "CompleteAttachedFileUpload": "Complete",
+             "BatchGetAttachedFileMetadata": "BatchGet", "UploadPut": "PUT"}
+    ranked = sorted(calls.items(), key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]))
+    return ", ".join("%s %d" % (short.get(op, op), n) for op, n in ranked) or "none"
+
+
+def report_header(info, options, elapsed):
+    """Title, method and the machine."""
+    out = ["# Performance of `connect_attached_file`\n"]
+    out.append(
+        "Written by `tools/bench/run.py` (`make bench`) on %s; do not edit by hand. Every figure comes from that one run against one local Connect "
+        "endpoint (`tools/localconnect`, CASE scope limit %d bytes, scan delay 0): medians, with the range in brackets, of %d "
+        "repetitions (b and c of the data path: %d; fixed costs: %d). The machine is shared and noisy: compare figures and ratios "
+        "from the same run, not across runs. The bench took %.0f s.\n"
+        % (info["date"], LIMIT, options.reps, options.transfer_reps, options.fixed_reps, elapsed))
+    out.append("| | |\n|---|---|")
+    for key, label in (("date", "Date"), ("nproc", "CPUs (nproc)"), ("cpu", "CPU model"), ("memory", "Memory"), ("kernel", "Kernel"),
+                       ("python", "Python"), ("ansible_core", "ansible-core"), ("botocore", "botocore"), ("boto3", "boto3"),
+                       ("curl", "curl"), ("collection", "Collection measured"), ("source", "Collection source"), ("git", "Repository HEAD"),
+                       ("command", "Command")):
+        out.append("| %s | %s |" % (label, str(info[key]).replace("|", "\\|")))
+    out.append("")
+    return out
+
+
+def report_data_path(results):
+    """Sections 1 and 2."""
+    out = ["## 1. Data path\n"]
+    out.append("Fresh random `.pdf` files; every upload is new (fresh content or token) and checked on the endpoint (one PUT, all bytes).\n")
+    out.append("- **a. playbook**: a one-task `ansible-playbook` running the module as users do (wall time, whole process).")
+    out.append("- **b. module data path**: the module's own `Source.sha256()` + `put_once()` (imported from the collection ansible-playbook "
+               "loads) to a fresh pre-signed URL with its HeadersToInclude; in-process: no interpreter start, imports or API calls.")
+    out.append("- **c. curl**: `curl -sS -T file -H ...` of the same bytes with the same headers; time and throughput from curl's "
+               "`time_total` (its process wall time is below the table).")
+    out.append("- **d. hand-written script**: `tools/bench/handwritten.py`, boto3 + http.client start -> PUT -> complete -> poll, no hashing "
+               "(wall time, whole process).\n")
+    out.append("| Size | a. playbook | b. module data path (hash + PUT) | b. MiB/s | c. curl | c. MiB/s | d. hand-written script | b/c throughput |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    rows = sorted(results["data_path"].items())
+    for size, row in rows:
+        curl_cells = (spread(row["curl"], digits=3), "%.0f" % mib_per_s(size, median(row["curl"])),
+                      "**%.2fx**" % (median(row["curl"]) / median(row["module"]))) if row["curl"] else ("n/a", "n/a", "n/a")
+        out.append("| %s | %s | %s (%.3f + %.3f) | %.0f | %s | %s | %s | %s |" % (
+            size_label(size), spread(row["playbook"]), spread(row["module"], digits=3), median(row["hash"]), median(row["put"]),
+            mib_per_s(size, median(row["module"])), curl_cells[0], curl_cells[1], spread(row["script"]), curl_cells[2]))
+    out.append("")
+    hashing = ", ".join("%.0f MiB/s (%s)" % (mib_per_s(size, median(row["hash"])), size_label(size)) for size, row in rows)
+    curl_walls = ", ".join("%s %.3f s" % (size_label(size), median(row["curl_wall"])) for size, row in rows if row["curl_wall"])
+    out.append(("curl process wall time: %s. " % curl_walls if curl_walls else "") + "SHA-256 alone runs at %s.\n" % hashing)
+
+    out.append("## 2. Memory\n")
+    out.append("Peak RSS (`ru_maxrss` from `wait4`) of the module's python process (AnsiballZ) as ansible-playbook runs it: "
+               "`ansible_python_interpreter` points at a small wrapper that runs the real interpreter as a child.\n")
+    out.append("| Size | Peak RSS | Module process wall | Playbook wall (with wrapper) | Playbook - module process |\n|---|---|---|---|---|")
+    memory = results["memory"]
+    for size, row in sorted(memory.items()):
+        out.append("| %s | %s | %s | %s | %.2f s |" % (
+            size_label(size), spread([k / KIB for k in row["rss_kib"]], "MiB", 1), spread(row["module_wall"]), spread(row["playbook"]),
+            median(row["playbook"]) - median(row["module_wall"])))
+    if MIB in memory and 100 * MIB in memory:
+        out.append("\nGrowth from 1 MiB to 100 MiB: %+.1f MiB." % ((median(memory[100 * MIB]["rss_kib"]) - median(memory[MIB]["rss_kib"])) / KIB))
+    out.append("")
+    return out
+
+
+def report_fixed(results, options):
+    """Section 3."""
+    fixed = results["fixed"]
+    latency = results["latency"]
+    out = ["## 3. Fixed cost\n"]
+    out.append("One-task playbooks (the module runs through the RSS wrapper, which adds one interpreter start, so its process time "
+               "can be shown), against `tools/bench/handwritten.py` making the same Connect calls in a fresh python. The re-run "
+               "uploads the same file again; check mode runs without `file_id`; `ansible.builtin.ping` is Ansible's own floor. "
+               "Calls and bytes as counted by the endpoint.\n")
+    out.append("| Case | Playbook | Module process | Calls (module) | Hand-written script | Calls (script) | Playbook / script | Bytes uploaded |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for case, label in (("new", "New 1 KiB upload"), ("rerun", "Idempotent re-run"), ("check", "Check mode"), ("ping", "`ansible.builtin.ping`")):
+        play, script = fixed[("playbook", case)], fixed.get(("script", case))
+        script_cells = (spread(script["wall"]), calls_text(script["calls"]), "%.1fx" % (median(play["wall"]) / median(script["wall"]))) \
+            if script else ("", "", "")
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %d |" % (
+            label, spread(play["wall"]), spread(play["module"], digits=3), calls_text(play["calls"]), script_cells[0], script_cells[1],
+            script_cells[2], max(play["bytes"]) if play["bytes"] else 0))
+    count = options.loop_files
+    loop = fixed["loop"]
+    single = median(fixed[("playbook", "new")]["wall"])
+    out.append(
+        "\nOne task with `loop:` over %d distinct 1 KiB files: **%.1f s** in all, %.2f s per file (%.2f s per file beyond a single-file "
+        "playbook); each item is its own module process, median %.3f s (%.1f s of the total). The hand-written script uploads as many "
+        "files in one process in %.1f s (%.3f s per file).\n"
+        % (count, loop["wall"], loop["wall"] / count, (loop["wall"] - single) / max(1, count - 1), median(loop["module"]), sum(loop["module"]),
+           fixed["loop_script"], fixed["loop_script"] / count))
+    note = "Endpoint latency of one Connect call (boto3, same run): %.1f ms on a new connection, %.1f ms on a kept-alive one." % (
+        latency["fresh"] * 1000, latency["kept"] * 1000)
+    if latency["kept"] > 0.02 and latency["kept"] > 4 * latency["fresh"]:
+        note += (" Kept-alive calls are slow because localconnect's HTTP server writes headers and body separately without "
+                 "TCP_NODELAY (Nagle + delayed ACK): each module run pays it on Start, Complete and BatchGet, and so does the script.")
+    out += [note, ""]
+    return out
+
+
+def report_profile(results):
+    """Section 4."""
+    profile = results["profile"]
+    sizes = sorted(k for k in profile if isinstance(k, int))
+    out = ["## 4. Where the time of one module run goes\n"]
+    out.append("One AnsiballZ payload per size, kept (`ANSIBLE_KEEP_REMOTE_FILES=1`) and re-run directly with new content at the same "
+               "path (so each run is a real upload): once plain, once with `python -X importtime`, once under cProfile "
+               "(`runpy.run_path` of the payload). Interpreter start (`python -c pass`): %.3f s.\n" % profile["interpreter_start"])
+    out.append("| | " + " | ".join(size_label(s) for s in sizes) + " |")
+    out.append("|---|" + "---|" * len(sizes))
+
+    def row(label, values):
+        out.append("| %s | %s |" % (label, " | ".join(values)))
+
+    row("Module process, unprofiled (wall)", ["%.3f s" % profile[s]["plain"] for s in sizes])
+    row("Imports, unprofiled (`-X importtime`, top-level total)", ["%.3f s" % profile[s]["imports"]["total"] for s in sizes])
+    row("Module process under cProfile (wall)", ["%.3f s" % profile[s]["profiled"] for s in sizes])
+    row("*cProfile, cumulative (calls):*", ["" for _unused in sizes])
+    row("before the module's code (AnsiballZ unpacking, ansible imports)", ["%.3f s" % profile[s]["phases"]["before_module"] for s in sizes])
+    row("module's imports (its module_utils, amazon.aws, boto3/botocore)", ["%.3f s" % profile[s]["phases"]["module_imports"] for s in sizes])
+    for index, (label, _suffix, name) in enumerate(PHASES):
+        row(label, ["%.3f s (%d)" % (profile[s]["phases"]["phases"][index][1], profile[s]["phases"]["calls"][name]) for s in sizes])
+    row("rest of main()", ["%.3f s" % profile[s]["phases"]["main_other"] for s in sizes])
+    row("total profiled", ["%.3f s" % profile[s]["phases"]["total"] for s in sizes])
+    out.append("\ncProfile slows Python-heavy phases (imports, client creation) more than I/O-bound ones (hashing, PUT); the unprofiled "
+               "rows give absolute figures. Largest top-level imports (`-X importtime`, %s): %s.\n" % (
+                   size_label(sizes[0]), ", ".join("%s %.3f s" % (name, seconds) for seconds, name in profile[sizes[0]]["imports"]["largest"])))
+    return out
+
+
+def report(info, results, options, elapsed):
+    """The Markdown of docs/performance.md."""
+    out = report_header(info, options, elapsed)
+    out.append("## Targets\n")
+    out.append("| Target | Met? | Figures |\n|---|---|---|")
+    for name, met, figures in targets(results):
+        out.append("| %s | %s | %s |" % (name, {True: "**met**", False: "**not met**", None: "n/a"}[met], figures))
+    out.append("")
+    out += report_data_path(results)
+    out += report_fixed(results, options)
+    out += report_profile(results)
+    out.append("## Reproduce\n")
+    out.append("```bash\nmake bench     # bootstraps, runs tools/bench/run.py, rewrites this file (about %d s here)\n```\n" % round(elapsed, -1))
+    out.append("Options (`PYTHONPATH=tools .venv/bin/python tools/bench/run.py --help`): `--reps`, `--transfer-reps`, `--fixed-reps`, "
+               "`--loop-files`, `--sizes`, `--output`, `--ref` (measure a commit instead of the working tree), `--keep`. "
+               "Temporary files go to `build/bench/run/` (removed unless `--keep`). curl is the system's; nothing is installed.")
+    return "\n".join(out) + "\n"
+
+
+# -------------------------------------------------------------------------------------------------- main --
+
+
+def parse_args(argv):
+    """Command line."""
+    parser = argparse.ArgumentParser(description="Benchmarks of %s; rewrites docs/performance.md." % MODULE)
+    parser.add_argument("--reps", type=int, default=3, help="repetitions of data-path a and d and of the memory runs (default 3)")
+    parser.add_argument("--transfer-reps", type=int, default=7, help="repetitions of data-path b and c, which are cheap (default 7)")
+    parser.add_argument("--fixed-reps", type=int, default=7, help="repetitions of the fixed-cost measurements (default 7)")
+    parser.add_argument("--loop-files", type=int, default=50, help="files in the loop task (default 50)")
+    parser.add_argument("--sizes", type=lambda text: [int(s) for s in text.split(",")], default=[1, 20, 100],
+                        help="data-path sizes in MiB, comma-separated (default 1,20,100; at most 100)")
+    parser.add_argument("--output", type=Path, default=DOC, help="report to write (default docs/performance.md)")
+    parser.add_argument("--ref", help="measure the collection as committed at this git ref (default: ANSIBLE_COLLECTIONS_PATH's copy)")
+    parser.add_argument("--keep", action="store_true", help="keep build/bench/run (files, kept payloads, profiles)")
+    options = parser.parse_args(argv)
+    if max(options.sizes) > LIMIT // MIB or min(options.sizes) < 1:
+        parser.error("sizes must be between 1 and %d MiB" % (LIMIT // MIB))
+    options.profile_sizes = sorted({min(options.sizes), max(options.sizes)})
+    return options
+
+
+def main(argv=None):
+    """Run everything, then write the report."""
+    options = parse_args(argv)
+    began = time.perf_counter()
+    run_dir = WORK / "run"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    (run_dir / "tmp").mkdir(parents=True)
+    tempfile.tempdir = str(run_dir / "tmp")
+    curl = shutil.which("curl")
+    if not curl:
+        log("curl not found: the curl column and the data-path target are skipped")
+    try:
+        collections, ref_sha = collections_path(), None
+        if options.ref:
+            collections, ref_sha = collection_at_ref(options.ref, collections, run_dir / "collections")
+        transfer = import_transfer(collections)
+        info = environment_info(collections, curl, ref_sha)
+        log("measuring %s from %s" % (MODULE, collections))
+        with LocalConnect(seed=SEED, scan_delay=0, data_dir=str(run_dir / "endpoint-data"), extra_args=["--quiet"]) as endpoint:
+            bench = Bench(options, endpoint, collections, transfer, curl)
+            bench.data_path()
+            bench.memory()
+            bench.fixed_cost()
+            bench.profile()
+    except BenchError as exc:
+        sys.stderr.write("bench: FAILED: %s\n" % exc)
+        if not options.ref:
+            sys.stderr.write("bench: (this measured the working tree; --ref HEAD measures the last commit instead)\n")
+        return 1
+    finally:
+        if not options.keep:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    text = report(info, bench.results, options, time.perf_counter() - began)
+    options.output.write_text(text, encoding="utf-8")
+    log("wrote %s" % options.output)
+    for name, met, figures in targets(bench.results):
+        sys.stdout.write("%-75s %-8s %s\n" % (name, {True: "met", False: "NOT MET", None: "n/a"}[met], figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
