@@ -1,6 +1,7 @@
 """Wiring: one object that both listeners share."""
 
 from localconnect import defaults
+from localconnect.cases import CasesService
 from localconnect.clock import Clock
 from localconnect.faults import UPLOAD_OPERATIONS, FaultTable
 from localconnect.operations import AttachedFilesService
@@ -23,20 +24,29 @@ class App:  # pylint: disable=too-many-instance-attributes
         self.control_url = endpoint_url + "/_localconnect"
         self.clock = Clock()
         self.service_model = load_service_model("connect")
-        self.signing_names = {self.service_model.signing_name}
         self.world = World(seed, ObjectStore(data_dir), self.clock, scan_delay)
         self.service = AttachedFilesService(self.world, upload_url, region=region)
+        self.cases = CasesService(self.world, region=region)
+        # Each API by its botocore model; a request must be signed for the service whose route it matches.
+        self.services = {"connect": self.service, "connectcases": self.cases}
         self.router = Router()
-        self.router.add_service(self.service_model, self.service.operation_names)
+        for name, service in self.services.items():
+            self.router.add_service(load_service_model(name), service.operation_names)
+        self.signing_names = {load_service_model(name).signing_name for name in self.services}
         self.faults = FaultTable(self.router.operation_names)
         self.telemetry = Telemetry(sorted(self.router.operation_names) + list(UPLOAD_OPERATIONS))
         self.test_control = TestControl(self)
 
+    def service_for(self, route):
+        """The emulated service that implements a route's operation."""
+        return self.services[route.service_model.service_name]
+
     def model_patterns(self):
         """Every pattern the routed operations' inputs use."""
         found = set()
+        route_models = self.router.operation_models
         for name in self.router.operation_names:
-            shape = self.service_model.operation_model(name).input_shape
+            shape = route_models[name].input_shape
             if shape is not None:
                 found |= shape_patterns(shape)
         return found

@@ -1,4 +1,4 @@
-"""Control-plane listener: the Connect restJson API and the test-control API.
+"""Control-plane listener: the Connect and Connect Cases restJson APIs and the test-control API.
 
 API requests go through: count -> read body -> injected fault -> SigV4 check
 -> route (from the model) -> bind and validate input (from the model) ->
@@ -15,7 +15,7 @@ import uuid
 from localconnect import restjson, sigv4
 from localconnect.errors import ApiError
 from localconnect.httpbase import Handler
-from localconnect.servicemodel import error_members, error_status, validation_error_code
+from localconnect.servicemodel import error_members, error_status, internal_error_code, validation_error_code
 from localconnect.validation import format_issues, validate
 
 CONTROL_PREFIX = "/_localconnect"
@@ -107,7 +107,7 @@ class ControlHandler(Handler):
             time.sleep(fault[1])
         service_model = route.service_model if route is not None else app.service_model
         try:
-            status, headers, payload = self._call(route, labels, query_pairs, body, kind)
+            status, headers, payload = self._call(route, service_model, labels, query_pairs, body, kind)
             error = None
         except ApiError as exc:
             error = exc.code
@@ -115,24 +115,27 @@ class ControlHandler(Handler):
             headers, payload = restjson.serialize_error(exc.code, exc.message, exc.reason,
                                                         error_members(service_model, exc.code))
         except Exception:  # pylint: disable=broad-except
-            error = "InternalServiceException"
+            error = internal_error_code(service_model)
             sys.stderr.write("internal error in %s:\n%s" % (operation, traceback.format_exc()))
             status = 500
-            headers, payload = restjson.serialize_error(error, "Internal error in localconnect")
+            headers, payload = restjson.serialize_error(error, "Internal error in localconnect",
+                                                        allowed_members=error_members(service_model, error))
         headers["x-amzn-RequestId"] = str(uuid.uuid4())
         self.send_bytes(status, headers, payload)
         app.telemetry.record(operation, status, error=error, fault=kind)
 
-    def _call(self, route, labels, query_pairs, body, fault_kind):
+    def _call(self, route, service_model, labels, query_pairs, body, fault_kind):  # pylint: disable=too-many-arguments
         app = self.app
         if fault_kind == "throttle":
             raise ApiError("ThrottlingException", "Rate exceeded")
         if fault_kind == "internal":
-            raise ApiError("InternalServiceException", "An internal error occurred (injected fault)")
+            raise ApiError(internal_error_code(service_model), "An internal error occurred (injected fault)")
         if fault_kind == "expire_url":
             raise ApiError("InvalidSignatureException", "Signature expired (injected fault)", status=403)
+        # A routed request must be signed for its own service (connect: "connect", Cases: "cases").
+        signing_names = {service_model.signing_name} if route is not None else app.signing_names
         sigv4.verify_request(_SignedRequest(self.command, self.path, self.headers, body),
-                             app.world.lookup_credentials, app.region, app.signing_names, app.clock.now())
+                             app.world.lookup_credentials, app.region, signing_names, app.clock.now())
         if route is None:
             raise ApiError("UnknownOperationException", "The requested operation is not recognized", status=404)
         operation_model = route.operation_model
@@ -141,8 +144,9 @@ class ControlHandler(Handler):
             issues = validate(operation_model.input_shape, params) if operation_model.input_shape else []
         except restjson.RequestParseError as exc:
             issues = exc.issues
+        service = app.service_for(route)
         if issues:
             raise ApiError(validation_error_code(operation_model), format_issues(issues),
-                           reason=app.service.validation_reason(operation_model, issues))
-        result = app.service.handle(operation_model, params)
+                           reason=service.validation_reason(operation_model, issues))
+        result = service.handle(operation_model, params)
         return restjson.serialize_response(operation_model, result)

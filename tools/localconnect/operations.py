@@ -317,6 +317,7 @@ class AttachedFilesService:
             record = self._file(operation_model, params)
             self.world.store.delete(record.file_id)
             record.deleted = True
+            self.world.delete_related_items(record.file_arn)
             record.sha256 = None
             record.stored_size = None
             for key, known in list(self.world.tokens.items()):

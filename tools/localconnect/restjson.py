@@ -200,7 +200,8 @@ def serialize_error(error_code, message, reason=None, allowed_members=()):
     ``reason`` is only emitted when the error shape has a ``Reason`` member.
     """
     headers = {"Content-Type": "application/json", "x-amzn-ErrorType": error_code}
-    document = {"Message": message}
+    # Connect's error shapes spell the member "Message", Connect Cases' "message".
+    document = {"message" if "message" in allowed_members else "Message": message}
     if reason is not None and "Reason" in allowed_members:
         document["Reason"] = reason
     return headers, json.dumps(document).encode("utf-8")

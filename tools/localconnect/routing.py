@@ -91,6 +91,11 @@ class Router:
         """Names of all routed operations."""
         return [route.name for route in self._routes]
 
+    @property
+    def operation_models(self):
+        """``{operation name: operation model}`` of all routed operations."""
+        return {route.name: route.operation_model for route in self._routes}
+
     def match(self, method, raw_path, query_pairs):
         """Return ``(route, labels)`` for the request, or ``(None, None)``."""
         for route in self._routes:

@@ -55,3 +55,14 @@ def not_found_error_code(operation_model):
     if "ResourceNotFoundException" in operation_error_codes(operation_model):
         return "ResourceNotFoundException"
     return validation_error_code(operation_model)
+
+
+def internal_error_code(service_model):
+    """The model's name for a transient server error (Connect: InternalServiceException, Cases: InternalServerException)."""
+    for candidate in ("InternalServiceException", "InternalServerException"):
+        try:
+            service_model.shape_for(candidate)
+        except Exception:  # pylint: disable=broad-except
+            continue
+        return candidate
+    return "InternalServiceException"

@@ -1,4 +1,4 @@
-"""The emulated account: instances, cases, contacts, files and tokens.
+"""The emulated account: instances, cases, contacts, files, tokens and related items.
 
 All mutation happens under ``World.lock``. File status moves
 PENDING_UPLOAD -> PROCESSING (CompleteAttachedFileUpload) -> APPROVED or
@@ -62,6 +62,30 @@ class FileRecord:  # pylint: disable=too-many-instance-attributes
         }
 
 
+class RelatedItem:  # pylint: disable=too-few-public-methods
+    """One Connect Cases related item (type File)."""
+
+    def __init__(self, **fields):
+        self.related_item_id = fields["related_item_id"]
+        self.domain_id = fields["domain_id"]
+        self.case_id = fields["case_id"]
+        self.type = fields["type"]
+        self.file_arn = fields["file_arn"]
+        self.performed_by = fields.get("performed_by")
+        self.association_time = fields["association_time"]
+
+    def snapshot(self):
+        """JSON form for GET /_localconnect/state."""
+        return {
+            "related_item_id": self.related_item_id,
+            "domain_id": self.domain_id,
+            "case_id": self.case_id,
+            "type": self.type,
+            "file_arn": self.file_arn,
+            "performed_by": self.performed_by,
+        }
+
+
 class World:  # pylint: disable=too-many-instance-attributes
     """Resources, files and idempotency tokens of the emulated account."""
 
@@ -78,6 +102,7 @@ class World:  # pylint: disable=too-many-instance-attributes
         self.scan_delay = scan_delay
         self.files = {}
         self.tokens = {}
+        self.related_items = []
         self.reset()
 
     def reset(self, seed=None):
@@ -98,6 +123,7 @@ class World:  # pylint: disable=too-many-instance-attributes
                 self.scan_delay = self._default_scan_delay
             self.files = {}
             self.tokens = {}
+            self.related_items = []
             self.store.clear()
 
     def lookup_credentials(self, access_key):
@@ -125,6 +151,22 @@ class World:  # pylint: disable=too-many-instance-attributes
             else:
                 record.status = APPROVED
             return record
+
+    def file_by_arn(self, file_arn):
+        """The file record with this ARN (deleted ones included), or None."""
+        with self.lock:
+            record = self.files.get(file_arn.rsplit("/", 1)[-1])
+            return record if record is not None and record.file_arn == file_arn else None
+
+    def delete_related_items(self, file_arn):
+        """Remove the related items of a file (DeleteAttachedFile does this on a case)."""
+        with self.lock:
+            self.related_items = [item for item in self.related_items if item.file_arn != file_arn]
+
+    def snapshot_related_items(self):
+        """State-document form of every related item, oldest first."""
+        with self.lock:
+            return [item.snapshot() for item in self.related_items]
 
     def snapshot_files(self):
         """State-document form of every file (scan outcomes applied)."""

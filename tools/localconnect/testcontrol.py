@@ -1,7 +1,7 @@
 """The unsigned test-control API under ``/_localconnect/`` (JSON in, JSON out).
 
 =======  =====================  ==============================================
-GET      state                  counters, files, log, pending faults, clock
+GET      state                  counters, files, related items, log, faults, clock
 GET      health                 ``{"ok": true}`` plus the endpoint URLs
 POST     reset                  clear files/tokens/counters/faults/log/clock;
                                 optional body = seed document
@@ -68,6 +68,7 @@ class TestControl:
             "calls": calls,
             "uploads": {"bytes_received": bytes_received},
             "files": app.world.snapshot_files(),
+            "related_items": app.world.snapshot_related_items(),
             "log": log,
             "faults": app.faults.pending(),
             "scan_delay": app.world.scan_delay,
