@@ -39,8 +39,12 @@ calls = {k: v for k, v in sorted(state["calls"].items()) if v}
 print("calls:", json.dumps(calls))
 for f in state["files"]:
     print(f"file {f['file_id']}: {f['file_name']} {f['file_size_in_bytes']} bytes {f['file_status']} sha256={f['sha256']} uploads={f['upload_count']}")
-# Two runs, one file, one upload: the second run found the file and sent nothing.
+for item in state["related_items"]:
+    print(f"case {item['case_id']}: related item {item['related_item_id']} ({item['type']}) -> {item['file_arn']}")
+# Two runs, one file, one upload, one link: the second run found the file and sent nothing.
 if len(state["files"]) != 1 or state["files"][0]["file_status"] != "APPROVED" or calls.get("UploadPut") != 1:
     sys.exit("demo: expected one APPROVED file uploaded once after two runs")
-print("demo: two runs, one APPROVED file, one upload: the second run was ok, not a second upload")
+if [item["file_arn"] for item in state["related_items"]] != [state["files"][0]["file_arn"]]:
+    sys.exit("demo: expected the file to be shown on its case by exactly one related item")
+print("demo: two runs, one APPROVED file, one upload, shown once on the case: the second run was ok")
 PY

@@ -62,9 +62,16 @@ def request_tags(tags, content_sha256, max_entries):
     return tags
 
 
+def _union(value, members):
+    """A model union structure from an option dict whose keys map to its members (unset keys dropped)."""
+    return {members[k]: v for k, v in (value or {}).items() if v} or None
+
+
 def created_by_info(created_by):
-    """CreatedByInfo from the created_by option (already checked to hold exactly one key)."""
-    if not created_by:
-        return None
-    names = {"connect_user_arn": "ConnectUserArn", "aws_identity_arn": "AWSIdentityArn"}
-    return {names[k]: v for k, v in created_by.items() if v}
+    """Connect's CreatedByInfo from the created_by option."""
+    return _union(created_by, {"connect_user_arn": "ConnectUserArn", "aws_identity_arn": "AWSIdentityArn"})
+
+
+def performed_by_info(performed_by):
+    """Connect Cases' UserUnion from the performed_by option."""
+    return _union(performed_by, {"user_arn": "userArn", "custom_entity": "customEntity"})

@@ -24,14 +24,17 @@ author:
 options:
   state:
     description:
-      - V(present) uploads the file unless it is already there; V(absent) deletes the file named by O(file_id).
+      - V(present) uploads the file unless it is already there (and, for a case, links it to the case).
+      - V(absent) deletes the file named by O(file_id); for a case, without O(file_id), the file on the case with
+        the task's content and name (see O(link_to_case)). A file that is already gone is C(ok).
     type: str
     choices: [present, absent]
     default: present
   src:
     description:
       - Path of the file to upload, on the host that runs the module.
-      - Exactly one of O(src), O(content) and O(content_base64) is required with O(state=present).
+      - Exactly one of O(src), O(content) and O(content_base64) is required with O(state=present), and with
+        O(state=absent) when O(file_id) is not set.
     type: path
   content:
     description:
@@ -96,15 +99,38 @@ options:
   file_id:
     description:
       - The id of an existing attached file.
-      - Required with O(state=absent).
+      - With O(state=absent), the file to delete (required unless the file can be found on its case by its content).
       - With O(state=present), a file with this id that is APPROVED and matches the task (name, size, use case,
         tags including the content digest, creator) makes the task C(ok) from read-only calls, in check mode too.
     type: str
+  link_to_case:
+    description:
+      - Make the file visible on its case, once APPROVED, through a Connect Cases related item of type File,
+        unless the case already has one for the file. The domain and case ids come from O(associated_resource_arn).
+      - Also makes the module find an existing file on the case without its client token, which Connect remembers
+        for a limited time only. Before uploading, it lists the case's File related items and looks for a file
+        with the same name, size, use case and content SHA-256 (recorded in the tag C(contactcenter.connect:sha256)).
+        This makes check mode exact for cases, and lets O(state=absent) find the file by its content.
+      - Defaults to V(true) when O(associated_resource_arn) is a case ARN; V(true) with an email contact ARN fails.
+      - Needs C(cases:GetCase), C(cases:SearchRelatedItems) and C(cases:CreateRelatedItem) permissions.
+    type: bool
+  performed_by:
+    description:
+      - Who is recorded as creating the case's related item. Exactly one of its keys.
+    type: dict
+    suboptions:
+      user_arn:
+        description: ARN of a Connect user.
+        type: str
+      custom_entity:
+        description: Any other identity, as a string.
+        type: str
 notes:
-  - Supports check mode; no write call (Start, upload, Complete, Delete) is made in check mode. Without O(file_id)
-    check mode cannot see whether the file exists and reports C(changed=true), saying why in RV(check_mode_reason).
+  - Supports check mode; no write call (Start, upload, Complete, Delete, CreateRelatedItem) is made in check mode.
+    For a case (with O(link_to_case)) or with O(file_id), check mode answers from read-only calls. Otherwise it
+    cannot see whether the file exists and reports C(changed=true), saying why in RV(check_mode_reason).
   - Supports diff mode; the diff shows the file's metadata before and after.
-  - Before the upload the module reads the instance's attached-files configuration for the scope of
+  - Before an upload (not when the file is already there) the module reads the instance's attached-files configuration for the scope of
     O(associated_resource_arn) (CASE for cases, EMAIL for contacts) and fails early when the file is too large or its
     extension is not allowed. When the caller may not read the configuration, it warns and goes on.
   - Connect calls are retried on C(ThrottlingException) and C(InternalServiceException) with jittered backoff;
@@ -135,6 +161,21 @@ EXAMPLES = r"""
     content: "Your reference number is 4711."
     file_name: reference.txt
 
+- name: Attach a file to a case, recording who linked it
+  contactcenter.connect.connect_attached_file:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0002
+    src: files/photo.jpg
+    performed_by:
+      custom_entity: claims-intake-pipeline
+
+- name: Remove the photo from the case again, found by its content
+  contactcenter.connect.connect_attached_file:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0002
+    src: files/photo.jpg
+    state: absent
+
 - name: Check, without writing anything, whether a known file is still there and unchanged
   contactcenter.connect.connect_attached_file:
     instance_id: 11111111-1111-4111-8111-111111111111
@@ -162,6 +203,10 @@ checksum_sha256:
   returned: when state=present
   type: str
   sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+related_item_id:
+  description: The id of the case's File related item for the file.
+  returned: when the file is linked to its case (see O(link_to_case)); in check mode, when the link exists already
+  type: str
 check_mode_reason:
   description: Why check mode reports a change it cannot confirm.
   returned: in check mode, when the module cannot tell whether the file exists
@@ -209,6 +254,10 @@ file:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.contactcenter.connect.plugins.module_utils import attached_file as steps
+from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import ensure_linked
+from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import find_on_case
+from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import require_case
+from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_client
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_client
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import delete_attached_file
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import describe_attached_file
@@ -221,6 +270,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.identity imp
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import created_by_info
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import default_file_name
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import open_source
+from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import performed_by_info
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import request_tags
 from ansible_collections.contactcenter.connect.plugins.module_utils.model_checks import request_problems
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import ssl_context_for
@@ -246,19 +296,17 @@ ARGUMENT_SPEC = dict(
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=300),
     file_id=dict(type="str"),
+    link_to_case=dict(type="bool"),
+    performed_by=dict(
+        type="dict",
+        options=dict(user_arn=dict(type="str"), custom_entity=dict(type="str")),
+        mutually_exclusive=[("user_arn", "custom_entity")],
+        required_one_of=[("user_arn", "custom_entity")],
+    ),
 )
 
 
-def ensure_absent(module, client, target):
-    """Delete the file named by file_id unless it is already gone; returns the result."""
-    existing = describe_attached_file(client, target.instance_id, target.associated_resource_arn, module.params["file_id"])
-    if existing and not module.check_mode:
-        delete_attached_file(client, target.instance_id, target.associated_resource_arn, existing["FileId"])
-    before = file_result(existing) if existing else {}
-    return dict(changed=bool(existing), file={}, diff=dict(before=before, after={}))
-
-
-def prepare_upload(module, client, target):
+def describe_file(module, client, target):
     """Read and check the task's content and options; returns (source, Start parameters, content sha256)."""
     p = module.params
     source = open_source(p["src"], p["content"], p["content_base64"])
@@ -273,31 +321,44 @@ def prepare_upload(module, client, target):
     problems = request_problems(start_model, params, steps.OPTION_NAMES)
     if problems:
         raise OptionError(message="; ".join(problems))
-    configuration, warning = steps.read_configuration(client, target)
-    if warning:
-        module.warn(warning)
-    refusal = configuration and steps.configuration_problem(configuration, file_name, source.size)
-    if refusal:
-        raise OptionError(message=f"Connect would refuse this file: {refusal}", client_token=token, checksum_sha256=checksum)
     return source, params, checksum
 
 
-def ensure_present(module, client, target):
-    """Upload the file unless it is there already; returns the result."""
-    p = module.params
-    source, params, checksum = prepare_upload(module, client, target)
-    result = dict(client_token=params["ClientToken"], checksum_sha256=checksum)
-    expected = steps.expected_metadata(params)
-    current = p["file_id"] and describe_attached_file(client, target.instance_id, target.associated_resource_arn, p["file_id"])
-    before = file_result(current) if current else {}
-    if current and steps.matches(current, expected):
-        return dict(result, changed=False, file=before, diff=dict(before=before, after=before))
-    if module.check_mode:
-        after = file_result(dict(expected, FileStatus=steps.APPROVED))
-        if not p["file_id"]:
-            result["check_mode_reason"] = "without file_id, check mode cannot look the file up: finding it needs StartAttachedFileUpload, a write"
-        return dict(result, changed=True, file=after, diff=dict(before=before, after=after))
+def preflight(module, client, target, params):
+    """Fail early when the instance's attached-files configuration refuses the file; warn when it cannot be read."""
+    configuration, warning = steps.read_configuration(client, target)
+    if warning:
+        module.warn(warning)
+    refusal = configuration and steps.configuration_problem(configuration, params["FileName"], params["FileSizeInBytes"])
+    if refusal:
+        raise OptionError(message=f"Connect would refuse this file: {refusal}")
 
+
+def locate(module, client, cases, target, expected):
+    """(the existing file the task names, by file_id or by its identity among the case's files, or None; the case's links if listed)."""
+    if module.params["file_id"]:
+        return describe_attached_file(client, target.instance_id, target.associated_resource_arn, module.params["file_id"]), None
+    if cases and expected:
+        return find_on_case(client, cases, target, expected)
+    return None, None
+
+
+def ensure_absent(module, client, cases, target):
+    """Delete the file named by file_id (or found on the case by its content) unless it is already gone."""
+    p = module.params
+    if not p["file_id"] and not cases:
+        raise OptionError(message="state=absent needs file_id; only for a case (with link_to_case) can the file be found by its content")
+    expected = None if p["file_id"] else steps.expected_metadata(describe_file(module, client, target)[1])
+    existing, _links = locate(module, client, cases, target, expected)
+    if existing and not module.check_mode:
+        delete_attached_file(client, target.instance_id, target.associated_resource_arn, existing["FileId"])
+    before = file_result(existing) if existing else {}
+    return dict(changed=bool(existing), file={}, diff=dict(before=before, after={}))
+
+
+def upload_and_wait(module, client, target, source, params):
+    """Start, upload, complete and wait; returns (final metadata, changed)."""
+    p = module.params
     started = steps.start_upload(client, params)
     steps.refuse_failed(started, params["ClientToken"])
     changed = started.get("FileStatus") != steps.APPROVED
@@ -305,10 +366,55 @@ def ensure_present(module, client, target):
         started = steps.upload(client, params, started, source, ssl_context_for(p["validate_certs"], p["aws_ca_bundle"]))
         steps.complete(client, target, started["FileId"])
     if p["wait"]:
-        final = steps.wait_for_final_status(client, target, started["FileId"], p["wait_timeout"])
+        return steps.wait_for_final_status(client, target, started["FileId"], p["wait_timeout"]), changed
+    return describe_attached_file(client, target.instance_id, target.associated_resource_arn, started["FileId"]) or started, changed
+
+
+def ensure_present(module, client, cases, target):
+    """Upload the file unless it is there already, and link it to its case; returns the result."""
+    p = module.params
+    source, params, checksum = describe_file(module, client, target)
+    result = dict(client_token=params["ClientToken"], checksum_sha256=checksum)
+    expected = steps.expected_metadata(params)
+    current, links = locate(module, client, cases, target, expected)
+    before = file_result(current) if current else {}
+    if current and steps.matches(current, expected):
+        final, changed = current, False
     else:
-        final = describe_attached_file(client, target.instance_id, target.associated_resource_arn, started["FileId"]) or started
+        preflight(module, client, target, params)
+        if module.check_mode:
+            after = file_result(dict(expected, FileStatus=steps.APPROVED))
+            if not p["file_id"] and not cases:
+                result["check_mode_reason"] = "without file_id, check mode cannot look the file up: finding it needs StartAttachedFileUpload, a write"
+            return dict(result, changed=True, file=after, diff=dict(before=before, after=after))
+        final, changed = upload_and_wait(module, client, target, source, params)
+    if cases and final.get("FileStatus") == steps.APPROVED:
+        performed_by = performed_by_info(p["performed_by"])
+        result["related_item_id"], linked = ensure_linked(cases, target, final["FileArn"], performed_by, module.check_mode, links)
+        changed = changed or linked
+    elif cases:
+        module.warn(f"file {final.get('FileId')} is {final.get('FileStatus')}, not yet APPROVED: it was not linked to the case; run the task again")
     return dict(result, changed=changed, file=file_result(final), diff=dict(before=before, after=file_result(final)))
+
+
+def cases_for(module, target):
+    """The Cases client when the file is to be linked to (and looked up on) its case, else None."""
+    link = module.params["link_to_case"]
+    if target.attachment_scope != "CASE":
+        if link:
+            raise OptionError(message="link_to_case applies only when associated_resource_arn is a case ARN")
+        return None
+    if link is False:
+        return None
+    cases = cases_client(module)
+    problems = request_problems(
+        cases.meta.service_model.operation_model("CreateRelatedItem"), {"performedBy": performed_by_info(module.params["performed_by"])},
+        {"performedBy": "performed_by"},
+    )
+    if problems:
+        raise OptionError(message="; ".join(problems))
+    require_case(cases, target)
+    return cases
 
 
 def main():
@@ -318,7 +424,7 @@ def main():
         mutually_exclusive=[("src", "content", "content_base64")],
         required_if=[
             ("state", "present", ("src", "content", "content_base64"), True),
-            ("state", "absent", ("file_id",)),
+            ("state", "absent", ("file_id", "src", "content", "content_base64"), True),
         ],
         required_by={"content": "file_name", "content_base64": "file_name"},
     )
@@ -327,10 +433,11 @@ def main():
     try:
         target = parse_target(module.params["instance_id"], module.params["associated_resource_arn"])
         client = connect_client(module)
+        cases = cases_for(module, target)
         if module.params["state"] == "absent":
-            result = ensure_absent(module, client, target)
+            result = ensure_absent(module, client, cases, target)
         else:
-            result = ensure_present(module, client, target)
+            result = ensure_present(module, client, cases, target)
     except AttachedFileError as e:
         fail_with(module, e)
     module.exit_json(**result)

@@ -1,0 +1,112 @@
+"""connect_attached_file and Connect Cases: the File related item, and finding a file on its case by content."""
+
+import hashlib
+
+import pytest
+from conftest import CONTACT_ARN
+from conftest import writes
+
+from localconnect import defaults
+
+DOC = b"%PDF-1.4 case document\n" * 50
+CASE_WRITES = ("StartAttachedFileUpload", "CompleteAttachedFileUpload", "DeleteAttachedFile", "UploadPut", "CreateRelatedItem")
+
+
+@pytest.fixture
+def doc(tmp_path):
+    path = tmp_path / "statement.pdf"
+    path.write_bytes(DOC)
+    return path
+
+
+def case_writes(connect):
+    calls = connect.state()["calls"]
+    return {op: calls.get(op, 0) for op in CASE_WRITES}
+
+
+def links(connect):
+    return connect.state()["related_items"]
+
+
+def test_upload_to_a_case_links_it_once(playbook, connect, doc):
+    first = playbook(src=str(doc), performed_by={"custom_entity": "claims-pipeline"})
+    result = first.result()
+    assert first.rc == 0 and result["changed"] is True and result["related_item_id"]
+    [link] = links(connect)
+    assert link["related_item_id"] == result["related_item_id"] and link["file_arn"] == result["file"]["file_arn"]
+    assert link["case_id"] == defaults.CASE_IDS[0] and link["performed_by"] == {"customEntity": "claims-pipeline"}
+
+    again = playbook(src=str(doc)).result()
+    assert again["changed"] is False and again["related_item_id"] == result["related_item_id"]
+    assert connect.state()["calls"]["CreateRelatedItem"] == 1 and len(links(connect)) == 1
+
+
+def test_rerun_after_the_token_is_forgotten_finds_the_file_on_the_case(playbook, connect, doc):
+    first = playbook(src=str(doc)).result()
+    connect.forget_tokens()
+    before = case_writes(connect)
+    again = playbook(src=str(doc)).result()
+    assert again["changed"] is False and again["file"]["file_id"] == first["file"]["file_id"]
+    assert case_writes(connect) == before
+    assert len([f for f in connect.state()["files"] if not f.get("deleted")]) == 1
+
+
+def test_check_mode_is_exact_for_cases(playbook, connect, doc):
+    new = playbook(src=str(doc), check=True).result()
+    assert new["changed"] is True and "check_mode_reason" not in new
+    assert set(case_writes(connect).values()) == {0}
+
+    playbook(src=str(doc))
+    connect.forget_tokens()
+    before = case_writes(connect)
+    existing = playbook(src=str(doc), check=True, diff=True).result()
+    assert existing["changed"] is False and existing["diff"]["before"] == existing["diff"]["after"]
+    assert case_writes(connect) == before
+
+
+def test_absent_by_content_on_the_case(playbook, connect, doc):
+    file_id = playbook(src=str(doc)).result()["file"]["file_id"]
+    check = playbook(src=str(doc), state="absent", check=True).result()
+    assert check["changed"] is True and check["diff"]["before"]["file_id"] == file_id
+    assert connect.state()["calls"].get("DeleteAttachedFile", 0) == 0
+
+    gone = playbook(src=str(doc), state="absent").result()
+    assert gone["changed"] is True
+    assert [f["file_id"] for f in connect.state()["files"] if not f.get("deleted")] == [] and links(connect) == []
+    again = playbook(src=str(doc), state="absent").result()
+    assert again["changed"] is False and connect.state()["calls"]["DeleteAttachedFile"] == 1
+
+
+def test_a_case_that_does_not_exist_fails_clearly(playbook, connect, doc):
+    missing = defaults.case_arn("case-9999")
+    run = playbook(src=str(doc), associated_resource_arn=missing)
+    assert run.rc != 0 and "case case-9999" in run.result()["msg"] and "does not exist" in run.result()["msg"]
+    assert set(case_writes(connect).values()) == {0}
+
+
+def test_cases_throttling_is_survived(playbook, connect, doc):
+    for operation in ("GetCase", "SearchRelatedItems", "CreateRelatedItem"):
+        connect.inject_fault(operation, "throttle", count=2)
+    run = playbook(src=str(doc), env={"AWS_MAX_ATTEMPTS": "1"})
+    assert run.rc == 0, run.stdout
+    assert run.result()["changed"] is True and len(links(connect)) == 1
+    assert connect.state()["calls"]["CreateRelatedItem"] == 3
+
+
+def test_link_to_case_false_and_contacts(playbook, connect, doc):
+    unlinked = playbook(src=str(doc), link_to_case=False).result()
+    assert unlinked["changed"] is True and "related_item_id" not in unlinked and links(connect) == []
+    assert connect.state()["calls"].get("SearchRelatedItems", 0) == 0
+
+    refused = playbook(content="x", file_name="a.txt", associated_resource_arn=CONTACT_ARN, link_to_case=True)
+    assert refused.rc != 0 and "link_to_case" in refused.result()["msg"]
+
+
+def test_same_content_with_other_tags_on_the_case_fails_clearly(playbook, connect, doc):
+    playbook(src=str(doc), tags={"team": "claims"})
+    connect.forget_tokens()
+    before = writes(connect.state())
+    run = playbook(src=str(doc), tags={"team": "billing"})
+    assert run.rc != 0 and "other Tags" in run.result()["msg"]
+    assert writes(connect.state()) == before
+    assert hashlib.sha256(DOC).hexdigest() in str(connect.state()["files"])

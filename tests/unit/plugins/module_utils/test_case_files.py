@@ -1,0 +1,112 @@
+import datetime
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.contactcenter.connect.plugins.module_utils import case_files
+from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_retry
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
+
+INSTANCE = "11111111-1111-4111-8111-111111111111"
+CASE = "arn:aws:cases:us-east-1:123456789012:domain/dom-1/case/case-1"
+TARGET = parse_target(INSTANCE, CASE)
+FILE_ARN = f"arn:aws:connect:us-east-1:123456789012:instance/{INSTANCE}/file/f-1"
+EXPECTED = {"FileName": "a.pdf", "FileSizeInBytes": 5, "FileUseCaseType": "ATTACHMENT", "AssociatedResourceArn": CASE,
+            "Tags": {"contactcenter.connect:sha256": "ab"}}
+
+
+@pytest.fixture
+def cases():
+    client = boto3.client("connectcases", region_name="us-east-1", aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
+    with Stubber(client) as stubber:
+        yield RetryingBotoClientWrapper(client, cases_retry()), stubber
+        stubber.assert_no_pending_responses()
+
+
+def item(file_arn, item_id="ri-1"):
+    return {"relatedItemId": item_id, "type": "File", "associationTime": datetime.datetime(2026, 1, 1), "content": {"file": {"fileArn": file_arn}}}
+
+
+def metadata(status="APPROVED", **extra):
+    base = dict(EXPECTED, FileId="f-1", FileArn=FILE_ARN, FileStatus=status, CreationTime="2026-01-01T00:00:00.000Z")
+    base.update(extra)
+    return base
+
+
+def test_missing_case_fails_clearly(cases):
+    client, stubber = cases
+    stubber.add_client_error("get_case", service_error_code="ResourceNotFoundException", http_status_code=404,
+                             expected_params={"domainId": "dom-1", "caseId": "case-1", "fields": [{"id": "title"}]})
+    with pytest.raises(OptionError, match="case case-1 of Cases domain dom-1, which does not exist"):
+        case_files.require_case(client, TARGET)
+
+
+def test_finds_the_file_with_the_same_identity(cases, stubbed):
+    client, stubber = cases
+    connect, connect_stub = stubbed
+    stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN), item(FILE_ARN.replace("f-1", "f-2"), "ri-2")]},
+                         {"domainId": "dom-1", "caseId": "case-1", "filters": [{"file": {}}]})
+    connect_stub.add_response("batch_get_attached_file_metadata", {"Files": [metadata(), metadata(FileId="f-2", FileName="other.pdf")]},
+                              {"InstanceId": INSTANCE, "AssociatedResourceArn": CASE, "FileIds": ["f-1", "f-2"]})
+    found, links = case_files.find_on_case(connect, client, TARGET, EXPECTED)
+    assert found["FileId"] == "f-1" and links == {FILE_ARN: "ri-1", FILE_ARN.replace("f-1", "f-2"): "ri-2"}
+
+
+def test_a_different_digest_is_not_the_same_file(cases, stubbed):
+    client, stubber = cases
+    connect, connect_stub = stubbed
+    stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN)]})
+    connect_stub.add_response("batch_get_attached_file_metadata", {"Files": [metadata(Tags={"contactcenter.connect:sha256": "cd"})]})
+    assert case_files.find_on_case(connect, client, TARGET, EXPECTED) == (None, {FILE_ARN: "ri-1"})
+
+
+def test_same_file_with_other_tags_fails(cases, stubbed):
+    client, stubber = cases
+    connect, connect_stub = stubbed
+    stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN)]})
+    connect_stub.add_response("batch_get_attached_file_metadata", {"Files": [metadata(Tags={"contactcenter.connect:sha256": "ab", "team": "x"})]})
+    with pytest.raises(OptionError, match="other Tags"):
+        case_files.find_on_case(connect, client, TARGET, EXPECTED)
+
+
+def test_empty_case_needs_no_metadata_call(cases, stubbed):
+    client, stubber = cases
+    stubber.add_response("search_related_items", {"relatedItems": []})
+    assert case_files.find_on_case(stubbed[0], client, TARGET, EXPECTED) == (None, {})
+
+
+def test_link_is_created_once(cases):
+    client, stubber = cases
+    search = {"domainId": "dom-1", "caseId": "case-1", "filters": [{"file": {"fileArn": FILE_ARN}}]}
+    stubber.add_response("search_related_items", {"relatedItems": []}, search)
+    stubber.add_response("create_related_item", {"relatedItemId": "ri-9", "relatedItemArn": "arn:ri-9"},
+                         {"domainId": "dom-1", "caseId": "case-1", "type": "File", "content": {"file": {"fileArn": FILE_ARN}},
+                          "performedBy": {"customEntity": "pipeline"}})
+    assert case_files.ensure_linked(client, TARGET, FILE_ARN, {"customEntity": "pipeline"}) == ("ri-9", True)
+    stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN, "ri-9")]}, search)
+    assert case_files.ensure_linked(client, TARGET, FILE_ARN) == ("ri-9", False)
+
+
+def test_known_links_save_the_search(cases):
+    client, stubber = cases
+    assert case_files.ensure_linked(client, TARGET, FILE_ARN, known_links={FILE_ARN: "ri-3"}) == ("ri-3", False)
+    stubber.add_response("create_related_item", {"relatedItemId": "ri-4", "relatedItemArn": "arn:ri-4"})
+    assert case_files.ensure_linked(client, TARGET, FILE_ARN, known_links={}) == ("ri-4", True)
+
+
+def test_link_in_check_mode_only_reads(cases):
+    client, stubber = cases
+    stubber.add_response("search_related_items", {"relatedItems": []})
+    assert case_files.ensure_linked(client, TARGET, FILE_ARN, check_mode=True) == (None, True)
+
+
+def test_cases_throttling_and_internal_errors_are_retried(cases, no_sleep):
+    client, stubber = cases
+    stubber.add_client_error("search_related_items", service_error_code="ThrottlingException", http_status_code=429)
+    stubber.add_client_error("search_related_items", service_error_code="InternalServerException", http_status_code=500)
+    stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN)]})
+    assert case_files.ensure_linked(client, TARGET, FILE_ARN) == ("ri-1", False)
+    assert len(no_sleep) == 2
