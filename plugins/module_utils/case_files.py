@@ -16,15 +16,24 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api im
 from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import file_related_items
 from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import get_case
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import batch_get_attached_file_metadata
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
 
 IDENTITY = ("FileName", "FileSizeInBytes", "FileUseCaseType")
 
 
+LINK_HINT = "to attach the file without showing it on the case and without Cases calls, set link_to_case: false"
+
+
 def require_case(cases, target):
-    """Fail clearly when the case of associated_resource_arn does not exist."""
-    if get_case(cases, target.domain_id, target.case_id) is None:
+    """Fail clearly when the case of associated_resource_arn does not exist or Connect Cases cannot be used."""
+    try:
+        case = get_case(cases, target.domain_id, target.case_id)
+    except AttachedFileError as e:
+        e.message = f"{e.message} ({LINK_HINT})"
+        raise
+    if case is None:
         raise OptionError(
             message=f"associated_resource_arn names case {target.case_id} of Cases domain {target.domain_id}, which does not exist"
         )

@@ -7,6 +7,7 @@ from botocore.stub import Stubber
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.contactcenter.connect.plugins.module_utils import case_files
 from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_retry
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
 
@@ -41,6 +42,13 @@ def test_missing_case_fails_clearly(cases):
     stubber.add_client_error("get_case", service_error_code="ResourceNotFoundException", http_status_code=404,
                              expected_params={"domainId": "dom-1", "caseId": "case-1", "fields": [{"id": "title"}]})
     with pytest.raises(OptionError, match="case case-1 of Cases domain dom-1, which does not exist"):
+        case_files.require_case(client, TARGET)
+
+
+def test_cases_access_denied_suggests_link_to_case_false(cases):
+    client, stubber = cases
+    stubber.add_client_error("get_case", service_error_code="AccessDeniedException", http_status_code=403)
+    with pytest.raises(AttachedFileError, match=r"read the case \(to attach .*set link_to_case: false\)"):
         case_files.require_case(client, TARGET)
 
 
