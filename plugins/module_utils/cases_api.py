@@ -9,27 +9,22 @@ A file shows on a case through a related item of type File whose content is the 
 Retried on Cases' throttling and internal error codes; failures become AttachedFileError.
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import ConnectErrorHandler
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_retry
 
 # Connect Cases names its transient server error InternalServerException (Connect: InternalServiceException).
 RETRY_CODES = ["ThrottlingException", "InternalServerException"]
 
 
-class CasesErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AttachedFileError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("ResourceNotFoundException")
+# Same handling as Connect's: ResourceNotFoundException means missing, other failures become AttachedFileError.
+CasesErrorHandler = ConnectErrorHandler
 
 
 def cases_retry():
-    return AWSRetry.jittered_backoff(retries=8, delay=1, backoff=2.0, max_delay=20, catch_extra_error_codes=RETRY_CODES)
+    """Connect's retry policy, on Cases' error codes."""
+    return connect_retry(RETRY_CODES)
 
 
 def cases_client(module):

@@ -34,6 +34,8 @@ BATCH_SIZE = 100  # BatchGetAttachedFileMetadata accepts 1-100 file ids
 
 
 class ConnectErrorHandler(AWSErrorHandler):
+    """Errors of Connect (and Connect Cases) calls: AttachedFileError; ResourceNotFoundException means missing."""
+
     _CUSTOM_EXCEPTION = AttachedFileError
 
     @classmethod
@@ -41,9 +43,10 @@ class ConnectErrorHandler(AWSErrorHandler):
         return is_boto3_error_code("ResourceNotFoundException")
 
 
-def connect_retry():
-    """The retry decorator for every Connect call of this collection."""
-    return AWSRetry.jittered_backoff(retries=8, delay=1, backoff=2.0, max_delay=20, catch_extra_error_codes=RETRY_CODES)
+def connect_retry(extra_codes=None):
+    """The retry decorator for every Connect call of this collection (Connect Cases passes its own error codes)."""
+    codes = RETRY_CODES if extra_codes is None else extra_codes
+    return AWSRetry.jittered_backoff(retries=8, delay=1, backoff=2.0, max_delay=20, catch_extra_error_codes=codes)
 
 
 def missing_operations(client):
