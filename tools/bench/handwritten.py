@@ -7,22 +7,31 @@
 
 Plain boto3 plus http.client, no Ansible. For each --file, in one process:
 
-1. with --describe-config: DescribeAttachedFilesConfiguration (the module's pre-flight check);
-   with --check: stop there (what the module does in check mode without file_id);
-2. StartAttachedFileUpload with a client token (--token, else derived from the name and content sha256 the
-   way the module does, so running it twice on the same file is idempotent);
-3. unless Start says the file is APPROVED already: an HTTP PUT of the file with exactly HeadersToInclude
+1. with --link-to-case (--resource-arn must be a case ARN; the domain and case ids come from it), what a careful
+   script does for a case before uploading: GetCase (the case exists), SearchRelatedItems with a File filter (every
+   page: the files linked to the case) and BatchGetAttachedFileMetadata of those files, looking for one with the
+   same name, size, use case and content sha256 (tag contactcenter.connect:sha256); an APPROVED one ends the file
+   here (nothing to upload, already linked);
+2. with --describe-config: DescribeAttachedFilesConfiguration (the module's pre-flight check);
+   with --check: stop there (what the module does in check mode for a file it did not find);
+3. StartAttachedFileUpload with a client token (--token, else derived from the name and content sha256, so running
+   it twice on the same file is idempotent) and the tag contactcenter.connect:sha256 = content sha256, as the module;
+4. unless Start says the file is APPROVED already: an HTTP PUT of the file with exactly HeadersToInclude
    (http.client with the file object as the body), then CompleteAttachedFileUpload;
-4. BatchGetAttachedFileMetadata until APPROVED.
+5. BatchGetAttachedFileMetadata until APPROVED;
+6. with --link-to-case: CreateRelatedItem (type File, the file's ARN) unless the case lists the file already.
 
-Credentials come from the usual AWS environment variables. Writes one JSON line to stdout: per-file
-results and the seconds spent in each step (imports, client creation, each call).
+Each file gets the calls the module makes for it in one task (GetCase and the search included), so a run over
+several files is the module's `loop:` without Ansible. Credentials come from the usual AWS environment
+variables. Writes one JSON line to stdout: per-file results and the seconds spent in each step (imports, client
+creation, each call).
 """
 
 import argparse
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 
@@ -35,6 +44,11 @@ import boto3  # noqa: E402  pylint: disable=wrong-import-position
 
 IMPORTED = time.perf_counter()
 
+DIGEST_TAG = "contactcenter.connect:sha256"  # the module's reserved tag: the content's hex sha256
+USE_CASE = "ATTACHMENT"
+BATCH_SIZE = 100  # BatchGetAttachedFileMetadata takes 1-100 file ids
+CASE_ARN = re.compile(r"^arn:[^:]+:cases:[^:]*:[^:]*:domain/(?P<domain_id>[^/]+)/case/(?P<case_id>[^/]+)$")
+
 
 def parse_args(argv):
     """Command line."""
@@ -45,10 +59,19 @@ def parse_args(argv):
     parser.add_argument("--resource-arn", required=True)
     parser.add_argument("--file", action="append", required=True, help="file to upload (repeat for several)")
     parser.add_argument("--token", help="client token (only with one --file); default: derived from name and content")
-    parser.add_argument("--describe-config", action="store_true", help="read the attached-files configuration first")
-    parser.add_argument("--check", action="store_true", help="stop after the configuration read (check mode)")
+    parser.add_argument("--describe-config", action="store_true", help="read the attached-files configuration before an upload")
+    parser.add_argument("--check", action="store_true", help="stop before the first write (check mode)")
+    parser.add_argument("--link-to-case", action="store_true",
+                        help="look the file up on its case first (by content digest) and link it to the case once APPROVED")
     parser.add_argument("--poll-delay", type=float, default=0.25)
-    return parser.parse_args(argv)
+    options = parser.parse_args(argv)
+    options.case = None
+    if options.link_to_case:
+        found = CASE_ARN.match(options.resource_arn)
+        if not found:
+            parser.error("--link-to-case needs a case ARN as --resource-arn (arn:aws:cases:<region>:<account>:domain/<id>/case/<id>)")
+        options.case = {"domainId": found.group("domain_id"), "caseId": found.group("case_id")}
+    return options
 
 
 class Timer:
@@ -70,7 +93,10 @@ def file_sha256(path):
     """Hex sha256 of a file."""
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1024 * 1024), b""):
+        while True:
+            chunk = stream.read(1024 * 1024)
+            if not chunk:
+                break
             digest.update(chunk)
     return digest.hexdigest()
 
@@ -94,31 +120,78 @@ def put_file(url, headers, path):
         connection.close()
 
 
-def attach(client, timer, options, path):
-    """Steps 1-4 for one file; returns a result dict."""
+def linked_files(cases, case):
+    """Every File related item of the case, all pages: {file ARN: related item id}."""
+    links = {}
+    for page in cases.get_paginator("search_related_items").paginate(filters=[{"file": {}}], **case):
+        for item in page.get("relatedItems", []):
+            arn = (item.get("content") or {}).get("file", {}).get("fileArn")
+            if item.get("type") == "File" and arn:
+                links.setdefault(arn, item["relatedItemId"])
+    return links
+
+
+def same_file_on_case(client, common, links, name, size, sha256):
+    """Metadata of a linked file with this name, size, use case and content digest (an APPROVED one first), or None."""
+    file_ids = [arn.rsplit("/", 1)[-1] for arn in links]
+    found = []
+    for start in range(0, len(file_ids), BATCH_SIZE):
+        response = client.batch_get_attached_file_metadata(FileIds=file_ids[start:start + BATCH_SIZE], **common)
+        found += [f for f in response.get("Files", []) if (f.get("Tags") or {}).get(DIGEST_TAG) == sha256
+                  and f.get("FileName") == name and f.get("FileSizeInBytes") == size and f.get("FileUseCaseType") == USE_CASE]
+    found.sort(key=lambda f: f.get("FileStatus") != "APPROVED")
+    return found[0] if found else None
+
+
+def wait_approved(client, timer, options, common, file_id):
+    """BatchGetAttachedFileMetadata until the file is APPROVED; returns its metadata."""
+    while True:
+        found = timer.call("batch_get", client.batch_get_attached_file_metadata, FileIds=[file_id], **common)["Files"]
+        if found and found[0]["FileStatus"] == "APPROVED":
+            return found[0]
+        if found and found[0]["FileStatus"] in ("REJECTED", "FAILED"):
+            raise RuntimeError("file %s is %s" % (file_id, found[0]["FileStatus"]))
+        timer.call("sleep", time.sleep, options.poll_delay)
+
+
+def attach(clients, timer, options, path):
+    """Steps 1-6 for one file; returns a result dict."""
+    client, cases = clients
     common = {"InstanceId": options.instance_id, "AssociatedResourceArn": options.resource_arn}
+    name, size = os.path.basename(path), os.path.getsize(path)
+    sha256 = timer.call("sha256", file_sha256, path)
+    links = {}
+    if cases:
+        timer.call("get_case", cases.get_case, fields=[{"id": "title"}], **options.case)
+        links = timer.call("search_related_items", linked_files, cases, options.case)
+        if links:
+            existing = timer.call("lookup_batch_get", same_file_on_case, client, common, links, name, size, sha256)
+            if existing and existing["FileStatus"] == "APPROVED":
+                return {"file": path, "file_id": existing["FileId"], "changed": False, "uploaded": False,
+                        "related_item_id": links[existing["FileArn"]], "found_on_case": True}
     if options.describe_config:
         timer.call("describe_config", client.describe_attached_files_configuration, InstanceId=options.instance_id, AttachmentScope="CASE")
     if options.check:
         return {"file": path, "changed": True, "uploaded": False}
-    name = os.path.basename(path)
-    token = options.token or "hw-" + hashlib.sha256(("%s\n%s" % (name, timer.call("sha256", file_sha256, path))).encode()).hexdigest()[:60]
+    token = options.token or "hw-" + hashlib.sha256(("%s\n%s" % (name, sha256)).encode()).hexdigest()[:60]
     started = timer.call(
-        "start", client.start_attached_file_upload, ClientToken=token, FileName=name, FileSizeInBytes=os.path.getsize(path),
-        FileUseCaseType="ATTACHMENT", **common)
+        "start", client.start_attached_file_upload, ClientToken=token, FileName=name, FileSizeInBytes=size,
+        FileUseCaseType=USE_CASE, Tags={DIGEST_TAG: sha256}, **common)
     uploaded = started.get("FileStatus") != "APPROVED"
     if uploaded:
         metadata = started["UploadUrlMetadata"]
         timer.call("put", put_file, metadata["Url"], metadata["HeadersToInclude"], path)
         timer.call("complete", client.complete_attached_file_upload, FileId=started["FileId"], **common)
-    while True:
-        found = timer.call("batch_get", client.batch_get_attached_file_metadata, FileIds=[started["FileId"]], **common)["Files"]
-        if found and found[0]["FileStatus"] == "APPROVED":
-            break
-        if found and found[0]["FileStatus"] in ("REJECTED", "FAILED"):
-            raise RuntimeError("file %s is %s" % (started["FileId"], found[0]["FileStatus"]))
-        timer.call("sleep", time.sleep, options.poll_delay)
-    return {"file": path, "file_id": started["FileId"], "changed": uploaded, "uploaded": uploaded}
+    final = wait_approved(client, timer, options, common, started["FileId"])
+    result = {"file": path, "file_id": started["FileId"], "changed": uploaded, "uploaded": uploaded}
+    if cases:
+        result["related_item_id"] = links.get(final["FileArn"])
+        if not result["related_item_id"]:
+            result["related_item_id"] = timer.call(
+                "create_related_item", cases.create_related_item, type="File", content={"file": {"fileArn": final["FileArn"]}},
+                **options.case)["relatedItemId"]
+            result["changed"] = True
+    return result
 
 
 def main(argv=None):
@@ -130,7 +203,10 @@ def main(argv=None):
     timer = Timer()
     timer.seconds["imports"] = IMPORTED - STARTED
     client = timer.call("client", boto3.client, "connect", endpoint_url=options.endpoint_url, region_name=options.region)
-    results = [attach(client, timer, options, path) for path in options.file]
+    cases = None
+    if options.link_to_case:
+        cases = timer.call("cases_client", boto3.client, "connectcases", endpoint_url=options.endpoint_url, region_name=options.region)
+    results = [attach((client, cases), timer, options, path) for path in options.file]
     timer.seconds["total_in_process"] = time.perf_counter() - STARTED
     sys.stdout.write(json.dumps({"results": results, "seconds": timer.seconds}) + "\n")
     return 0

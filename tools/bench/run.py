@@ -12,10 +12,12 @@ local Connect endpoint (tools/localconnect, CASE scope allowing 100 MiB, scan de
    (Source.sha256 and put_once imported from the collection ansible-playbook loads), (c) curl -T of the same
    bytes to a fresh pre-signed URL, (d) a hand-written boto3 + http.client script (tools/bench/handwritten.py);
 2. the peak RSS of the module process (the AnsiballZ python) through an interpreter wrapper;
-3. fixed costs: a new 1 KiB upload, an idempotent re-run, a check-mode run, each against the hand-written
-   script making the same calls, and one task looping over 50 small files;
+3. fixed costs: a new 1 KiB upload, an idempotent re-run, a check-mode run (the module's default for a case,
+   link_to_case: the case is read, searched and the file linked), a new upload and a re-run with
+   link_to_case: false, each against the hand-written script making the same calls (checked on the endpoint's
+   counters), and one task looping over 50 small files;
 4. where one module run spends its time (1 and 100 MiB): interpreter start, imports (-X importtime), and a
-   cProfile of the kept AnsiballZ payload summarised per phase.
+   cProfile of the kept AnsiballZ payload summarised per phase (Connect and Cases calls on their own rows).
 
 Every measured upload uses fresh content or a fresh client token and is checked against the endpoint's
 counters (UploadPut requests and bytes received). Timings are reported, never asserted: the figures and
@@ -59,7 +61,17 @@ DOC = ROOT / "docs" / "performance.md"
 HANDWRITTEN = Path(__file__).resolve().parent / "handwritten.py"
 MODULE = "contactcenter.connect.connect_attached_file"
 TRANSFER = "ansible_collections.contactcenter.connect.plugins.module_utils.transfer"
-CASE_ARN = defaults.case_arn(defaults.CASE_IDS[0])
+CASE_ID = defaults.CASE_IDS[0]
+CASE_ARN = defaults.case_arn(CASE_ID)
+DIGEST_TAG = "contactcenter.connect:sha256"  # the module's reserved tag (content sha256)
+# Fixed-cost cases, in the order each kind runs them: (key, label, link_to_case). A re-run repeats the previous upload.
+FIXED_CASES = (
+    ("new", "New 1 KiB upload", True),
+    ("rerun", "Idempotent re-run", True),
+    ("check", "Check mode, new content", True),
+    ("new_nolink", "New 1 KiB upload, `link_to_case: false`", False),
+    ("rerun_nolink", "Idempotent re-run, `link_to_case: false`", False),
+)
 LIMIT = 100 * MIB
 SEED = {
     "instances": [{"instance_id": defaults.INSTANCE_ID, "attached_files_configuration": {"CASE": {"MaximumSizeLimitInBytes": LIMIT}}}],
@@ -83,6 +95,7 @@ PLAYBOOK = """---
         instance_id: "{{ instance_id }}"
         associated_resource_arn: "{{ associated_resource_arn }}"
         src: "{{ src }}"
+        link_to_case: "{{ link_to_case | default(omit) }}"
 """
 
 PING_PLAYBOOK = """---
@@ -94,7 +107,7 @@ PING_PLAYBOOK = """---
       ansible.builtin.ping:
 """
 
-LOOP_PLAYBOOK = PLAYBOOK.replace('src: "{{ src }}"', 'src: "{{ item }}"\n      loop: "{{ files }}"')
+LOOP_PLAYBOOK = PLAYBOOK.replace('src: "{{ src }}"', 'src: "{{ item }}"') + '      loop: "{{ files }}"\n'
 
 # Runs the real interpreter as a child and appends the child's peak RSS (wait4 rusage) to a log.
 RSS_WRAPPER = '''#!{python}
@@ -304,6 +317,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         self.run_dir = WORK / "run"
         self.files = Files(self.run_dir / "files", max(options.sizes) * MIB)
         self.client = endpoint.client()
+        self.cases = endpoint.client("connectcases")
         self.results = {}
         self.playbook_count = 0
         self.python = sys.executable
@@ -391,13 +405,14 @@ class Bench:  # pylint: disable=too-many-instance-attributes
             processes = [e for e in entries if any("AnsiballZ_" in arg for arg in e["argv"])]
         return wall, processes
 
-    def handwritten(self, paths, describe_config=False, check=False, token=None):
+    def handwritten(self, paths, describe_config=False, check=False, token=None, link_to_case=False):  # pylint: disable=too-many-arguments
         """Run tools/bench/handwritten.py in a fresh python; returns (wall seconds, its JSON report)."""
         command = [self.python, str(HANDWRITTEN), "--endpoint-url", self.endpoint.endpoint_url, "--region", self.endpoint.region,
                    "--instance-id", self.endpoint.instance_id, "--resource-arn", CASE_ARN]
         for path in paths:
             command += ["--file", str(path)]
         command += (["--describe-config"] if describe_config else []) + (["--check"] if check else [])
+        command += ["--link-to-case"] if link_to_case else []
         command += ["--token", token] if token else []
         begun = time.perf_counter()
         done = subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=900, check=False)
@@ -479,7 +494,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
 
     def _data_script(self, path, size, row):
         with self.verified("hand-written script %s" % size_label(size), 1, size):
-            wall, _report = self.handwritten([path], token=str(uuid.uuid4()))
+            wall, _report = self.handwritten([path], describe_config=True, token=str(uuid.uuid4()), link_to_case=True)
         row["script"].append(wall)
 
     # ---------------------------------------------------------------------------------- 2. memory --
@@ -516,58 +531,95 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         self.results["latency"] = {"fresh": median(fresh), "kept": median(kept)}
 
     def fixed_cost(self):
-        """New 1 KiB upload, idempotent re-run and check mode: playbook (module process through the wrapper) vs the
-        hand-written script; ansible.builtin.ping as Ansible's floor; then one task looping over many files."""
+        """FIXED_CASES: playbook (module process through the wrapper) vs the hand-written script making the same calls;
+        ansible.builtin.ping as Ansible's floor; then one task looping over many files, and the script over as many.
+
+        Each kind's sequence starts from a reset endpoint whose case holds one other linked file (seed_case_file), so
+        playbook and script see the same case, and the lookup reads metadata as on a case in use.
+        """
         self.calibrate()
         results = self.results.setdefault("fixed", {})
-        cases = ("new", "rerun", "check")
-        for key in [(kind, case) for kind in ("playbook", "script") for case in cases] + [("playbook", "ping")]:
-            results[key] = {"wall": [], "module": [], "calls": None, "bytes": []}
+        for key in [(kind, case) for kind in ("playbook", "script") for case, _label, _link in FIXED_CASES] + [("playbook", "ping")]:
+            results[key] = {"wall": [], "module": [], "calls": [], "bytes": []}
         for rep in range(self.options.fixed_reps):
             log("fixed cost, repetition %d/%d" % (rep + 1, self.options.fixed_reps))
             for kind in (("playbook", "script") if rep % 2 == 0 else ("script", "playbook")):
-                path = self.files.fresh(KIB, "fixed-%s" % kind)
-                for case in cases:
-                    if case == "check":
-                        path = self.files.fresh(KIB, "fixed-%s-check" % kind)
-                    self._fixed_case(results[(kind, case)], kind, case, path)
+                self.endpoint.reset()
+                self.seed_case_file()
+                path = None
+                for case, _label, link in FIXED_CASES:
+                    if not case.startswith("rerun"):
+                        path = self.files.fresh(KIB, "fixed-%s-%s" % (kind, case))
+                    self._fixed_case(results[(kind, case)], kind, case, path, link)
             with self.verified("ping playbook", 0, 0) as record:
                 wall, processes = self.playbook({}, name="ping.yml", changed=0, wrapped=True)
             results[("playbook", "ping")]["wall"].append(wall)
             results[("playbook", "ping")]["module"].append(processes[0]["wall"])
-            results[("playbook", "ping")]["calls"] = record["calls"]
-        self.endpoint.reset()
+            results[("playbook", "ping")]["calls"].append(record["calls"])
+        for case, _label, _link in FIXED_CASES:
+            module_calls, script_calls = results[("playbook", case)]["calls"], results[("script", case)]["calls"]
+            if module_calls != script_calls:
+                raise BenchError("%s: the hand-written script did not make the module's calls (module %s, script %s)"
+                                 % (case, module_calls, script_calls))
         count = self.options.loop_files
+        self.endpoint.reset()
         log("loop of %d files in one task" % count)
         paths = [self.files.fresh(KIB, "loop") for _unused in range(count)]
-        with self.verified("loop of %d files" % count, count, count * KIB):
+        with self.verified("loop of %d files" % count, count, count * KIB) as record:
             wall, processes = self.playbook({"files": [str(p) for p in paths]}, name="loop.yml", wrapped=True)
         if len(processes) != count:
             raise BenchError("loop: expected %d module processes, got %d" % (count, len(processes)))
-        results["loop"] = {"wall": wall, "module": [p["wall"] for p in processes]}
+        results["loop"] = {"wall": wall, "module": [p["wall"] for p in processes], "calls": record["calls"]}
+        self.endpoint.reset()
         paths = [self.files.fresh(KIB, "loop-script") for _unused in range(count)]
-        with self.verified("hand-written script, %d files" % count, count, count * KIB):
-            results["loop_script"], _report = self.handwritten(paths, describe_config=True)
+        with self.verified("hand-written script, %d files" % count, count, count * KIB) as record:
+            wall, _report = self.handwritten(paths, describe_config=True, link_to_case=True)
+        results["loop_script"] = {"wall": wall, "calls": record["calls"]}
+        if results["loop"]["calls"] != record["calls"]:
+            raise BenchError("loop: the hand-written script did not make the module's calls (module %s, script %s)"
+                             % (results["loop"]["calls"], record["calls"]))
         self.endpoint.reset()
 
-    def _fixed_case(self, entry, kind, case, path):
-        puts = 1 if case == "new" else 0
+    def seed_case_file(self):
+        """Put one other APPROVED file on the case and link it (boto3 + the module's put_once, in this process)."""
+        path = self.files.fresh(KIB, "other")
+        source = self.transfer.Source(path=str(path))
+        common = {"InstanceId": self.endpoint.instance_id, "AssociatedResourceArn": CASE_ARN}
+        started = self.client.start_attached_file_upload(
+            ClientToken=str(uuid.uuid4()), FileName=path.name, FileSizeInBytes=KIB, FileUseCaseType="ATTACHMENT",
+            Tags={DIGEST_TAG: source.sha256()}, **common)
+        self.transfer.put_once(started["UploadUrlMetadata"]["Url"], started["UploadUrlMetadata"].get("HeadersToInclude"), source)
+        self.client.complete_attached_file_upload(FileId=started["FileId"], **common)
+        found = self.client.batch_get_attached_file_metadata(FileIds=[started["FileId"]], **common)["Files"]
+        if not found or found[0]["FileStatus"] != "APPROVED":
+            raise BenchError("the case's other file is not APPROVED: %s" % found)
+        self.cases.create_related_item(domainId=defaults.CASES_DOMAIN_ID, caseId=CASE_ID, type="File",
+                                       content={"file": {"fileArn": found[0]["FileArn"]}})
+        path.unlink()
+
+    def _fixed_case(self, entry, kind, case, path, link):  # pylint: disable=too-many-arguments
+        puts = 1 if case.startswith("new") else 0
+        changed = not case.startswith("rerun")
         with self.verified("%s %s" % (kind, case), puts, KIB * puts) as record:
             if kind == "playbook":
-                wall, processes = self.playbook({"src": str(path)}, check=case == "check", changed=0 if case == "rerun" else 1, wrapped=True)
+                variables = {"src": str(path)} if link else {"src": str(path), "link_to_case": False}
+                wall, processes = self.playbook(variables, check=case == "check", changed=int(changed), wrapped=True)
                 entry["module"].append(processes[0]["wall"])
             else:
-                wall, report_ = self.handwritten([path], describe_config=True, check=case == "check")
-                if report_["results"][0]["changed"] != (case != "rerun"):
+                wall, report_ = self.handwritten([path], describe_config=True, check=case == "check", link_to_case=link)
+                if report_["results"][0]["changed"] != changed:
                     raise BenchError("hand-written script %s: changed is %s" % (case, report_["results"][0]["changed"]))
         entry["wall"].append(wall)
         entry["bytes"].append(record["bytes"])
-        entry["calls"] = record["calls"]
+        entry["calls"].append(record["calls"])
 
     # --------------------------------------------------------------------------------- 4. profile --
 
     def profile(self):
-        """Keep one AnsiballZ payload per size, then run it directly: plain, with -X importtime, with cProfile."""
+        """Keep one AnsiballZ payload per size, then run it directly: plain, with -X importtime, with cProfile.
+
+        The endpoint is reset per size, so both cProfile runs find the case holding the three files linked before.
+        """
         results = self.results.setdefault("profile", {})
         starts = []
         for _unused in range(5):
@@ -593,12 +645,13 @@ class Bench:  # pylint: disable=too-many-instance-attributes
             _wall, stderr = self._run_payload("importtime %s" % size_label(size), [self.python, "-X", "importtime", str(payload)], size)
             entry["imports"] = parse_importtime(stderr)
             self.files.fresh(size, "profile", path=path)
+            entry["linked_before"] = len(self.endpoint.state()["related_items"])
             prof = self.run_dir / ("profile-%d.prof" % size)
             entry["profiled"], _stderr = self._run_payload(
                 "cProfile %s" % size_label(size), [self.python, "-c", PROFILE_DRIVER, str(prof), str(payload)], size)
             entry["phases"] = profile_phases(prof)
             path.unlink()
-        self.endpoint.reset()
+            self.endpoint.reset()
 
     def _run_payload(self, what, command, size):
         with self.verified("AnsiballZ %s" % what, 1, size):
@@ -631,44 +684,65 @@ def parse_importtime(stderr):
     return {"total": sum(s for s, _name in top), "largest": sorted(top, reverse=True)[:5]}
 
 
-# Phases of one module run: (label, file suffix, function name). Chosen so that none is nested in another.
+# Phases of one module run: (label, file suffix, function name, caller or None). Chosen so that none is nested in
+# another. botocore calls all go through the same _make_api_call, so each API call is attributed by the collection's
+# function that makes it; with a caller (file suffix, function name), only the time of calls made from that caller.
+CONNECT_API = "plugins/module_utils/connect_api.py"
+CASES_API = "plugins/module_utils/cases_api.py"
+AWS_MODULES = "amazon/aws/plugins/module_utils/modules.py"
 PHASES = (
-    ("AnsibleAWSModule(): argument spec, validation", "amazon/aws/plugins/module_utils/modules.py", "__init__"),
-    ("connect client creation (boto3 session, model load)", "plugins/module_utils/connect_api.py", "connect_client"),
-    ("sha256 of the content (Source.sha256)", "plugins/module_utils/transfer.py", "sha256"),
-    ("request checks against the model", "plugins/module_utils/model_checks.py", "request_problems"),
-    ("DescribeAttachedFilesConfiguration", "plugins/module_utils/connect_api.py", "describe_attached_files_configuration"),
-    ("StartAttachedFileUpload", "plugins/module_utils/connect_api.py", "start_attached_file_upload"),
-    ("PUT (put_once)", "plugins/module_utils/transfer.py", "put_once"),
-    ("CompleteAttachedFileUpload", "plugins/module_utils/connect_api.py", "complete_attached_file_upload"),
-    ("BatchGetAttachedFileMetadata (wait)", "plugins/module_utils/connect_api.py", "_batch_get"),
-    ("time.sleep (wait)", "~", "<built-in method time.sleep>"),
-    ("exit_json", "amazon/aws/plugins/module_utils/modules.py", "exit_json"),
+    ("AnsibleAWSModule(): argument spec, validation", AWS_MODULES, "__init__", None),
+    ("connect client creation (boto3 session, model load)", CONNECT_API, "connect_client", None),
+    ("connectcases client creation (model load)", CASES_API, "cases_client", None),
+    ("request checks against the models (Start, CreateRelatedItem)", "plugins/module_utils/model_checks.py", "request_problems", None),
+    ("Cases GetCase (the case exists)", CASES_API, "get_case", None),
+    ("sha256 of the content (Source.sha256)", "plugins/module_utils/transfer.py", "sha256", None),
+    ("Cases SearchRelatedItems (the case's files, every page)", CASES_API, "file_related_items", None),
+    ("BatchGetAttachedFileMetadata (lookup of the case's files)", CONNECT_API, "batch_get_attached_file_metadata",
+     ("plugins/module_utils/case_files.py", "find_on_case")),
+    ("DescribeAttachedFilesConfiguration", CONNECT_API, "describe_attached_files_configuration", None),
+    ("StartAttachedFileUpload", CONNECT_API, "start_attached_file_upload", None),
+    ("PUT (put_once)", "plugins/module_utils/transfer.py", "put_once", None),
+    ("CompleteAttachedFileUpload", CONNECT_API, "complete_attached_file_upload", None),
+    ("BatchGetAttachedFileMetadata (wait)", CONNECT_API, "describe_attached_file", ("plugins/module_utils/attached_file.py", "wait_for_final_status")),
+    ("time.sleep (wait)", "~", "<built-in method time.sleep>", None),
+    ("Cases CreateRelatedItem (link the file)", CASES_API, "create_file_related_item", None),
+    ("exit_json", AWS_MODULES, "exit_json", None),
 )
 MODULE_FILE = "plugins/modules/connect_attached_file.py"
 
 
 def profile_phases(prof_path):
-    """Cumulative seconds per phase from a cProfile file; see PHASES."""
+    """Cumulative seconds and calls per phase from a cProfile file; see PHASES."""
     stats = pstats.Stats(str(prof_path))
     entries = stats.stats  # pylint: disable=no-member
 
-    def cumulative(suffix, name):
-        return sum(v[3] for (filename, _line, function), v in entries.items() if filename.endswith(suffix) and function == name)
+    def measure(suffix, name, caller=None):
+        """(cumulative seconds, calls) of the functions named name in files ending in suffix, from caller only if given."""
+        seconds, calls = 0.0, 0
+        for (filename, _line, function), (_cc, ncalls, _tt, cumtime, callers) in entries.items():
+            if not filename.endswith(suffix) or function != name:
+                continue
+            if caller is None:
+                seconds, calls = seconds + cumtime, calls + ncalls
+                continue
+            for (caller_file, _caller_line, caller_function), (caller_ncalls, _ccc, _ctt, caller_cumtime) in callers.items():
+                if caller_file.endswith(caller[0]) and caller_function == caller[1]:
+                    seconds, calls = seconds + caller_cumtime, calls + caller_ncalls
+        return seconds, calls
 
-    module_body = cumulative(MODULE_FILE, "<module>")
-    main = cumulative(MODULE_FILE, "main")
-    phases = [(label, cumulative(suffix, name)) for label, suffix, name in PHASES]
+    module_body = measure(MODULE_FILE, "<module>")[0]
+    main = measure(MODULE_FILE, "main")[0]
+    measured = [measure(suffix, name, caller) for _label, suffix, name, caller in PHASES]
     total = stats.total_tt  # pylint: disable=no-member
     return {
         "total": total,
         "before_module": total - module_body,
         "module_imports": module_body - main,
         "main": main,
-        "phases": phases,
-        "main_other": main - sum(seconds for _label, seconds in phases),
-        "calls": {name: sum(v[1] for (filename, _line, function), v in entries.items() if filename.endswith(suffix) and function == name)
-                  for _label, suffix, name in PHASES},
+        "phases": [seconds for seconds, _calls in measured],
+        "calls": [calls for _seconds, calls in measured],
+        "main_other": main - sum(seconds for seconds, _calls in measured),
     }
 
 
@@ -708,13 +782,45 @@ def targets(results):
 # ---------------------------------------------------------------------------------------------- report --
 
 
+# Operations as the endpoint counts them, in the order one run makes them, with the short names of the tables.
+CALL_NAMES = (
+    ("GetCase", "GetCase"),
+    ("SearchRelatedItems", "Search"),
+    ("DescribeAttachedFilesConfiguration", "DescribeConfig"),
+    ("StartAttachedFileUpload", "Start"),
+    ("UploadPut", "PUT"),
+    ("CompleteAttachedFileUpload", "Complete"),
+    ("BatchGetAttachedFileMetadata", "BatchGet"),
+    ("CreateRelatedItem", "CreateItem"),
+)
+CALLS_LEGEND = ("GetCase, Search = SearchRelatedItems and CreateItem = CreateRelatedItem are Connect Cases calls; DescribeConfig = "
+                "DescribeAttachedFilesConfiguration, Start = StartAttachedFileUpload, PUT = the upload, Complete = CompleteAttachedFileUpload, "
+                "BatchGet = BatchGetAttachedFileMetadata (the lookup of the case's files and the wait together). Any other operation "
+                "appears under its own name.")
+
+
 def calls_text(calls):
-    """'DescribeConfig 1, Start 1, ...' in call order."""
-    order = ("DescribeAttachedFilesConfiguration", "StartAttachedFileUpload", "UploadPut", "CompleteAttachedFileUpload", "BatchGetAttachedFileMetadata")
-    short = {"DescribeAttachedFilesConfiguration": "DescribeConfig", "StartAttachedFileUpload": "Start", "CompleteAttachedFileUpload": "Complete",
-             "BatchGetAttachedFileMetadata": "BatchGet", "UploadPut": "PUT"}
+    """'GetCase 1, Search 1, DescribeConfig 1, ...' in call order; every operation counted, known or not."""
+    order = [name for name, _short in CALL_NAMES]
+    short = dict(CALL_NAMES)
     ranked = sorted(calls.items(), key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]))
     return ", ".join("%s %d" % (short.get(op, op), n) for op, n in ranked) or "none"
+
+
+def calls_cell(recorded):
+    """The calls of a list of repetitions: one text when every repetition made the same calls, else each distinct one."""
+    distinct = []
+    for calls in recorded:
+        if calls not in distinct:
+            distinct.append(calls)
+    if len(distinct) <= 1:
+        return calls_text(distinct[0] if distinct else {})
+    return "varies: " + " / ".join(calls_text(calls) for calls in distinct)
+
+
+def api_calls(calls):
+    """Number of API calls (the upload PUT excluded)."""
+    return sum(n for op, n in calls.items() if op != "UploadPut")
 
 
 def report_header(info, options, elapsed):
@@ -745,8 +851,9 @@ def report_data_path(results):
                "loads) to a fresh pre-signed URL with its HeadersToInclude; in-process: no interpreter start, imports or API calls.")
     out.append("- **c. curl**: `curl -sS -T file -H ...` of the same bytes with the same headers; time and throughput from curl's "
                "`time_total` (its process wall time is below the table).")
-    out.append("- **d. hand-written script**: `tools/bench/handwritten.py`, boto3 + http.client start -> PUT -> complete -> poll, no hashing "
-               "(wall time, whole process).\n")
+    out.append("- **d. hand-written script**: `tools/bench/handwritten.py --link-to-case --describe-config`, boto3 + http.client making "
+               "the module's calls for a case (GetCase, SearchRelatedItems, BatchGet lookup, DescribeConfig, Start, PUT, Complete, "
+               "BatchGet, CreateRelatedItem), hashing the content for the digest tag (wall time, whole process).\n")
     out.append("| Size | a. playbook | b. module data path (hash + PUT) | b. MiB/s | c. curl | c. MiB/s | d. hand-written script | b/c throughput |")
     out.append("|---|---|---|---|---|---|---|---|")
     rows = sorted(results["data_path"].items())
@@ -782,32 +889,55 @@ def report_fixed(results, options):
     latency = results["latency"]
     out = ["## 3. Fixed cost\n"]
     out.append("One-task playbooks (the module runs through the RSS wrapper, which adds one interpreter start, so its process time "
-               "can be shown), against `tools/bench/handwritten.py` making the same Connect calls in a fresh python. The re-run "
-               "uploads the same file again; check mode runs without `file_id`; `ansible.builtin.ping` is Ansible's own floor. "
-               "Calls and bytes as counted by the endpoint.\n")
+               "can be shown), against `tools/bench/handwritten.py` making the same calls in a fresh python: with `--link-to-case` "
+               "where the module runs with its default for a case ARN (`link_to_case: true`), without it for the `link_to_case: false` "
+               "rows; the bench fails unless the endpoint counted the same calls for both in every repetition. Before each "
+               "sequence (the rows below, in order, for the playbook and for the script alike) the endpoint is reset and the case "
+               "holds one other linked file. The re-run uploads the same file again; check mode runs on new content without "
+               "`file_id`; `ansible.builtin.ping` is Ansible's own floor. Calls and bytes as counted by the endpoint.\n")
     out.append("| Case | Playbook | Module process | Calls (module) | Hand-written script | Calls (script) | Playbook / script | Bytes uploaded |")
     out.append("|---|---|---|---|---|---|---|---|")
-    for case, label in (("new", "New 1 KiB upload"), ("rerun", "Idempotent re-run"), ("check", "Check mode"), ("ping", "`ansible.builtin.ping`")):
+    for case, label in [(case, label) for case, label, _link in FIXED_CASES] + [("ping", "`ansible.builtin.ping`")]:
         play, script = fixed[("playbook", case)], fixed.get(("script", case))
-        script_cells = (spread(script["wall"]), calls_text(script["calls"]), "%.1fx" % (median(play["wall"]) / median(script["wall"]))) \
+        script_cells = (spread(script["wall"]), calls_cell(script["calls"]), "%.1fx" % (median(play["wall"]) / median(script["wall"]))) \
             if script else ("", "", "")
         out.append("| %s | %s | %s | %s | %s | %s | %s | %d |" % (
-            label, spread(play["wall"]), spread(play["module"], digits=3), calls_text(play["calls"]), script_cells[0], script_cells[1],
+            label, spread(play["wall"]), spread(play["module"], digits=3), calls_cell(play["calls"]), script_cells[0], script_cells[1],
             script_cells[2], max(play["bytes"]) if play["bytes"] else 0))
-    count = options.loop_files
-    loop = fixed["loop"]
-    single = median(fixed[("playbook", "new")]["wall"])
+    out.append("\n%s\n" % CALLS_LEGEND)
+
+    def playbook_ms(case, key="wall"):
+        return median(fixed[("playbook", case)][key]) * 1000
+
     out.append(
-        "\nOne task with `loop:` over %d distinct 1 KiB files: **%.1f s** in all, %.2f s per file (%.2f s per file beyond a single-file "
-        "playbook); each item is its own module process, median %.3f s (%.1f s of the total). The hand-written script uploads as many "
-        "files in one process in %.1f s (%.3f s per file).\n"
+        "What `link_to_case` costs (same run, medians): a new upload %+.0f ms of playbook time (%+.0f ms of module process, %+d API calls), "
+        "a re-run %+.0f ms (%+.0f ms, %+d API calls) against `link_to_case: false`.\n"
+        % (playbook_ms("new") - playbook_ms("new_nolink"), playbook_ms("new", "module") - playbook_ms("new_nolink", "module"),
+           api_calls(fixed[("playbook", "new")]["calls"][-1]) - api_calls(fixed[("playbook", "new_nolink")]["calls"][-1]),
+           playbook_ms("rerun") - playbook_ms("rerun_nolink"), playbook_ms("rerun", "module") - playbook_ms("rerun_nolink", "module"),
+           api_calls(fixed[("playbook", "rerun")]["calls"][-1]) - api_calls(fixed[("playbook", "rerun_nolink")]["calls"][-1])))
+    count = options.loop_files
+    loop, loop_script = fixed["loop"], fixed["loop_script"]
+    single = median(fixed[("playbook", "new")]["wall"])
+    tenth = max(1, count // 5)
+    out.append(
+        "One task with `loop:` over %d distinct 1 KiB files on a case that starts empty: **%.1f s** in all, %.2f s per file (%.2f s per file "
+        "beyond a single-file playbook); each item is its own module process, median %.3f s (%.1f s of the total); median of the "
+        "first %d items %.3f s, of the last %d %.3f s. Each item reads the case and searches its File items, and looks up the metadata "
+        "of every file linked by the items before it. Calls of the whole loop: %s. The hand-written script uploads as many files "
+        "in one process, making the same calls, in %.1f s (%.3f s per file).\n"
         % (count, loop["wall"], loop["wall"] / count, (loop["wall"] - single) / max(1, count - 1), median(loop["module"]), sum(loop["module"]),
-           fixed["loop_script"], fixed["loop_script"] / count))
-    note = "Endpoint latency of one Connect call (boto3, same run): %.1f ms on a new connection, %.1f ms on a kept-alive one." % (
-        latency["fresh"] * 1000, latency["kept"] * 1000)
-    if latency["kept"] > 0.02 and latency["kept"] > 4 * latency["fresh"]:
-        note += (" Kept-alive calls are slow because localconnect's HTTP server writes headers and body separately without "
-                 "TCP_NODELAY (Nagle + delayed ACK): each module run pays it on Start, Complete and BatchGet, and so does the script.")
+           tenth, median(loop["module"][:tenth]), tenth, median(loop["module"][-tenth:]), calls_text(loop["calls"]),
+           loop_script["wall"], loop_script["wall"] / count))
+    new_calls = fixed[("playbook", "new")]["calls"][-1]
+    estimate = 2 * latency["fresh"] + max(0, api_calls(new_calls) - 2) * latency["kept"]
+    note = ("Endpoint latency of one Connect call (boto3, same run): %.1f ms on a new connection, %.1f ms on a kept-alive one. "
+            "A new upload with `link_to_case` makes %d API calls on two connections (connect and connectcases): at these latencies "
+            "about %.0f ms of its %.3f s module process, which is mostly interpreter start, imports and client creation (section 4)."
+            % (latency["fresh"] * 1000, latency["kept"] * 1000, api_calls(new_calls), estimate * 1000, median(fixed[("playbook", "new")]["module"])))
+    if latency["kept"] > latency["fresh"]:
+        note += (" Kept-alive calls are slower than calls on a new connection in this run, which points at the endpoint or the "
+                 "network stack (for instance Nagle's algorithm with delayed ACKs), not at the module.")
     out += [note, ""]
     return out
 
@@ -819,7 +949,9 @@ def report_profile(results):
     out = ["## 4. Where the time of one module run goes\n"]
     out.append("One AnsiballZ payload per size, kept (`ANSIBLE_KEEP_REMOTE_FILES=1`) and re-run directly with new content at the same "
                "path (so each run is a real upload): once plain, once with `python -X importtime`, once under cProfile "
-               "(`runpy.run_path` of the payload). Interpreter start (`python -c pass`): %.3f s.\n" % profile["interpreter_start"])
+               "(`runpy.run_path` of the payload). The module runs with its default for a case ARN (`link_to_case: true`); the case "
+               "held %s linked file(s) before the cProfile run. Interpreter start (`python -c pass`): %.3f s.\n"
+               % (" and ".join(sorted({str(profile[s]["linked_before"]) for s in sizes})), profile["interpreter_start"]))
     out.append("| | " + " | ".join(size_label(s) for s in sizes) + " |")
     out.append("|---|" + "---|" * len(sizes))
 
@@ -832,12 +964,14 @@ def report_profile(results):
     row("*cProfile, cumulative (calls):*", ["" for _unused in sizes])
     row("before the module's code (AnsiballZ unpacking, ansible imports)", ["%.3f s" % profile[s]["phases"]["before_module"] for s in sizes])
     row("module's imports (its module_utils, amazon.aws, boto3/botocore)", ["%.3f s" % profile[s]["phases"]["module_imports"] for s in sizes])
-    for index, (label, _suffix, name) in enumerate(PHASES):
-        row(label, ["%.3f s (%d)" % (profile[s]["phases"]["phases"][index][1], profile[s]["phases"]["calls"][name]) for s in sizes])
+    for index, (label, _suffix, _name, _caller) in enumerate(PHASES):
+        row(label, ["%.3f s (%d)" % (profile[s]["phases"]["phases"][index], profile[s]["phases"]["calls"][index]) for s in sizes])
     row("rest of main()", ["%.3f s" % profile[s]["phases"]["main_other"] for s in sizes])
     row("total profiled", ["%.3f s" % profile[s]["phases"]["total"] for s in sizes])
-    out.append("\ncProfile slows Python-heavy phases (imports, client creation) more than I/O-bound ones (hashing, PUT); the unprofiled "
-               "rows give absolute figures. Largest top-level imports (`-X importtime`, %s): %s.\n" % (
+    out.append("\nAPI calls are attributed by the collection's function that makes them (`cases_api.py`, `connect_api.py`); the two "
+               "BatchGet rows split `BatchGetAttachedFileMetadata` by caller (`case_files.find_on_case`, "
+               "`attached_file.wait_for_final_status`). cProfile slows Python-heavy phases (imports, client creation) more than I/O-bound "
+               "ones (hashing, PUT); the unprofiled rows give absolute figures. Largest top-level imports (`-X importtime`, %s): %s.\n" % (
                    size_label(sizes[0]), ", ".join("%s %.3f s" % (name, seconds) for seconds, name in profile[sizes[0]]["imports"]["largest"])))
     return out
 
