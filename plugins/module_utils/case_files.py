@@ -13,8 +13,7 @@ upload). That lookup is read-only, so check mode can use it too.
 
 from ansible_collections.contactcenter.connect.plugins.module_utils.attached_file import APPROVED
 from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import create_file_related_item
-from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import file_related_items
-from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import get_case
+from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import file_related_items_page
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import batch_get_attached_file_metadata
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
@@ -26,17 +25,35 @@ IDENTITY = ("FileName", "FileSizeInBytes", "FileUseCaseType")
 LINK_HINT = "to attach the file without showing it on the case and without Cases calls, set link_to_case: false"
 
 
-def require_case(cases, target):
-    """Fail clearly when the case of associated_resource_arn does not exist or Connect Cases cannot be used."""
-    try:
-        case = get_case(cases, target.domain_id, target.case_id)
-    except AttachedFileError as e:
-        e.message = f"{e.message} ({LINK_HINT})"
-        raise
-    if case is None:
-        raise OptionError(
-            message=f"associated_resource_arn names case {target.case_id} of Cases domain {target.domain_id}, which does not exist"
-        )
+def case_link_pages(cases, target, file_arn=None):
+    """The case's File related items page by page, newest first: {file ARN: related item id} each.
+
+    Fails clearly when the case does not exist, or when Connect Cases cannot be used (with a hint).
+    """
+    token = None
+    while True:
+        try:
+            page = file_related_items_page(cases, target.domain_id, target.case_id, file_arn, token)
+        except AttachedFileError as e:
+            e.message = f"{e.message} ({LINK_HINT})"
+            raise
+        if page is None:
+            raise OptionError(
+                message=f"associated_resource_arn names case {target.case_id} of Cases domain {target.domain_id}, which does not exist"
+            )
+        links, token = page
+        yield links
+        if not token:
+            return
+
+
+def case_links(cases, target, file_arn=None):
+    """All the case's File related items (or those of file_arn): {file ARN: related item id}."""
+    links = {}
+    for page in case_link_pages(cases, target, file_arn):
+        for arn, item_id in page.items():
+            links.setdefault(arn, item_id)
+    return links
 
 
 def same_identity(metadata, expected):
@@ -46,19 +63,26 @@ def same_identity(metadata, expected):
 
 
 def find_on_case(connect, cases, target, expected):
-    """(metadata of a file linked to the case that has the expected identity, or None; the case's links {file ARN: item id}).
+    """(metadata of a file linked to the case that has the expected identity, or None; the case's links read so far).
 
-    An APPROVED one is preferred. Raises when that file differs from the task in what Connect cannot change.
+    Reads the case's File related items newest first, one page and one metadata batch at a time, and stops at the
+    first APPROVED match (a re-run finds a recent file on the first page); without one, the links are all the case's.
+    Raises when the match differs from the task in what Connect cannot change.
     """
-    linked = file_related_items(cases, target.domain_id, target.case_id)
-    file_ids = [arn.rsplit("/", 1)[-1] for arn in linked]
-    if not file_ids:
-        return None, linked
-    files, _errors = batch_get_attached_file_metadata(connect, target.instance_id, target.associated_resource_arn, file_ids)
-    candidates = sorted((f for f in files if same_identity(f, expected)), key=lambda f: f["FileStatus"] != APPROVED)
+    links, candidates = {}, []
+    for page in case_link_pages(cases, target):
+        new = {arn: item_id for arn, item_id in page.items() if arn not in links}
+        links.update(new)
+        if new:
+            files, _errors = batch_get_attached_file_metadata(
+                connect, target.instance_id, target.associated_resource_arn, [arn.rsplit("/", 1)[-1] for arn in new]
+            )
+            candidates.extend(f for f in files if same_identity(f, expected))
+        if any(f["FileStatus"] == APPROVED for f in candidates):
+            break
     if not candidates:
-        return None, linked
-    found = candidates[0]
+        return None, links
+    found = sorted(candidates, key=lambda f: f["FileStatus"] != APPROVED)[0]
     others = sorted(k for k in ("Tags", "CreatedBy") if k in expected and (found.get(k) or {}) != expected[k])
     if others and found["FileStatus"] == APPROVED:
         raise OptionError(
@@ -68,7 +92,7 @@ def find_on_case(connect, cases, target, expected):
             ),
             file_id=found["FileId"],
         )
-    return found, linked
+    return found, links
 
 
 def ensure_linked(cases, target, file_arn, performed_by=None, check_mode=False, known_links=None):
@@ -77,7 +101,7 @@ def ensure_linked(cases, target, file_arn, performed_by=None, check_mode=False, 
     known_links ({file ARN: item id}, from find_on_case in the same run) saves searching the case again.
     """
     if known_links is None:
-        known_links = file_related_items(cases, target.domain_id, target.case_id, file_arn)
+        known_links = case_links(cases, target, file_arn)
     existing = known_links.get(file_arn)
     if existing or check_mode:
         return existing, not existing

@@ -9,8 +9,6 @@ A file shows on a case through a related item of type File whose content is the 
 Retried on Cases' throttling and internal error codes; failures become AttachedFileError.
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
-
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import ConnectErrorHandler
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_retry
 
@@ -31,25 +29,22 @@ def cases_client(module):
     return module.client("connectcases", retry_decorator=cases_retry())
 
 
-@CasesErrorHandler.list_error_handler("read the case", default_value=None)
-def get_case(client, domain_id, case_id):
-    """The case (its title field only), or None when the domain has no such case."""
-    return client.get_case(aws_retry=True, domainId=domain_id, caseId=case_id, fields=[{"id": "title"}])
+@CasesErrorHandler.list_error_handler("search the case's file related items", default_value=None)
+def file_related_items_page(client, domain_id, case_id, file_arn=None, next_token=None):
+    """One page of the case's File related items (all, or those of one file ARN), newest first.
 
-
-@CasesErrorHandler.common_error_handler("search the case's file related items")
-def file_related_items(client, domain_id, case_id, file_arn=None):
-    """The case's related items of type File (all of them, or those of one file ARN): {file ARN: related item id}."""
-    file_filter = {"fileArn": file_arn} if file_arn else {}
-    response = paginated_query_with_retries(
-        client, "search_related_items", retry_decorator=cases_retry(), domainId=domain_id, caseId=case_id, filters=[{"file": file_filter}]
-    )
+    Returns ({file ARN: related item id}, next token or None), or None when the domain has no such case.
+    """
+    params = dict(domainId=domain_id, caseId=case_id, filters=[{"file": {"fileArn": file_arn} if file_arn else {}}])
+    if next_token:
+        params["nextToken"] = next_token
+    response = client.search_related_items(aws_retry=True, **params)
     items = {}
     for item in response.get("relatedItems", []):
         arn = (item.get("content") or {}).get("file", {}).get("fileArn")
         if item.get("type") == "File" and arn:
             items.setdefault(arn, item["relatedItemId"])
-    return items
+    return items, response.get("nextToken")
 
 
 @CasesErrorHandler.common_error_handler("link the file to the case")

@@ -112,7 +112,8 @@ options:
         with the same name, size, use case and content SHA-256 (recorded in the tag C(contactcenter.connect:sha256)).
         This makes check mode exact for cases, and lets O(state=absent) find the file by its content.
       - Defaults to V(true) when O(associated_resource_arn) is a case ARN; V(true) with an email contact ARN fails.
-      - Needs C(cases:GetCase), C(cases:SearchRelatedItems) and C(cases:CreateRelatedItem) permissions.
+      - Needs C(cases:SearchRelatedItems) and C(cases:CreateRelatedItem) permissions. Without O(file_id),
+        O(state=absent) needs C(cases:SearchRelatedItems); with O(file_id) it makes no Cases call.
     type: bool
   performed_by:
     description:
@@ -254,9 +255,9 @@ file:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.contactcenter.connect.plugins.module_utils import attached_file as steps
+from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import case_links
 from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import ensure_linked
 from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import find_on_case
-from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import require_case
 from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_client
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_client
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import delete_attached_file
@@ -381,6 +382,8 @@ def ensure_present(module, client, cases, target):
     if current and steps.matches(current, expected):
         final, changed = current, False
     else:
+        if cases and links is None:
+            links = case_links(cases, target)  # found by file_id: the case must exist before anything is written
         preflight(module, client, target, params)
         if module.check_mode:
             after = file_result(dict(expected, FileStatus=steps.APPROVED))
@@ -399,13 +402,14 @@ def ensure_present(module, client, cases, target):
 
 def cases_for(module, target):
     """The Cases client when the file is to be linked to (and looked up on) its case, else None."""
-    link = module.params["link_to_case"]
+    p = module.params
+    link = p["link_to_case"]
     if target.attachment_scope != "CASE":
         if link:
             raise OptionError(message="link_to_case applies only when associated_resource_arn is a case ARN")
         return None
-    if link is False:
-        return None
+    if link is False or (p["state"] == "absent" and p["file_id"]):
+        return None  # deleting a file by id removes its related item too: no Cases call needed
     cases = cases_client(module)
     problems = request_problems(
         cases.meta.service_model.operation_model("CreateRelatedItem"), {"performedBy": performed_by_info(module.params["performed_by"])},
@@ -413,7 +417,6 @@ def cases_for(module, target):
     )
     if problems:
         raise OptionError(message="; ".join(problems))
-    require_case(cases, target)
     return cases
 
 

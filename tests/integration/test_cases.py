@@ -1,6 +1,8 @@
 """connect_attached_file and Connect Cases: the File related item, and finding a file on its case by content."""
 
 import hashlib
+import http.client
+import urllib.parse
 
 import pytest
 from conftest import CONTACT_ARN
@@ -110,3 +112,59 @@ def test_same_content_with_other_tags_on_the_case_fails_clearly(playbook, connec
     assert run.rc != 0 and "other Tags" in run.result()["msg"]
     assert writes(connect.state()) == before
     assert hashlib.sha256(DOC).hexdigest() in str(connect.state()["files"])
+
+
+def link_other_files(connect, count):
+    """Attach and link `count` other small files to the case directly with boto3 (not through the module)."""
+    client, cases = connect.client(), connect.client("connectcases")
+    arn = defaults.case_arn(defaults.CASE_IDS[0])
+    connect.set_scan_delay(0)
+    for index in range(count):
+        body = b"other %d" % index
+        started = client.start_attached_file_upload(
+            InstanceId=connect.instance_id, AssociatedResourceArn=arn, FileName="other-%d.txt" % index,
+            FileSizeInBytes=len(body), FileUseCaseType="ATTACHMENT")
+        meta = started["UploadUrlMetadata"]
+        assert requests_put(meta["Url"], meta["HeadersToInclude"], body) == 200
+        client.complete_attached_file_upload(InstanceId=connect.instance_id, AssociatedResourceArn=arn, FileId=started["FileId"])
+        cases.create_related_item(domainId=defaults.CASES_DOMAIN_ID, caseId=defaults.CASE_IDS[0], type="File",
+                                  content={"file": {"fileArn": started["FileArn"]}})
+    connect.set_scan_delay(0.2)
+
+
+def requests_put(url, headers, body):
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.request("PUT", parts.path + "?" + parts.query, body=body, headers=headers)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_a_busy_case_is_searched_page_by_page(playbook, connect, doc):
+    link_other_files(connect, 30)
+    calls = connect.state()["calls"]
+    searches, batches = calls["SearchRelatedItems"], calls["BatchGetAttachedFileMetadata"]
+    first = playbook(src=str(doc)).result()
+    assert first["changed"] is True and len(links(connect)) == 31
+    calls = connect.state()["calls"]
+    # a new file: every page of the case's 30 File items (25 + 5) is read, no extra search before linking
+    assert calls["SearchRelatedItems"] - searches == 2
+    connect.forget_tokens()
+    searches, batches = calls["SearchRelatedItems"], calls["BatchGetAttachedFileMetadata"]
+    again = playbook(src=str(doc)).result()
+    assert again["changed"] is False and again["related_item_id"] == first["related_item_id"]
+    calls = connect.state()["calls"]
+    # the newest item is the file: found on the first page, with one metadata batch
+    assert calls["SearchRelatedItems"] - searches == 1 and calls["BatchGetAttachedFileMetadata"] - batches == 1
+    assert calls["StartAttachedFileUpload"] == 31 and calls["UploadPut"] == 31
+
+
+def test_absent_by_file_id_makes_no_cases_call(playbook, connect, doc):
+    file_id = playbook(src=str(doc)).result()["file"]["file_id"]
+    before = connect.state()["calls"]
+    gone = playbook(file_id=file_id, state="absent").result()
+    after = connect.state()["calls"]
+    assert gone["changed"] is True and links(connect) == []
+    assert all(after[op] == before[op] for op in ("SearchRelatedItems", "CreateRelatedItem", "GetCase"))

@@ -37,19 +37,50 @@ def metadata(status="APPROVED", **extra):
     return base
 
 
-def test_missing_case_fails_clearly(cases):
+def test_missing_case_fails_clearly(cases, stubbed):
     client, stubber = cases
-    stubber.add_client_error("get_case", service_error_code="ResourceNotFoundException", http_status_code=404,
-                             expected_params={"domainId": "dom-1", "caseId": "case-1", "fields": [{"id": "title"}]})
+    stubber.add_client_error("search_related_items", service_error_code="ResourceNotFoundException", http_status_code=404,
+                             expected_params={"domainId": "dom-1", "caseId": "case-1", "filters": [{"file": {}}]})
     with pytest.raises(OptionError, match="case case-1 of Cases domain dom-1, which does not exist"):
-        case_files.require_case(client, TARGET)
+        case_files.find_on_case(stubbed[0], client, TARGET, EXPECTED)
 
 
 def test_cases_access_denied_suggests_link_to_case_false(cases):
     client, stubber = cases
-    stubber.add_client_error("get_case", service_error_code="AccessDeniedException", http_status_code=403)
-    with pytest.raises(AttachedFileError, match=r"read the case \(to attach .*set link_to_case: false\)"):
-        case_files.require_case(client, TARGET)
+    stubber.add_client_error("search_related_items", service_error_code="AccessDeniedException", http_status_code=403)
+    with pytest.raises(AttachedFileError, match=r"related items \(to attach .*set link_to_case: false\)"):
+        case_files.case_links(client, TARGET)
+
+
+def test_links_are_read_page_by_page(cases):
+    client, stubber = cases
+    stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN)], "nextToken": "t2"})
+    stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN.replace("f-1", "f-2"), "ri-2")]},
+                         {"domainId": "dom-1", "caseId": "case-1", "filters": [{"file": {}}], "nextToken": "t2"})
+    assert case_files.case_links(client, TARGET) == {FILE_ARN: "ri-1", FILE_ARN.replace("f-1", "f-2"): "ri-2"}
+
+
+def test_the_lookup_stops_at_the_first_approved_match(cases, stubbed):
+    client, stubber = cases
+    connect, connect_stub = stubbed
+    stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN)], "nextToken": "t2"})
+    connect_stub.add_response("batch_get_attached_file_metadata", {"Files": [metadata()]},
+                              {"InstanceId": INSTANCE, "AssociatedResourceArn": CASE, "FileIds": ["f-1"]})
+    found, links = case_files.find_on_case(connect, client, TARGET, EXPECTED)
+    assert found["FileId"] == "f-1" and links == {FILE_ARN: "ri-1"}
+
+
+def test_a_processing_match_does_not_stop_the_lookup(cases, stubbed):
+    client, stubber = cases
+    connect, connect_stub = stubbed
+    other = FILE_ARN.replace("f-1", "f-2")
+    stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN)], "nextToken": "t2"})
+    connect_stub.add_response("batch_get_attached_file_metadata", {"Files": [metadata("PROCESSING")]})
+    stubber.add_response("search_related_items", {"relatedItems": [item(other, "ri-2")]})
+    connect_stub.add_response("batch_get_attached_file_metadata", {"Files": [metadata(FileId="f-2", FileArn=other)]},
+                              {"InstanceId": INSTANCE, "AssociatedResourceArn": CASE, "FileIds": ["f-2"]})
+    found, links = case_files.find_on_case(connect, client, TARGET, EXPECTED)
+    assert found["FileId"] == "f-2" and links == {FILE_ARN: "ri-1", other: "ri-2"}
 
 
 def test_finds_the_file_with_the_same_identity(cases, stubbed):
