@@ -1,5 +1,6 @@
 """The Galaxy tarball: built, installed offline into an empty collections path, and used by a playbook."""
 
+import json
 import os
 import pathlib
 import subprocess
@@ -42,3 +43,16 @@ def test_tarball_installs_offline_and_runs(playbook, connect, tmp_path):
     assert run.rc == 0, run.stdout
     assert run.result()["changed"] is True
     assert [f["file_name"] for f in connect.state()["files"]] == ["installed.txt"]
+
+    # the local endpoint runs from the installed copy too (users start it in their own CI)
+    tools = installed / "ansible_collections" / "contactcenter" / "connect" / "tools"
+    endpoint = subprocess.Popen(
+        [sys.executable, "-m", "localconnect", "--port", "0", "--quiet"], cwd=tmp_path,
+        env=dict(clean, PYTHONPATH=str(tools)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        started = json.loads(endpoint.stdout.readline())
+        assert started["endpoint_url"].startswith("http://127.0.0.1:") and started["pid"] == endpoint.pid
+    finally:
+        endpoint.terminate()
+        assert endpoint.wait(timeout=10) == 0
