@@ -8,10 +8,11 @@
 Plain boto3 plus http.client, no Ansible. For each --file, in one process:
 
 1. with --link-to-case (--resource-arn must be a case ARN; the domain and case ids come from it), what a careful
-   script does for a case before uploading: GetCase (the case exists), SearchRelatedItems with a File filter (every
-   page: the files linked to the case) and BatchGetAttachedFileMetadata of those files, looking for one with the
-   same name, size, use case and content sha256 (tag contactcenter.connect:sha256); an APPROVED one ends the file
-   here (nothing to upload, already linked);
+   script does for a case before uploading: read the case's File related items page by page, newest first
+   (SearchRelatedItems with a File filter and nextToken; a missing case fails on the first page, before any write),
+   and after each page BatchGetAttachedFileMetadata of that page's files not seen before, looking for one with the
+   same name, size, use case and content sha256 (tag contactcenter.connect:sha256); the first APPROVED one stops the
+   reading and ends the file here (nothing to upload, already linked); without one every page is read;
 2. with --describe-config: DescribeAttachedFilesConfiguration (the module's pre-flight check);
    with --check: stop there (what the module does in check mode for a file it did not find);
 3. StartAttachedFileUpload with a client token (--token, else derived from the name and content sha256, so running
@@ -19,9 +20,10 @@ Plain boto3 plus http.client, no Ansible. For each --file, in one process:
 4. unless Start says the file is APPROVED already: an HTTP PUT of the file with exactly HeadersToInclude
    (http.client with the file object as the body), then CompleteAttachedFileUpload;
 5. BatchGetAttachedFileMetadata until APPROVED;
-6. with --link-to-case: CreateRelatedItem (type File, the file's ARN) unless the case lists the file already.
+6. with --link-to-case: CreateRelatedItem (type File, the file's ARN) unless the items read in step 1 link the file
+   already (no second search).
 
-Each file gets the calls the module makes for it in one task (GetCase and the search included), so a run over
+Each file gets the calls the module makes for it in one task (the case's search included), so a run over
 several files is the module's `loop:` without Ansible. Credentials come from the usual AWS environment
 variables. Writes one JSON line to stdout: per-file results and the seconds spent in each step (imports, client
 creation, each call).
@@ -120,27 +122,54 @@ def put_file(url, headers, path):
         connection.close()
 
 
-def linked_files(cases, case):
-    """Every File related item of the case, all pages: {file ARN: related item id}."""
-    links = {}
-    for page in cases.get_paginator("search_related_items").paginate(filters=[{"file": {}}], **case):
-        for item in page.get("relatedItems", []):
+def link_pages(cases, case):
+    """The case's File related items page by page, newest first: {file ARN: related item id} per page."""
+    token = None
+    while True:
+        params = dict(case, filters=[{"file": {}}])
+        if token:
+            params["nextToken"] = token
+        response = cases.search_related_items(**params)
+        links = {}
+        for item in response.get("relatedItems", []):
             arn = (item.get("content") or {}).get("file", {}).get("fileArn")
             if item.get("type") == "File" and arn:
                 links.setdefault(arn, item["relatedItemId"])
-    return links
+        yield links
+        token = response.get("nextToken")
+        if not token:
+            return
 
 
-def same_file_on_case(client, common, links, name, size, sha256):
-    """Metadata of a linked file with this name, size, use case and content digest (an APPROVED one first), or None."""
-    file_ids = [arn.rsplit("/", 1)[-1] for arn in links]
-    found = []
-    for start in range(0, len(file_ids), BATCH_SIZE):
-        response = client.batch_get_attached_file_metadata(FileIds=file_ids[start:start + BATCH_SIZE], **common)
-        found += [f for f in response.get("Files", []) if (f.get("Tags") or {}).get(DIGEST_TAG) == sha256
-                  and f.get("FileName") == name and f.get("FileSizeInBytes") == size and f.get("FileUseCaseType") == USE_CASE]
-    found.sort(key=lambda f: f.get("FileStatus") != "APPROVED")
-    return found[0] if found else None
+def same_file(metadata, name, size, sha256):
+    """Same name, size, use case and content digest."""
+    return ((metadata.get("Tags") or {}).get(DIGEST_TAG) == sha256 and metadata.get("FileName") == name
+            and metadata.get("FileSizeInBytes") == size and metadata.get("FileUseCaseType") == USE_CASE)
+
+
+def find_on_case(clients, timer, common, case, identity):
+    """(metadata of a linked file with this identity, an APPROVED one first, or None; the links read so far).
+
+    One search page, then one metadata batch of that page's new files, at a time; stops at the first APPROVED match.
+    """
+    client, cases = clients
+    links, candidates = {}, []
+    pages = link_pages(cases, case)
+    while True:
+        page = timer.call("search_related_items", next, pages, None)
+        if page is None:
+            break
+        new = {arn: item_id for arn, item_id in page.items() if arn not in links}
+        links.update(new)
+        file_ids = [arn.rsplit("/", 1)[-1] for arn in new]
+        for start in range(0, len(file_ids), BATCH_SIZE):
+            response = timer.call("lookup_batch_get", client.batch_get_attached_file_metadata, FileIds=file_ids[start:start + BATCH_SIZE],
+                                  **common)
+            candidates += [f for f in response.get("Files", []) if same_file(f, *identity)]
+        if any(f.get("FileStatus") == "APPROVED" for f in candidates):
+            break
+    candidates.sort(key=lambda f: f.get("FileStatus") != "APPROVED")
+    return (candidates[0] if candidates else None), links
 
 
 def wait_approved(client, timer, options, common, file_id):
@@ -162,13 +191,10 @@ def attach(clients, timer, options, path):
     sha256 = timer.call("sha256", file_sha256, path)
     links = {}
     if cases:
-        timer.call("get_case", cases.get_case, fields=[{"id": "title"}], **options.case)
-        links = timer.call("search_related_items", linked_files, cases, options.case)
-        if links:
-            existing = timer.call("lookup_batch_get", same_file_on_case, client, common, links, name, size, sha256)
-            if existing and existing["FileStatus"] == "APPROVED":
-                return {"file": path, "file_id": existing["FileId"], "changed": False, "uploaded": False,
-                        "related_item_id": links[existing["FileArn"]], "found_on_case": True}
+        existing, links = find_on_case((client, cases), timer, common, options.case, (name, size, sha256))
+        if existing and existing["FileStatus"] == "APPROVED":
+            return {"file": path, "file_id": existing["FileId"], "changed": False, "uploaded": False,
+                    "related_item_id": links[existing["FileArn"]], "found_on_case": True}
     if options.describe_config:
         timer.call("describe_config", client.describe_attached_files_configuration, InstanceId=options.instance_id, AttachmentScope="CASE")
     if options.check:

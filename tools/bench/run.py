@@ -13,9 +13,9 @@ local Connect endpoint (tools/localconnect, CASE scope allowing 100 MiB, scan de
    bytes to a fresh pre-signed URL, (d) a hand-written boto3 + http.client script (tools/bench/handwritten.py);
 2. the peak RSS of the module process (the AnsiballZ python) through an interpreter wrapper;
 3. fixed costs: a new 1 KiB upload, an idempotent re-run, a check-mode run (the module's default for a case,
-   link_to_case: the case is read, searched and the file linked), a new upload and a re-run with
-   link_to_case: false, each against the hand-written script making the same calls (checked on the endpoint's
-   counters), and one task looping over 50 small files;
+   link_to_case: the case's File items are searched and their files' metadata read, and the file linked), a new
+   upload and a re-run with link_to_case: false, each against the hand-written script making the same calls
+   (checked on the endpoint's counters), and one task looping over 50 small files;
 4. where one module run spends its time (1 and 100 MiB): interpreter start, imports (-X importtime), and a
    cProfile of the kept AnsiballZ payload summarised per phase (Connect and Cases calls on their own rows).
 
@@ -52,6 +52,7 @@ if str(ROOT / "tools") not in sys.path:
     sys.path.insert(0, str(ROOT / "tools"))
 
 from localconnect import defaults  # noqa: E402  pylint: disable=wrong-import-position
+from localconnect.cases import DEFAULT_PAGE  # noqa: E402  pylint: disable=wrong-import-position
 from localconnect.testing import LocalConnect  # noqa: E402  pylint: disable=wrong-import-position
 
 MIB = 1024 * 1024
@@ -695,10 +696,9 @@ PHASES = (
     ("connect client creation (boto3 session, model load)", CONNECT_API, "connect_client", None),
     ("connectcases client creation (model load)", CASES_API, "cases_client", None),
     ("request checks against the models (Start, CreateRelatedItem)", "plugins/module_utils/model_checks.py", "request_problems", None),
-    ("Cases GetCase (the case exists)", CASES_API, "get_case", None),
     ("sha256 of the content (Source.sha256)", "plugins/module_utils/transfer.py", "sha256", None),
-    ("Cases SearchRelatedItems (the case's files, every page)", CASES_API, "file_related_items", None),
-    ("BatchGetAttachedFileMetadata (lookup of the case's files)", CONNECT_API, "batch_get_attached_file_metadata",
+    ("Cases SearchRelatedItems (the case's File items, page by page)", CASES_API, "file_related_items_page", None),
+    ("BatchGetAttachedFileMetadata (lookup of the case's files, per page)", CONNECT_API, "batch_get_attached_file_metadata",
      ("plugins/module_utils/case_files.py", "find_on_case")),
     ("DescribeAttachedFilesConfiguration", CONNECT_API, "describe_attached_files_configuration", None),
     ("StartAttachedFileUpload", CONNECT_API, "start_attached_file_upload", None),
@@ -784,7 +784,6 @@ def targets(results):
 
 # Operations as the endpoint counts them, in the order one run makes them, with the short names of the tables.
 CALL_NAMES = (
-    ("GetCase", "GetCase"),
     ("SearchRelatedItems", "Search"),
     ("DescribeAttachedFilesConfiguration", "DescribeConfig"),
     ("StartAttachedFileUpload", "Start"),
@@ -793,14 +792,14 @@ CALL_NAMES = (
     ("BatchGetAttachedFileMetadata", "BatchGet"),
     ("CreateRelatedItem", "CreateItem"),
 )
-CALLS_LEGEND = ("GetCase, Search = SearchRelatedItems and CreateItem = CreateRelatedItem are Connect Cases calls; DescribeConfig = "
-                "DescribeAttachedFilesConfiguration, Start = StartAttachedFileUpload, PUT = the upload, Complete = CompleteAttachedFileUpload, "
-                "BatchGet = BatchGetAttachedFileMetadata (the lookup of the case's files and the wait together). Any other operation "
-                "appears under its own name.")
+CALLS_LEGEND = ("Search = SearchRelatedItems (one per page of the case's File items read) and CreateItem = CreateRelatedItem are "
+                "Connect Cases calls; DescribeConfig = DescribeAttachedFilesConfiguration, Start = StartAttachedFileUpload, PUT = the upload, "
+                "Complete = CompleteAttachedFileUpload, BatchGet = BatchGetAttachedFileMetadata (the lookup of the case's files, one per "
+                "page read that links files not seen before, and the wait together). Any other operation appears under its own name.")
 
 
 def calls_text(calls):
-    """'GetCase 1, Search 1, DescribeConfig 1, ...' in call order; every operation counted, known or not."""
+    """'Search 1, DescribeConfig 1, Start 1, ...' in call order; every operation counted, known or not."""
     order = [name for name, _short in CALL_NAMES]
     short = dict(CALL_NAMES)
     ranked = sorted(calls.items(), key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]))
@@ -852,8 +851,8 @@ def report_data_path(results):
     out.append("- **c. curl**: `curl -sS -T file -H ...` of the same bytes with the same headers; time and throughput from curl's "
                "`time_total` (its process wall time is below the table).")
     out.append("- **d. hand-written script**: `tools/bench/handwritten.py --link-to-case --describe-config`, boto3 + http.client making "
-               "the module's calls for a case (GetCase, SearchRelatedItems, BatchGet lookup, DescribeConfig, Start, PUT, Complete, "
-               "BatchGet, CreateRelatedItem), hashing the content for the digest tag (wall time, whole process).\n")
+               "the module's calls for a case (SearchRelatedItems and a BatchGet lookup per page of the case's File items, DescribeConfig, "
+               "Start, PUT, Complete, BatchGet, CreateRelatedItem), hashing the content for the digest tag (wall time, whole process).\n")
     out.append("| Size | a. playbook | b. module data path (hash + PUT) | b. MiB/s | c. curl | c. MiB/s | d. hand-written script | b/c throughput |")
     out.append("|---|---|---|---|---|---|---|---|")
     rows = sorted(results["data_path"].items())
@@ -894,7 +893,10 @@ def report_fixed(results, options):
                "rows; the bench fails unless the endpoint counted the same calls for both in every repetition. Before each "
                "sequence (the rows below, in order, for the playbook and for the script alike) the endpoint is reset and the case "
                "holds one other linked file. The re-run uploads the same file again; check mode runs on new content without "
-               "`file_id`; `ansible.builtin.ping` is Ansible's own floor. Calls and bytes as counted by the endpoint.\n")
+               "`file_id`; `ansible.builtin.ping` is Ansible's own floor. With `link_to_case`, the module reads the case's File items "
+               "page by page, newest first (%d per page on this endpoint), and after each page looks up the metadata of that page's "
+               "files: a re-run stops at the first page holding its APPROVED file, a new upload or check mode reads every page. "
+               "Calls and bytes as counted by the endpoint.\n" % DEFAULT_PAGE)
     out.append("| Case | Playbook | Module process | Calls (module) | Hand-written script | Calls (script) | Playbook / script | Bytes uploaded |")
     out.append("|---|---|---|---|---|---|---|---|")
     for case, label in [(case, label) for case, label, _link in FIXED_CASES] + [("ping", "`ansible.builtin.ping`")]:
@@ -920,14 +922,22 @@ def report_fixed(results, options):
     loop, loop_script = fixed["loop"], fixed["loop_script"]
     single = median(fixed[("playbook", "new")]["wall"])
     tenth = max(1, count // 5)
+    # Item k finds k files linked before it: reading every page takes max(1, ceil(k / page)) searches and ceil(k / page) lookups.
+    pages = [-(-k // DEFAULT_PAGE) for k in range(count)]
+    if loop["calls"].get("SearchRelatedItems", 0) == sum(max(1, n) for n in pages):
+        lookup = ("Each item's file is new, so it reads every page of the case's File items (%d searches, pages of %d) and, one BatchGet "
+                  "per page, the metadata of every file linked by the items before it (%d of the BatchGets; the others wait for APPROVED)."
+                  % (sum(max(1, n) for n in pages), DEFAULT_PAGE, sum(pages)))
+    else:
+        lookup = ("The items searched the case's File items %d times in all, where reading every page would take %d."
+                  % (loop["calls"].get("SearchRelatedItems", 0), sum(max(1, n) for n in pages)))
     out.append(
         "One task with `loop:` over %d distinct 1 KiB files on a case that starts empty: **%.1f s** in all, %.2f s per file (%.2f s per file "
         "beyond a single-file playbook); each item is its own module process, median %.3f s (%.1f s of the total); median of the "
-        "first %d items %.3f s, of the last %d %.3f s. Each item reads the case and searches its File items, and looks up the metadata "
-        "of every file linked by the items before it. Calls of the whole loop: %s. The hand-written script uploads as many files "
+        "first %d items %.3f s, of the last %d %.3f s. %s Calls of the whole loop: %s. The hand-written script uploads as many files "
         "in one process, making the same calls, in %.1f s (%.3f s per file).\n"
         % (count, loop["wall"], loop["wall"] / count, (loop["wall"] - single) / max(1, count - 1), median(loop["module"]), sum(loop["module"]),
-           tenth, median(loop["module"][:tenth]), tenth, median(loop["module"][-tenth:]), calls_text(loop["calls"]),
+           tenth, median(loop["module"][:tenth]), tenth, median(loop["module"][-tenth:]), lookup, calls_text(loop["calls"]),
            loop_script["wall"], loop_script["wall"] / count))
     new_calls = fixed[("playbook", "new")]["calls"][-1]
     estimate = 2 * latency["fresh"] + max(0, api_calls(new_calls) - 2) * latency["kept"]
@@ -968,8 +978,10 @@ def report_profile(results):
         row(label, ["%.3f s (%d)" % (profile[s]["phases"]["phases"][index], profile[s]["phases"]["calls"][index]) for s in sizes])
     row("rest of main()", ["%.3f s" % profile[s]["phases"]["main_other"] for s in sizes])
     row("total profiled", ["%.3f s" % profile[s]["phases"]["total"] for s in sizes])
-    out.append("\nAPI calls are attributed by the collection's function that makes them (`cases_api.py`, `connect_api.py`); the two "
-               "BatchGet rows split `BatchGetAttachedFileMetadata` by caller (`case_files.find_on_case`, "
+    out.append("\nAPI calls are attributed by the collection's function that makes them (`cases_api.py`, `connect_api.py`): the "
+               "Search row counts every page read (`cases_api.file_related_items_page`), the two BatchGet rows split "
+               "`BatchGetAttachedFileMetadata` by caller (`case_files.find_on_case`, one per page read that links files not seen "
+               "before, and "
                "`attached_file.wait_for_final_status`). cProfile slows Python-heavy phases (imports, client creation) more than I/O-bound "
                "ones (hashing, PUT); the unprofiled rows give absolute figures. Largest top-level imports (`-X importtime`, %s): %s.\n" % (
                    size_label(sizes[0]), ", ".join("%s %.3f s" % (name, seconds) for seconds, name in profile[sizes[0]]["imports"]["largest"])))
