@@ -128,7 +128,7 @@ def refuse_failed(started, client_token):
         )
 
 
-def upload(client, params, started, source, ssl_context=None, sleep=time.sleep):
+def upload(client, params, started, source, transport=None, sleep=time.sleep):
     """PUT the content to Start's pre-signed URL; on an expired URL, Start again (same token) for a fresh one.
 
     Returns the Start response whose URL was used.
@@ -138,7 +138,7 @@ def upload(client, params, started, source, ssl_context=None, sleep=time.sleep):
         if not metadata.get("Url"):
             raise AttachedFileError(message=f"Connect returned no upload URL for file {started.get('FileId')}")
         try:
-            with_retries(lambda: put_once(metadata["Url"], metadata.get("HeadersToInclude"), source, ssl_context=ssl_context), sleep=sleep)
+            with_retries(lambda: put_once(metadata["Url"], metadata.get("HeadersToInclude"), source, transport=transport), sleep=sleep)
             return started
         except TransferError as e:
             if not e.expired or refresh == URL_REFRESHES:

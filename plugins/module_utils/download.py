@@ -57,7 +57,7 @@ def local_digest(path):
     return os.path.getsize(path), digest.hexdigest()
 
 
-def fetch(client, target, metadata, directory, ssl_context=None):
+def fetch(client, target, metadata, directory, transport=None):
     """Download one file into a temporary file in directory; returns (temp path, size, sha256).
 
     Verifies the size against the metadata and, when the file carries the digest tag, the sha256.
@@ -72,7 +72,7 @@ def fetch(client, target, metadata, directory, ssl_context=None):
                 if not url:
                     raise AttachedFileError(message=f"Connect returned no download URL for file {metadata['FileId']}")
                 try:
-                    size, digest = with_retries(lambda: _restart(stream) or download_to(url, stream, ssl_context=ssl_context))
+                    size, digest = with_retries(lambda: _restart(stream) or download_to(url, stream, transport=transport))
                     break
                 except TransferError as e:
                     if not e.expired or refresh == URL_REFRESHES:

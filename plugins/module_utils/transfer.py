@@ -9,7 +9,12 @@ The PUT sends exactly the headers Connect returned (they are part of the URL's s
 Host and Content-Length when those are not among them, and nothing else. Bodies are streamed in
 chunks, so memory does not grow with file size. A pre-signed URL is a bearer credential: no message
 raised here contains it, nor its query string.
+
+The transfers reach the URL the way botocore reaches AWS (Transport): the TLS options validate_certs and
+aws_ca_bundle, and a proxy from aws_config's proxies, else from HTTP_PROXY / HTTPS_PROXY / NO_PROXY.
 """
+
+import base64
 
 import hashlib
 import http.client
@@ -19,6 +24,8 @@ import random
 import re
 import ssl
 import time
+import urllib.request
+from urllib.parse import unquote
 from urllib.parse import urlsplit
 
 CHUNK_SIZE = 1024 * 1024
@@ -62,13 +69,58 @@ def redacted(url):
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def _connection(url, timeout, ssl_context):
-    parts = urlsplit(url)
-    if parts.scheme == "https":
-        return http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout, context=ssl_context)
-    if parts.scheme == "http":
-        return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-    raise TransferError(f"unsupported URL scheme {parts.scheme!r} in {redacted(url)}")
+class Transport:
+    """How transfers reach a pre-signed URL: the TLS context and the proxies ({scheme: proxy URL}, or None)."""
+
+    def __init__(self, ssl_context=None, proxies=None):
+        self.ssl_context = ssl_context
+        self.proxies = proxies
+
+    def proxy_for(self, url):
+        """The proxy URL for url, or None: the configured proxies; without them the environment's, minus NO_PROXY."""
+        parts = urlsplit(url)
+        if self.proxies is not None:
+            return self.proxies.get(parts.scheme)
+        if urllib.request.proxy_bypass_environment(parts.hostname):
+            return None
+        return urllib.request.getproxies_environment().get(parts.scheme)
+
+    def open(self, url, timeout):
+        """(connection, request target) for url: direct, tunnelled through the proxy (https) or via it (http)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise TransferError(f"unsupported URL scheme {parts.scheme!r} in {redacted(url)}")
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        proxy = self.proxy_for(url)
+        if not proxy:
+            if parts.scheme == "https":
+                return http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout, context=self.ssl_context), target
+            return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout), target
+        proxy_parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        if proxy_parts.scheme != "http":
+            raise TransferError(f"unsupported proxy scheme {proxy_parts.scheme!r}: use an http:// proxy")
+        auth = {}
+        if proxy_parts.username:
+            credentials = f"{unquote(proxy_parts.username)}:{unquote(proxy_parts.password or '')}".encode("utf-8")
+            auth["Proxy-Authorization"] = "Basic " + base64.b64encode(credentials).decode("ascii")
+        if parts.scheme == "https":
+            connection = http.client.HTTPSConnection(proxy_parts.hostname, proxy_parts.port or 80, timeout=timeout, context=self.ssl_context)
+            connection.set_tunnel(parts.hostname, parts.port or 443, headers=auth)
+            return connection, target
+        connection = _ProxiedHTTPConnection(proxy_parts.hostname, proxy_parts.port or 80, timeout=timeout)
+        connection.proxy_headers = auth
+        return connection, f"http://{_host_header(url)}{target}"
+
+
+class _ProxiedHTTPConnection(http.client.HTTPConnection):
+    """A plain-HTTP connection to a proxy: absolute request targets, and the proxy's credentials on every request."""
+
+    proxy_headers = {}
+
+    def endheaders(self, message_body=None, *, encode_chunked=False):
+        for name, value in self.proxy_headers.items():
+            self.putheader(name, value)
+        super().endheaders(message_body, encode_chunked=encode_chunked)
 
 
 def _host_header(url):
@@ -110,13 +162,12 @@ def _failure(response, url, what):
     )
 
 
-def put_once(url, headers_to_include, source, timeout=60, ssl_context=None):
+def put_once(url, headers_to_include, source, timeout=60, transport=None):
     """One streaming PUT of source to url; returns the response's ETag or raises TransferError."""
     headers = upload_headers(headers_to_include, url, source.size)
-    parts = urlsplit(url)
-    connection = _connection(url, timeout, ssl_context)
+    connection, target = (transport or Transport()).open(url, timeout)
     try:
-        connection.putrequest("PUT", parts.path + (f"?{parts.query}" if parts.query else ""), skip_host=True, skip_accept_encoding=True)
+        connection.putrequest("PUT", target, skip_host=True, skip_accept_encoding=True)
         for name, value in headers:
             connection.putheader(name, value)
         connection.endheaders()
@@ -148,13 +199,12 @@ def with_retries(attempt, retries=5, delay=0.5, max_delay=8.0, sleep=time.sleep)
     raise AssertionError("unreachable")
 
 
-def download_to(url, stream, timeout=60, ssl_context=None):
+def download_to(url, stream, timeout=60, transport=None):
     """Stream a pre-signed GET into a binary file object; returns (size, hex sha256)."""
-    parts = urlsplit(url)
-    connection = _connection(url, timeout, ssl_context)
+    connection, target = (transport or Transport()).open(url, timeout)
     digest, size = hashlib.sha256(), 0
     try:
-        connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers={"Host": _host_header(url)})
+        connection.request("GET", target, headers={"Host": _host_header(url)})
         response = connection.getresponse()
         if response.status // 100 != 2:
             raise _failure(response, url, "download from")
@@ -176,3 +226,9 @@ def ssl_context_for(validate_certs=True, ca_bundle=None):
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return context
+
+
+def transport_for(params):
+    """The Transport the module's AWS connection options describe (validate_certs, aws_ca_bundle, aws_config's proxies)."""
+    proxies = (params.get("aws_config") or {}).get("proxies")
+    return Transport(ssl_context_for(params.get("validate_certs", True), params.get("aws_ca_bundle")), proxies)

@@ -136,6 +136,9 @@ notes:
     extension is not allowed. When the caller may not read the configuration, it warns and goes on.
   - Connect calls are retried on C(ThrottlingException) and C(InternalServiceException) with jittered backoff;
     the upload is retried on connection errors and server errors.
+  - The upload goes through the same HTTP proxy as botocore's calls, the C(proxies) of O(aws_config), else
+    C(HTTPS_PROXY)/C(HTTP_PROXY) and C(NO_PROXY) (an C(http://) proxy, C(user:password@) allowed), and honours
+    O(validate_certs) and O(aws_ca_bundle).
 extends_documentation_fragment:
   - contactcenter.connect.attached_file
   - amazon.aws.common.modules
@@ -274,7 +277,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.inputs impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import performed_by_info
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import request_tags
 from ansible_collections.contactcenter.connect.plugins.module_utils.model_checks import request_problems
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import ssl_context_for
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import transport_for
 
 ARGUMENT_SPEC = dict(
     instance_id=dict(type="str", required=True),
@@ -364,7 +367,7 @@ def upload_and_wait(module, client, target, source, params):
     steps.refuse_failed(started, params["ClientToken"])
     changed = started.get("FileStatus") != steps.APPROVED
     if changed:
-        started = steps.upload(client, params, started, source, ssl_context_for(p["validate_certs"], p["aws_ca_bundle"]))
+        started = steps.upload(client, params, started, source, transport_for(p))
         steps.complete(client, target, started["FileId"])
     if p["wait"]:
         return steps.wait_for_final_status(client, target, started["FileId"], p["wait_timeout"]), changed

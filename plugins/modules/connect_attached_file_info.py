@@ -33,6 +33,8 @@ options:
       - Path separators in names, and a leading dot, are replaced by C(_), so nothing is written outside O(dest).
     type: path
 notes:
+  - Downloads go through the same HTTP proxy as botocore's calls, the C(proxies) of O(aws_config), else
+    C(HTTPS_PROXY)/C(HTTP_PROXY) and C(NO_PROXY), and honour O(validate_certs) and O(aws_ca_bundle).
   - Supports check mode; in check mode nothing is downloaded and RV(downloads) says what would be written.
     For files not uploaded by this collection (no recorded SHA-256) an existing local copy cannot be compared
     without downloading, so check mode reports it as a change.
@@ -140,7 +142,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.errors impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import file_result
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import ssl_context_for
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import transport_for
 
 ARGUMENT_SPEC = dict(
     instance_id=dict(type="str", required=True),
@@ -159,8 +161,7 @@ def ensure_downloaded(module, client, target, metadata, path):
         return dict(entry, size=local[0], sha256=local[1], changed=False)
     if module.check_mode:
         return dict(entry, size=metadata["FileSizeInBytes"], sha256=recorded, changed=True)
-    ssl_context = ssl_context_for(module.params["validate_certs"], module.params["aws_ca_bundle"])
-    temp_path, size, digest = fetch(client, target, metadata, os.path.dirname(path), ssl_context)
+    temp_path, size, digest = fetch(client, target, metadata, os.path.dirname(path), transport_for(module.params))
     if local == (size, digest):
         os.unlink(temp_path)
         return dict(entry, size=size, sha256=digest, changed=False)

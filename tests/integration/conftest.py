@@ -86,7 +86,8 @@ def playbook(connect, tmp_path):
         (work / "vars.json").write_text(json.dumps(variables))
         command = [str(BIN / "ansible-playbook"), str(PLAYBOOKS / name), "-e", f"@{work / 'vars.json'}"]
         command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else [])
-        environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "EC2_"))}
+        # the runner's AWS, Ansible and proxy settings stay out: a test sets what it needs through env
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "EC2_")) and not k.lower().endswith("_proxy")}
         environment.update(
             ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
             ANSIBLE_CALLBACK_PLUGINS=str(pathlib.Path(__file__).parent / "callback_plugins"),

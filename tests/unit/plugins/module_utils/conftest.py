@@ -23,3 +23,11 @@ def no_sleep(monkeypatch):
     slept = []
     monkeypatch.setattr(time, "sleep", slept.append)
     return slept
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_environment(monkeypatch):
+    """Transfers follow HTTP(S)_PROXY like botocore: keep the runner's proxy settings out of the tests."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)

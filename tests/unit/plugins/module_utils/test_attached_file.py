@@ -88,7 +88,7 @@ def test_expired_url_is_replaced_by_a_fresh_start_with_the_same_token(stubbed, m
     stubber.add_response("start_attached_file_upload", started(url=fresh), PARAMS)
     urls = []
 
-    def fake_put(url, headers, source, ssl_context=None):
+    def fake_put(url, headers, source, transport=None):
         urls.append(url)
         if len(urls) == 1:
             raise TransferError("expired", status=403, expired=True)
@@ -102,7 +102,7 @@ def test_expired_url_is_replaced_by_a_fresh_start_with_the_same_token(stubbed, m
 def test_upload_failure_message_has_no_url(stubbed, monkeypatch):
     client, _stubber = stubbed
 
-    def fake_put(url, headers, source, ssl_context=None):
+    def fake_put(url, headers, source, transport=None):
         raise TransferError("upload to https://bucket.s3.amazonaws.com/k failed: HTTP 403 SignatureDoesNotMatch", status=403, code="SignatureDoesNotMatch")
 
     monkeypatch.setattr(steps, "put_once", fake_put)

@@ -36,6 +36,12 @@ class Recorder(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def do_CONNECT(self):  # noqa: N802
+        Recorder.seen.append((self.command, self.path, list(self.headers.items()), b""))
+        self.send_response(502)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def log_message(self, *args):
         pass
 
@@ -124,3 +130,42 @@ def test_source_hash_is_streamed(tmp_path):
     path = tmp_path / "f"
     path.write_bytes(b"abc" * 1000)
     assert Source(path=str(path)).sha256() == hashlib.sha256(b"abc" * 1000).hexdigest() == Source(data=b"abc" * 1000).sha256()
+
+
+def test_put_through_an_http_proxy_uses_the_absolute_url_and_the_proxy_credentials(server):
+    proxy = server.replace("http://", "http://user:p%40ss@")
+    transport = transfer.Transport(proxies={"http": proxy})
+    headers = {"Content-Type": "text/plain", "Content-Length": "5"}
+    transfer.put_once(f"http://uploads.example:9000/bucket/key.txt?{SIGNED}", headers, Source(data=b"hello"), transport=transport)
+    method, path, sent, body = Recorder.seen[0]
+    assert (method, path, body) == ("PUT", f"http://uploads.example:9000/bucket/key.txt?{SIGNED}", b"hello")
+    assert sent == [("Host", "uploads.example:9000")] + list(headers.items()) + [("Proxy-Authorization", "Basic dXNlcjpwQHNz")]
+
+
+def test_https_goes_through_a_connect_tunnel_and_failures_stay_redacted(server):
+    transport = transfer.Transport(proxies={"https": server.replace("http://", "http://user:secret@")})
+    with pytest.raises(TransferError) as caught:
+        transfer.put_once(f"https://bucket.s3.example/key.txt?{SIGNED}", {}, Source(data=b"hello"), transport=transport)
+    method, path, sent, _body = Recorder.seen[0]
+    assert (method, path) == ("CONNECT", "bucket.s3.example:443")
+    assert ("Proxy-Authorization", "Basic dXNlcjpzZWNyZXQ=") in sent
+    assert caught.value.retryable and "secret" not in str(caught.value) and "deadbeef" not in str(caught.value)
+
+
+def test_proxies_come_from_the_environment_minus_no_proxy(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost,.internal.example")
+    transport = transfer.Transport()
+    assert transport.proxy_for("https://bucket.s3.amazonaws.com/key") == "http://proxy.internal:3128"
+    assert transport.proxy_for("https://files.internal.example/key") is None
+    assert transport.proxy_for("http://bucket.s3.amazonaws.com/key") is None
+    # aws_config's proxies replace the environment's, as in botocore
+    configured = transfer.transport_for({"aws_config": {"proxies": {"http": "http://other:8080"}}, "validate_certs": True})
+    assert configured.proxy_for("http://files.internal.example/key") == "http://other:8080"
+    assert configured.proxy_for("https://bucket.s3.amazonaws.com/key") is None
+
+
+def test_an_https_proxy_url_is_refused_clearly():
+    transport = transfer.Transport(proxies={"https": "https://proxy.internal:3129"})
+    with pytest.raises(TransferError, match="use an http:// proxy"):
+        transfer.put_once(f"https://bucket.s3.example/key.txt?{SIGNED}", {}, Source(data=b"x"), transport=transport)
