@@ -25,17 +25,17 @@ IDENTITY = ("FileName", "FileSizeInBytes", "FileUseCaseType")
 LINK_HINT = "to attach the file without showing it on the case and without Cases calls, set link_to_case: false"
 
 
-def case_link_pages(cases, target, file_arn=None):
+def case_link_pages(cases, target, file_arn=None, hint=LINK_HINT):
     """The case's File related items page by page, newest first: {file ARN: related item id} each.
 
-    Fails clearly when the case does not exist, or when Connect Cases cannot be used (with a hint).
+    Fails clearly when the case does not exist, or when Connect Cases cannot be used (with the hint how to do without).
     """
     token = None
     while True:
         try:
             page = file_related_items_page(cases, target.domain_id, target.case_id, file_arn, token)
         except AttachedFileError as e:
-            e.message = f"{e.message} ({LINK_HINT})"
+            e.message = f"{e.message} ({hint})"
             raise
         if page is None:
             raise OptionError(
@@ -47,10 +47,10 @@ def case_link_pages(cases, target, file_arn=None):
             return
 
 
-def case_links(cases, target, file_arn=None):
+def case_links(cases, target, file_arn=None, hint=LINK_HINT):
     """All the case's File related items (or those of file_arn): {file ARN: related item id}."""
     links = {}
-    for page in case_link_pages(cases, target, file_arn):
+    for page in case_link_pages(cases, target, file_arn, hint):
         for arn, item_id in page.items():
             links.setdefault(arn, item_id)
     return links

@@ -22,9 +22,11 @@ options:
   file_ids:
     description:
       - Ids of the files to read; any number (read 100 at a time).
+      - When omitted for a case ARN, the files shown on the case are read, newest first (its Connect Cases related
+        items of type File, which needs the C(cases:SearchRelatedItems) permission).
+      - Required for an email contact, because Connect has no call that lists a contact's attached files.
     type: list
     elements: str
-    required: true
   dest:
     description:
       - An existing directory to download the APPROVED files into.
@@ -62,6 +64,12 @@ EXAMPLES = r"""
     instance_id: 11111111-1111-4111-8111-111111111111
     associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0001
     file_ids: "{{ case_files.files | map(attribute='file_id') }}"
+    dest: /srv/archive/case-0001
+
+- name: Download every file shown on a case, without knowing their ids
+  contactcenter.connect.connect_attached_file_info:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0001
     dest: /srv/archive/case-0001
 """
 
@@ -131,6 +139,8 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.contactcenter.connect.plugins.module_utils.attached_file import APPROVED
+from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import case_links
+from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_client
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import batch_get_attached_file_metadata
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_client
 from ansible_collections.contactcenter.connect.plugins.module_utils.download import fetch
@@ -147,7 +157,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.transfer imp
 ARGUMENT_SPEC = dict(
     instance_id=dict(type="str", required=True),
     associated_resource_arn=dict(type="str", required=True),
-    file_ids=dict(type="list", elements="str", required=True),
+    file_ids=dict(type="list", elements="str"),
     dest=dict(type="path"),
 )
 
@@ -182,12 +192,22 @@ def download_all(module, client, target, files, dest):
     return downloads
 
 
+def file_ids(module, target):
+    """The ids to read: file_ids, or those of the files shown on the case (newest first)."""
+    if module.params["file_ids"] is not None:
+        return module.params["file_ids"]
+    if target.attachment_scope != "CASE":
+        raise OptionError(message="file_ids is required for an email contact: Connect has no call that lists a contact's attached files")
+    links = case_links(cases_client(module), target, hint="to read files without Cases calls, give their file_ids")
+    return [arn.rsplit("/", 1)[-1] for arn in links]
+
+
 def main():
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     try:
         target = parse_target(module.params["instance_id"], module.params["associated_resource_arn"])
         client = connect_client(module)
-        files, errors = batch_get_attached_file_metadata(client, target.instance_id, target.associated_resource_arn, module.params["file_ids"])
+        files, errors = batch_get_attached_file_metadata(client, target.instance_id, target.associated_resource_arn, file_ids(module, target))
         result = dict(changed=False, files=[file_result(f) for f in files], errors=[camel_dict_to_snake_dict(e) for e in errors])
         if module.params["dest"]:
             result["downloads"] = download_all(module, client, target, files, module.params["dest"])

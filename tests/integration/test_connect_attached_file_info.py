@@ -3,6 +3,9 @@
 import hashlib
 
 import pytest
+from conftest import CONTACT_ARN
+
+from localconnect import defaults
 
 TASK = "Attached file info"
 
@@ -87,3 +90,23 @@ def test_files_not_approved_are_reported_not_downloaded(playbook, connect, tmp_p
 def test_dest_must_be_a_directory(playbook, connect, uploaded, tmp_path):
     run = playbook("attached_file_info.yml", file_ids=list(uploaded), dest=str(tmp_path / "missing"))
     assert run.rc != 0 and "dest" in run.result(TASK)["msg"]
+
+
+def test_without_file_ids_the_files_shown_on_the_case_are_read(playbook, connect, tmp_path):
+    ids = [playbook(content=f"page {n}\n", file_name=f"page-{n}.txt").result()["file"]["file_id"] for n in (1, 2)]
+    playbook(content="unlinked\n", file_name="unlinked.txt", link_to_case=False)
+    before = connect.state()["calls"]["SearchRelatedItems"]
+    dest = tmp_path / "case"
+    dest.mkdir()
+    run = playbook("attached_file_info.yml", dest=str(dest))
+    assert run.rc == 0, run.stdout
+    result = run.result(TASK)
+    # newest first; the file that is not shown on the case is not listed
+    assert [f["file_id"] for f in result["files"]] == ids[::-1] and result["errors"] == []
+    assert sorted(p.name for p in dest.iterdir()) == ["page-1.txt", "page-2.txt"]
+    assert connect.state()["calls"]["SearchRelatedItems"] == before + 1
+
+    contact = playbook("attached_file_info.yml", associated_resource_arn=CONTACT_ARN)
+    assert contact.rc != 0 and "file_ids is required for an email contact" in contact.result(TASK)["msg"]
+    missing = playbook("attached_file_info.yml", associated_resource_arn=defaults.case_arn("case-9999"))
+    assert missing.rc != 0 and "case case-9999" in missing.result(TASK)["msg"]
