@@ -168,3 +168,14 @@ def test_absent_by_file_id_makes_no_cases_call(playbook, connect, doc):
     after = connect.state()["calls"]
     assert gone["changed"] is True and links(connect) == []
     assert all(after[op] == before[op] for op in ("SearchRelatedItems", "CreateRelatedItem", "GetCase"))
+
+
+def test_without_wait_the_file_is_linked_by_the_next_run(playbook, connect, doc):
+    connect.set_scan_delay(30)
+    first = playbook(src=str(doc), wait=False)
+    assert first.rc == 0 and first.result()["changed"] is True and "related_item_id" not in first.result()
+    assert any("not yet APPROVED" in w for w in first.result().get("warnings", [])) and links(connect) == []
+    connect.set_clock_offset(31)  # the scan has finished
+    again = playbook(src=str(doc)).result()
+    assert again["changed"] is True and again["related_item_id"] and again["file"]["file_id"] == first.result()["file"]["file_id"]
+    assert connect.state()["calls"]["UploadPut"] == 1 and len(links(connect)) == 1
