@@ -15,7 +15,6 @@ aws_ca_bundle, and a proxy from aws_config's proxies, else from HTTP_PROXY / HTT
 """
 
 import base64
-
 import hashlib
 import http.client
 import io
@@ -77,9 +76,9 @@ class Transport:
         self.proxies = proxies
 
     def proxy_for(self, url):
-        """The proxy URL for url, or None: the configured proxies; without them the environment's, minus NO_PROXY."""
+        """The proxy URL for url, or None: the configured proxies; without them (as in botocore) the environment's, minus NO_PROXY."""
         parts = urlsplit(url)
-        if self.proxies is not None:
+        if self.proxies:
             return self.proxies.get(parts.scheme)
         if urllib.request.proxy_bypass_environment(parts.hostname):
             return None

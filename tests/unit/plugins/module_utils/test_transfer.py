@@ -163,6 +163,7 @@ def test_proxies_come_from_the_environment_minus_no_proxy(monkeypatch):
     configured = transfer.transport_for({"aws_config": {"proxies": {"http": "http://other:8080"}}, "validate_certs": True})
     assert configured.proxy_for("http://files.internal.example/key") == "http://other:8080"
     assert configured.proxy_for("https://bucket.s3.amazonaws.com/key") is None
+    assert transfer.Transport(proxies={}).proxy_for("https://bucket.s3.amazonaws.com/key") == "http://proxy.internal:3128"
 
 
 def test_an_https_proxy_url_is_refused_clearly():
