@@ -19,6 +19,7 @@ import uuid
 
 from localconnect import defaults
 from localconnect.errors import ApiError
+from localconnect.service import EmulatedService
 from localconnect.state import APPROVED, RelatedItem
 
 # The only related-item type this emulator stores; other types are refused, not ignored.
@@ -57,7 +58,7 @@ def _matches(item, filters):
     return False
 
 
-class CasesService:
+class CasesService(EmulatedService):
     """The Cases operations the attached-file flow needs."""
 
     def __init__(self, world, region=defaults.REGION, account_id=defaults.ACCOUNT_ID):
@@ -69,20 +70,6 @@ class CasesService:
             "SearchRelatedItems": self.search_related_items,
             "CreateRelatedItem": self.create_related_item,
         }
-
-    @property
-    def operation_names(self):
-        """Operations this service implements."""
-        return list(self.handlers)
-
-    def handle(self, operation_model, params):
-        """Run one operation."""
-        return self.handlers[operation_model.name](operation_model, params)
-
-    @staticmethod
-    def validation_reason(_operation_model, _issues):
-        """Cases errors carry no ``Reason``."""
-        return None
 
     def case_arn(self, domain_id, case_id):
         """ARN of a case of this account and region."""

@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote
 from localconnect import defaults, sigv4
 from localconnect.clock import iso8601
 from localconnect.errors import ApiError
+from localconnect.service import EmulatedService
 from localconnect.servicemodel import not_found_error_code, validation_error_code
 from localconnect.state import APPROVED, PENDING_UPLOAD, PROCESSING, REJECTED, FileRecord
 
@@ -40,7 +41,7 @@ def file_extension(file_name):
     return file_name.rsplit(".", 1)[1].lower()
 
 
-class AttachedFilesService:
+class AttachedFilesService(EmulatedService):
     """The seven attached-file operations (plus ListAttachedFilesConfigurations)."""
 
     def __init__(self, world, upload_base_url, region=defaults.REGION, account_id=defaults.ACCOUNT_ID):
@@ -60,15 +61,6 @@ class AttachedFilesService:
             "UpdateAttachedFilesConfiguration": self.update_attached_files_configuration,
             "ListAttachedFilesConfigurations": self.list_attached_files_configurations,
         }
-
-    @property
-    def operation_names(self):
-        """Operations this service implements."""
-        return list(self.handlers)
-
-    def handle(self, operation_model, params):
-        """Run one operation."""
-        return self.handlers[operation_model.name](operation_model, params)
 
     @staticmethod
     def validation_reason(operation_model, issues):
