@@ -2,17 +2,29 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_retry
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_retry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 
+def _stubbed_client(service, retry_decorator):
+    """A real client (model, validation) wrapped like the module's, with botocore's Stubber active: yields (client, stubber)."""
+    client = boto3.client(service, region_name="us-east-1", aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
+    with Stubber(client) as stubber:
+        yield RetryingBotoClientWrapper(client, retry_decorator), stubber
+        stubber.assert_no_pending_responses()
+
+
 @pytest.fixture
 def stubbed():
-    """A real connect client (model, validation) wrapped like the module's, with botocore's Stubber active."""
-    client = boto3.client("connect", region_name="us-east-1", aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
-    with Stubber(client) as stubber:
-        yield RetryingBotoClientWrapper(client, connect_retry()), stubber
-        stubber.assert_no_pending_responses()
+    """The Connect client, stubbed."""
+    yield from _stubbed_client("connect", connect_retry())
+
+
+@pytest.fixture
+def stubbed_cases():
+    """The Connect Cases client, stubbed."""
+    yield from _stubbed_client("connectcases", cases_retry())
 
 
 @pytest.fixture

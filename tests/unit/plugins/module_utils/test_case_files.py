@@ -1,12 +1,8 @@
 import datetime
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.contactcenter.connect.plugins.module_utils import case_files
-from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_retry
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
@@ -20,11 +16,8 @@ EXPECTED = {"FileName": "a.pdf", "FileSizeInBytes": 5, "FileUseCaseType": "ATTAC
 
 
 @pytest.fixture
-def cases():
-    client = boto3.client("connectcases", region_name="us-east-1", aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
-    with Stubber(client) as stubber:
-        yield RetryingBotoClientWrapper(client, cases_retry()), stubber
-        stubber.assert_no_pending_responses()
+def cases(stubbed_cases):
+    return stubbed_cases
 
 
 def item(file_arn, item_id="ri-1"):
