@@ -2,6 +2,7 @@
 #
 #   make demo    upload a file to a case twice against the local Connect endpoint (changed, then ok)
 #   make test    everything CI runs, in order, stopping at the first failure
+#   make units|endpoint|integration TESTS=<paths or pytest args> JOBS=<n>   a subset
 #   make bench   benchmarks (not part of the test suite); rewrites docs/performance.md
 
 SHELL := /bin/bash
@@ -34,13 +35,13 @@ sanity: bootstrap
 	cd $(COLL) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
 units: bootstrap
-	cd $(COLL) && $(PYTEST) tests/unit -q
+	cd $(COLL) && $(PYTEST) $(or $(TESTS),tests/unit) -q
 
 endpoint: bootstrap
-	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible tests/localconnect -q
+	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible $(or $(TESTS),tests/localconnect) -q
 
 integration: bootstrap
-	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible tests/integration -q -n 2
+	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible $(or $(TESTS),tests/integration) -q -n $(or $(JOBS),2)
 
 lint: bootstrap
 	$(BIN)/ansible-lint --offline examples tests/integration/playbooks
