@@ -157,15 +157,33 @@ options:
     type: float
     default: 2.0
 notes:
-  - Supports check mode; no write call is made. For cases (with O(link_to_case)) and items with O(files[].file_id) the
+  - In check mode no write call is made. For cases (with O(link_to_case)) and items with O(files[].file_id) the
     answer is exact, from one lookup per case.
-  - Supports diff mode; the diff lists, per changed item and per file O(exclusive) deletes, the metadata before and after.
+  - In diff mode (C(--diff)) the result has a C(diff) list with, per changed item and per file O(exclusive) deletes,
+    the metadata before and after; without it, no C(diff).
   - Runs on one host serialise per file (client token) with a host-local lock, so forks and concurrent jobs on one
     machine make each file once. Runs on different machines are not serialised; see docs/connect_attached_files.md.
+attributes:
+  check_mode:
+    support: partial
+    details:
+      - No write call is made. For cases, and items with O(files[].file_id), the prediction comes from read-only calls
+        and is exact.
+      - For an email contact item without O(files[].file_id), the module cannot see whether the file exists and
+        reports a change, saying why in the item's C(check_mode_reason).
+  diff_mode:
+    support: full
+    details: Per changed item (and per file O(exclusive) deletes), the file's metadata before and after.
+  platform:
+    platforms: all
+  action_group:
+    membership:
+      - contactcenter.connect.connect
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 requirements:
   - boto3 >= 1.42.96
   - botocore >= 1.42.96
@@ -215,6 +233,11 @@ files:
 removed:
   description: The files O(exclusive) deleted (in check mode, would delete), each with C(changed) and C(file).
   returned: always
+  type: list
+  elements: dict
+diff:
+  description: Per changed item and per file O(exclusive) deletes, the file before and after (C({}) for no file).
+  returned: in diff mode (C(--diff))
   type: list
   elements: dict
 summary:
