@@ -32,7 +32,7 @@ options:
     required: true
   associated_resource_arn:
     description:
-      - The resource of the items that set no O(files[].associated_resource_arn): a Connect Cases case ARN or an email
+      - The resource of the items that set no O(files[].associated_resource_arn), a Connect Cases case ARN or an email
         contact ARN of the instance, as for M(contactcenter.connect.connect_attached_file).
       - With O(exclusive), a case named here is one of the cases whose other files are deleted.
     type: str

@@ -84,7 +84,7 @@ def test_token_bucket_paces_after_the_burst():
         now[0] += seconds
 
     bucket = TokenBucket(rate=2, burst=5, clock=lambda: now[0], sleep=sleep)
-    waits = [bucket.take() for _ in range(7)]
+    waits = [bucket.take() for _attempt in range(7)]
     assert waits[:5] == [0.0] * 5 and waits[5] == pytest.approx(0.5) and waits[6] == pytest.approx(0.5)
 
 
