@@ -1,9 +1,11 @@
 """Issue 11, items 2-4: delete by content ignores tags, concurrent runs on one host, check-mode results."""
 
+import hashlib
 import sys
 
 import pytest
 from conftest import CASE_ARN
+from replaying_endpoint import ReplayingEndpoint
 
 DOC = b"%PDF-1.4 claim form\n" * 40
 
@@ -74,3 +76,23 @@ def test_check_mode_result_feeds_the_documented_file_id_pattern(playbook, connec
     run = playbook(name="attached_file_then_check.yml", src=str(doc), check=True)
     assert run.rc == 0, run.stdout
     assert run.result("Check the file by id")["file"]["file_name"] == "claim-form.pdf"
+
+
+def test_a_replayed_start_naming_another_file_fails_naming_what_differs(playbook, connect):
+    """A service that answers a known token with its file (no conflict): the file is checked against the task."""
+    first = playbook(content="first version\n", file_name="a.txt", client_token="token-a", link_to_case=False)
+    assert first.rc == 0
+    original = first.result()["file"]
+    with ReplayingEndpoint(connect.endpoint_url) as replaying:
+        replaying.replacement = {"FileId": original["file_id"], "FileArn": original["file_arn"], "FileStatus": "APPROVED",
+                                 "CreationTime": original["creation_time"]}
+        run = playbook(content="the second, longer version\n", file_name="a.txt", client_token="token-a", tags={"team": "x"},
+                       link_to_case=False, endpoint_url=replaying.url)
+        assert replaying.starts == 1, run.result()["msg"]
+    assert run.rc != 0
+    message = run.result()["msg"]
+    assert f"client token token-a belongs to file {original['file_id']}, which differs from the task" in message
+    assert "size is 14, the task has 27" in message and "content sha256 is" in message and "tags is None, the task has {'team': 'x'}" in message
+    state = connect.state()
+    assert state["calls"]["UploadPut"] == 1 and state["calls"]["CompleteAttachedFileUpload"] == 1
+    assert [f["sha256"] for f in live_files(connect) if f["file_id"] == original["file_id"]] == [hashlib.sha256(b"first version\n").hexdigest()]
