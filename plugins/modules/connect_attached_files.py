@@ -20,7 +20,7 @@ description:
   - One failing item never stops the others. Items refused before any write (a bad option, an extension or size the
     instance does not allow) are refused before anything is written; when all items have finished, the task fails if
     any item failed, naming each. An item either finished or is finished by running the task again, without duplicates.
-  - Requests are paced per API operation at O(requests_per_second) (Connect's default limit is 2 requests per second
+  - Requests are paced per API operation (see O(requests_per_second); Connect's default limit is 2 requests per second
     with a burst of 5, per API and account); throttling that still happens is retried.
 author:
   - contactcenter.connect maintainers (@contactcenter)
@@ -151,11 +151,12 @@ options:
     default: 4
   requests_per_second:
     description:
-      - Client-side pace of each Connect and Connect Cases API operation, with a burst of 5 (a token bucket per operation).
-        Connect's default limit is 2 requests per second per API and account; set your quota if it was raised.
-      - V(0) turns the pacing off (throttled calls are still retried).
+      - Client-side pace of each Connect and Connect Cases API operation, a token bucket per operation with a burst of 5.
+      - Not set, the pace adapts; each operation starts at Connect's default limit (2 requests per second), speeds up
+        while the service does not throttle it, and slows down (by half) when it does.
+      - A number is a fixed pace (your quota, if it was raised); V(0) turns pacing off. Throttled calls are retried
+        in every case.
     type: float
-    default: 2.0
 notes:
   - In check mode no write call is made. For cases (with O(link_to_case)) and items with O(files[].file_id) the
     answer is exact, from one lookup per case.
@@ -306,7 +307,7 @@ ARGUMENT_SPEC = dict(
     wait_timeout=dict(type="int", default=300),
     url_expiry_in_seconds=dict(type="int"),
     concurrency=dict(type="int", default=4),
-    requests_per_second=dict(type="float", default=2.0),
+    requests_per_second=dict(type="float"),
 )
 
 
@@ -316,7 +317,7 @@ def task_problem(params):
         return f"concurrency must be between 1 and 32, got {params['concurrency']}"
     if params["wait_timeout"] < 1:
         return f"wait_timeout must be at least 1 second, got {params['wait_timeout']}"
-    if params["requests_per_second"] < 0:
+    if params["requests_per_second"] is not None and params["requests_per_second"] < 0:
         return f"requests_per_second must be 0 (no pacing) or more, got {params['requests_per_second']}"
     return None
 

@@ -88,6 +88,23 @@ def test_token_bucket_paces_after_the_burst():
     assert waits[:5] == [0.0] * 5 and waits[5] == pytest.approx(0.5) and waits[6] == pytest.approx(0.5)
 
 
+def test_an_adaptive_bucket_speeds_up_until_throttled_then_halves_and_grows_slowly():
+    now = [0.0]
+    bucket = TokenBucket(rate=2, burst=5, adaptive=True, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    now[0] = 1.0
+    bucket.take()
+    assert bucket.rate == 8  # two doublings in one second
+    bucket.throttled()
+    bucket.throttled()  # the same burst: halved once
+    assert bucket.rate == 4 and bucket.throttles == 2
+    now[0] += 2.0
+    bucket.take()
+    assert bucket.rate == 4.5  # a quarter per second from then on
+    fixed = TokenBucket(rate=2, burst=5)
+    fixed.throttled()
+    assert fixed.rate == 2
+
+
 def test_a_token_lock_excludes_a_second_holder_and_passes_its_note(tmp_path):
     first = TokenLock(INSTANCE, "token-1", str(tmp_path)).acquire()
     first.write_note(file_id="f-1")
