@@ -39,10 +39,16 @@ options:
   content:
     description:
       - Text to upload, encoded as UTF-8. Requires O(file_name).
+      - Not logged (C(no_log)), like C(content) of M(ansible.builtin.copy): attachments often hold personal data.
+        As with every C(no_log) value, Ansible masks each occurrence of the text in the task's output, so a very
+        short text also masks the same characters in names and messages.
     type: str
   content_base64:
     description:
       - Binary content to upload, base64-encoded. Requires O(file_name).
+      - Line breaks and other whitespace are ignored (the output of C(base64) and of C(b64encode) filters is accepted
+        as it is); any other character outside the base64 alphabet fails.
+      - Not logged (C(no_log)).
     type: str
   file_name:
     description:
@@ -284,8 +290,8 @@ ARGUMENT_SPEC = dict(
     associated_resource_arn=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     src=dict(type="path"),
-    content=dict(type="str"),
-    content_base64=dict(type="str"),
+    content=dict(type="str", no_log=True),
+    content_base64=dict(type="str", no_log=True),
     file_name=dict(type="str"),
     file_use_case_type=dict(type="str", default="ATTACHMENT"),
     client_token=dict(type="str", no_log=False),
