@@ -89,7 +89,7 @@ def complete_attached_file_upload(client, instance_id, associated_resource_arn, 
 def get_attached_file(client, instance_id, associated_resource_arn, file_id, url_expiry_in_seconds=None):
     """GetAttachedFile (includes a download URL when the file is APPROVED); None when not found."""
     params = dict(InstanceId=instance_id, AssociatedResourceArn=associated_resource_arn, FileId=file_id)
-    if url_expiry_in_seconds:
+    if url_expiry_in_seconds is not None:
         params["UrlExpiryInSeconds"] = url_expiry_in_seconds
     return client.get_attached_file(aws_retry=True, **params)
 

@@ -66,7 +66,8 @@ options:
     description:
       - The idempotency token of the file, at most 500 characters. The same token names the same file.
       - When not set, the module derives C(ccc1-<sha256>), where C(<sha256>) is the hex SHA-256 of these lines joined
-        with newlines, UTF-8 encoded, C(contactcenter.connect/v1), O(instance_id), O(associated_resource_arn),
+        with newlines, UTF-8 encoded, C(contactcenter.connect/v1), the instance id (O(instance_id), an ARN reduced to
+        its id), O(associated_resource_arn),
         O(file_name), O(file_use_case_type), and the hex SHA-256 of the content.
       - Connect remembers tokens for a limited time only; after that the same token makes a new file.
     type: str
@@ -89,7 +90,8 @@ options:
     type: dict
   url_expiry_in_seconds:
     description:
-      - Lifetime of the pre-signed upload URL, 5 to 300 seconds. Connect's default is 300.
+      - Lifetime of the pre-signed upload URL, 5 to 300 seconds. Connect's default is 300. Any other value
+        (V(0) included) fails before a call is made.
       - An upload that finds its URL expired asks Connect for a fresh one (same token) and uploads again.
     type: int
   wait:
@@ -124,6 +126,8 @@ options:
   performed_by:
     description:
       - Who is recorded as creating the case's related item. Exactly one of its keys.
+      - Only for a case with O(link_to_case) not V(false); with an email contact ARN or O(link_to_case=false) the task
+        fails, because no related item is created.
     type: dict
     suboptions:
       user_arn:
@@ -281,6 +285,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.inputs impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import default_file_name
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import open_source
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import performed_by_info
+from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import refuse_unused_performed_by
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import request_tags
 from ansible_collections.contactcenter.connect.plugins.module_utils.model_checks import request_problems
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import transport_for
@@ -444,6 +449,7 @@ def main():
         module.fail_json(msg=f"wait_timeout must be at least 1 second, got {module.params['wait_timeout']}")
     try:
         target = parse_target(module.params["instance_id"], module.params["associated_resource_arn"])
+        refuse_unused_performed_by(module.params["performed_by"], module.params["link_to_case"], target.attachment_scope)
         client = connect_client(module)
         cases = cases_for(module, target)
         if module.params["state"] == "absent":
