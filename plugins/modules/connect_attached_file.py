@@ -144,6 +144,9 @@ notes:
   - Before an upload (not when the file is already there) the module reads the instance's attached-files configuration for the scope of
     O(associated_resource_arn) (CASE for cases, EMAIL for contacts) and fails early when the file is too large or its
     extension is not allowed. When the caller may not read the configuration, it warns and goes on.
+  - A refusal Connect explains (a service quota such as the 50 files a case holds by default, or a file size, type or
+    name the instance refuses) fails with a message naming the limit or the option; the AWS error code and its
+    C(reason) stay in the result.
   - Connect calls are retried on C(ThrottlingException) and C(InternalServiceException) with jittered backoff;
     the upload is retried on connection errors and server errors.
   - The upload goes through the same HTTP proxy as botocore's calls, the C(proxies) of O(aws_config), else
