@@ -56,7 +56,12 @@ def missing_operations(client):
 
 
 def connect_client(module):
-    """The module's connect client, with retries; AttachedFileError when botocore's model is too old."""
+    """The module's connect client, with retries.
+
+    A botocore older than MINIMUM_BOTOCORE fails through amazon.aws's own check (the message every AWS module gives);
+    a model that lacks an operation all the same (botocore's data replaced through AWS_DATA_PATH) raises AttachedFileError.
+    """
+    module.require_botocore_at_least(MINIMUM_BOTOCORE, reason="for the Amazon Connect attached-file operations")
     client = module.client("connect", retry_decorator=connect_retry())
     missing = missing_operations(client)
     if missing:

@@ -39,7 +39,7 @@ options:
   content:
     description:
       - Text to upload, encoded as UTF-8. Requires O(file_name).
-      - Not logged (C(no_log)), like C(content) of M(ansible.builtin.copy): attachments often hold personal data.
+      - Not logged (C(no_log)), like C(content) of M(ansible.builtin.copy), because attachments often hold personal data.
         As with every C(no_log) value, Ansible masks each occurrence of the text in the task's output, so a very
         short text also masks the same characters in names and messages.
     type: str
@@ -137,10 +137,10 @@ options:
         description: Any other identity, as a string.
         type: str
 notes:
-  - Supports check mode; no write call (Start, upload, Complete, Delete, CreateRelatedItem) is made in check mode.
+  - In check mode no write call (Start, upload, Complete, Delete, CreateRelatedItem) is made.
     For a case (with O(link_to_case)) or with O(file_id), check mode answers from read-only calls. Otherwise it
     cannot see whether the file exists and reports C(changed=true), saying why in RV(check_mode_reason).
-  - Supports diff mode; the diff shows the file's metadata before and after.
+  - In diff mode (C(--diff)) the result has a C(diff) with the file's metadata before and after; without it, no C(diff).
   - Before an upload (not when the file is already there) the module reads the instance's attached-files configuration for the scope of
     O(associated_resource_arn) (CASE for cases, EMAIL for contacts) and fails early when the file is too large or its
     extension is not allowed. When the caller may not read the configuration, it warns and goes on.
@@ -152,11 +152,27 @@ notes:
   - The upload goes through the same HTTP proxy as botocore's calls, the C(proxies) of O(aws_config), else
     C(HTTPS_PROXY)/C(HTTP_PROXY) and C(NO_PROXY) (an C(http://) proxy, C(user:password@) allowed), and honours
     O(validate_certs) and O(aws_ca_bundle).
+attributes:
+  check_mode:
+    support: partial
+    details:
+      - No write call is made. For a case, or with O(file_id), the prediction comes from read-only calls and is exact.
+      - For an email contact without O(file_id), the module cannot see whether the file exists and reports a change,
+        saying why in RV(check_mode_reason).
+  diff_mode:
+    support: full
+    details: The file's metadata before and after.
+  platform:
+    platforms: all
+  action_group:
+    membership:
+      - contactcenter.connect.connect
 extends_documentation_fragment:
   - contactcenter.connect.attached_file
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 """
 
 EXAMPLES = r"""
@@ -224,6 +240,17 @@ related_item_id:
   description: The id of the case's File related item for the file.
   returned: when the file is linked to its case (see O(link_to_case)); in check mode, when the link exists already
   type: str
+diff:
+  description: The file's metadata before and after (the keys of RV(file)); C({}) for no file.
+  returned: in diff mode (C(--diff))
+  type: dict
+  contains:
+    before:
+      description: The file as it was, or C({}).
+      type: dict
+    after:
+      description: The file as it is (or, in check mode, would be), or C({}).
+      type: dict
 check_mode_reason:
   description: Why check mode reports a change it cannot confirm.
   returned: in check mode, when the module cannot tell whether the file exists
@@ -461,6 +488,8 @@ def main():
             result = ensure_present(module, client, cases, target)
     except AttachedFileError as e:
         fail_with(module, e)
+    if not module._diff:
+        result.pop("diff", None)  # diff only in diff mode
     module.exit_json(**result)
 
 
