@@ -196,6 +196,16 @@ def test_throttling_on_every_operation_loses_no_file(playbook, connect):
     assert_each_file_once(connect, expected)
 
 
+def test_a_throttling_storm_on_start_and_link_loses_no_file(playbook, connect):
+    for operation in ("StartAttachedFileUpload", "CreateRelatedItem"):
+        connect.inject_fault(operation, "throttle", count=15)
+    pairs = texts(8)
+    run = bulk(playbook, items(pairs), concurrency=8, env={"AWS_MAX_ATTEMPTS": "1"})
+    assert run.rc == 0, run.stdout
+    assert run.result(TASK)["summary"]["uploaded"] == 8 and connect.state()["faults"] == []
+    assert_each_file_once(connect, {(CASE_ARN, n): c for n, c in pairs})
+
+
 def test_a_run_killed_in_the_middle_then_rerun(playbook, connect):
     pairs = texts(8)
     files = items(pairs)
