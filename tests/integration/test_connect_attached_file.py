@@ -178,7 +178,8 @@ def test_expired_upload_url_is_replaced_with_the_same_token(playbook, connect, p
 
 
 def test_run_killed_after_the_put_then_rerun_finishes_the_same_file(playbook, connect, pdf):
-    connect.inject_fault("CompleteAttachedFileUpload", "delay", count=1, seconds=10)
+    # long enough that the rerun is over before the killed run's Complete (still delayed in the endpoint) is handled
+    connect.inject_fault("CompleteAttachedFileUpload", "delay", count=1, seconds=60)
     process = playbook(src=str(pdf), background=True)
     deadline = time.monotonic() + 60
     while connect.state()["calls"].get("CompleteAttachedFileUpload", 0) == 0:
