@@ -42,6 +42,16 @@ def _mode_params(names):
     return [pytest.param(name, marks=pytest.mark.xdist_group(f"modes-{name}"), id=name) for name in names]
 
 
+def under(*names):
+    """Run a test only under the mode sets named: those where its flow can differ (the others repeat one of them)."""
+    return pytest.mark.parametrize("mode_endpoint", _mode_params(names), indirect=True)
+
+
+# Before the file is completed, conflict_after_complete answers as fresh does; put_after_complete and complete_twice
+# only matter once it was completed.
+NOT_COMPLETED_YET = ("strict", "friendly", "replay-token-conflict", "fresh-bound")
+
+
 @pytest.fixture(scope="module", params=_mode_params(MODE_SETS))
 def mode_endpoint(request):
     """One endpoint process per mode set."""
@@ -114,10 +124,7 @@ def test_upload_rerun_link_delete_and_upload_again(playbook, connect, doc):
     file_id = the_approved_file(connect)["file_id"]
     assert [i["file_arn"] for i in connect.state()["related_items"]] == [first.result()["file"]["file_arn"]]
 
-    again = playbook(src=str(doc))  # found on the case, before any Start
-    assert again.rc == 0 and again.result()["changed"] is False and again.result()["file"]["file_id"] == file_id
-    assert calls(connect)["StartAttachedFileUpload"] == 1
-
+    # (a re-run that finds the file on its case makes no Start: the same in every mode, see test_cases.py)
     by_token = playbook(src=str(doc), link_to_case=False)  # Start with the known token of a completed file
     if mode(connect, "start_with_known_token") == "conflict_after_complete":
         assert_fails_naming_a_new_token(by_token, "already belongs", "file_id")
@@ -145,6 +152,7 @@ def test_upload_rerun_link_delete_and_upload_again(playbook, connect, doc):
     assert len(connect.state()["related_items"]) == 1 and calls(connect)["UploadPut"] == 2
 
 
+@under(*NOT_COMPLETED_YET)
 def test_resume_after_a_run_killed_after_start(playbook, connect, doc):
     connect.inject_fault("UploadPut", "delay", seconds=30)  # the first PUT never ends: the run dies before it
     killed_when(playbook, lambda: calls(connect)["UploadPut"] >= 1, src=str(doc))
@@ -154,6 +162,7 @@ def test_resume_after_a_run_killed_after_start(playbook, connect, doc):
     assert calls(connect)["StartAttachedFileUpload"] == 2 and len(connect.state()["related_items"]) == 1
 
 
+@under(*NOT_COMPLETED_YET)
 def test_resume_after_a_run_killed_after_the_put(playbook, connect, doc):
     connect.inject_fault("CompleteAttachedFileUpload", "delay", seconds=30)
     killed_when(playbook, lambda: calls(connect)["CompleteAttachedFileUpload"] >= 1, src=str(doc))
@@ -163,6 +172,7 @@ def test_resume_after_a_run_killed_after_the_put(playbook, connect, doc):
     assert the_approved_file(connect)["upload_count"] == 2 and len(connect.state()["related_items"]) == 1
 
 
+@under("strict", "friendly", "conflict-after-complete", "replay-token-conflict")  # fresh-bound answers as friendly
 def test_resume_after_a_run_killed_after_complete_once_approved(playbook, connect, doc):
     connect.set_scan_delay(30)
     killed_when(playbook, lambda: logged(connect, "CompleteAttachedFileUpload", 200), src=str(doc))
@@ -201,6 +211,7 @@ def test_resume_after_a_run_killed_after_complete_while_scanning(playbook, conne
     assert len(connect.state()["related_items"]) == 1
 
 
+@under("strict", "friendly", "conflict-after-complete")  # only start_with_known_token matters
 def test_expired_upload_url(playbook, connect, doc):
     # the first PUT arrives after its 5-second URL expired (the server holds it 5.5 s before checking it)
     connect.inject_fault("UploadPut", "delay", seconds=5.5)
@@ -221,6 +232,7 @@ def test_expired_upload_url(playbook, connect, doc):
     assert the_approved_file(connect)["upload_count"] == 1
 
 
+@under("strict", "friendly", "conflict-after-complete")
 def test_concurrent_runs(playbook, connect, doc):
     processes = [playbook(background=True, src=str(doc), link_to_case=False) for _run in range(2)]
     outcomes = [(p.communicate(timeout=180)[0], p.returncode)[::-1] for p in processes]
@@ -240,7 +252,7 @@ SEED = {
 }
 
 
-@pytest.mark.parametrize("mode_endpoint", _mode_params(["strict", "friendly"]), indirect=True)
+@under("strict", "friendly")
 def test_a_case_of_a_domain_of_another_instance(playbook, connect, doc):
     connect.reset(SEED)
     run = playbook(src=str(doc), associated_resource_arn=defaults.case_arn("case-x", domain_id=OTHER_DOMAIN))
@@ -254,7 +266,14 @@ def test_a_case_of_a_domain_of_another_instance(playbook, connect, doc):
 
 # ---------------------------------------------------- non_ascii_headers --
 
-@pytest.mark.parametrize("mode_endpoint", _mode_params(["strict", "friendly"]), indirect=True)
+
+# Under "strict" (raw UTF-8 Content-Disposition) this needs the client to send header values as UTF-8 bytes:
+# the transfer branch does; until it is merged, that case is an expected failure (strict: it fails once it passes).
+@pytest.mark.parametrize("mode_endpoint", [
+    pytest.param("strict", id="strict", marks=[pytest.mark.xdist_group("modes-strict"), pytest.mark.xfail(
+        strict=True, reason="transfer.py on this branch encodes header values as Latin-1; the transfer branch sends UTF-8")]),
+    *_mode_params(["friendly"]),
+], indirect=True)
 def test_a_non_ascii_file_name(playbook, connect, doc):
     name = "re\u00e7u n\u00b0 7 \u2013 \u65e5\u672c.pdf"
     run = playbook(src=str(doc), file_name=name, associated_resource_arn=CONTACT_ARN)
