@@ -14,6 +14,7 @@ that kind (see ``defaults.py``)::
                          "instance_id": "the instance the domain is associated with"}],
       "contacts": [{"instance_id": "...", "contact_id": "..."}],
       "scan_delay": 0.5,
+      "quotas": {"files_per_resource": 50, "total_file_size_per_resource": null},
       "modes": {"start_with_known_token": "fresh"}
     }
 
@@ -28,6 +29,8 @@ import copy
 import json
 
 from localconnect import defaults, modes
+from localconnect.quotas import DEFAULTS as DEFAULT_QUOTAS
+from localconnect.quotas import QuotaSeedError, parse_quotas
 
 
 class SeedError(ValueError):
@@ -45,6 +48,7 @@ class Seed:
         self.domain_instances = {defaults.CASES_DOMAIN_ID: defaults.INSTANCE_ID}
         self.contacts = {(defaults.INSTANCE_ID, contact) for contact in defaults.CONTACT_IDS}
         self.scan_delay = None
+        self.quotas = dict(DEFAULT_QUOTAS)  # see quotas.py
         self.modes = {}  # only the modes this seed sets
 
     def effective_modes(self):
@@ -112,7 +116,7 @@ def build_seed(document=None):
     if document is None:
         return seed
     _require(isinstance(document, dict), "a seed must be a JSON object")
-    unknown = set(document) - {"credentials", "instances", "cases_domains", "contacts", "scan_delay", "modes"}
+    unknown = set(document) - {"credentials", "instances", "cases_domains", "contacts", "scan_delay", "quotas", "modes"}
     _require(not unknown, "unknown seed keys: %s" % ", ".join(sorted(unknown)))
     if "credentials" in document:
         seed.credentials = {}
@@ -151,6 +155,11 @@ def build_seed(document=None):
         _require(isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay >= 0,
                  "scan_delay must be a number >= 0")
         seed.scan_delay = float(delay)
+    if "quotas" in document:
+        try:
+            seed.quotas = parse_quotas(document["quotas"])
+        except QuotaSeedError as exc:
+            raise SeedError(str(exc)) from None
     if "modes" in document:
         try:
             seed.modes = modes.validate(document["modes"], "seed modes")

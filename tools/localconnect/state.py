@@ -109,6 +109,7 @@ class World:  # pylint: disable=too-many-instance-attributes
         # (instance, token) -> the first StartAttachedFileUpload response (mode start_with_known_token=replay)
         self.first_responses = {}
         self.related_items = []
+        self.quotas = {}
         self.reset()
 
     def reset(self, seed=None):
@@ -124,6 +125,7 @@ class World:  # pylint: disable=too-many-instance-attributes
             self.domains = chosen.domains
             self.domain_instances = chosen.domain_instances
             self.contacts = chosen.contacts
+            self.quotas = chosen.quotas
             # behaviour modes: the startup ones (defaults, startup seed, --mode), then the given seed's
             self.modes = dict(self._startup_seed.effective_modes())
             if seed is not None:
