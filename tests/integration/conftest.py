@@ -8,6 +8,7 @@ endpoint's state (calls received, stored files and their sha256).
 import json
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -65,6 +66,40 @@ def connect(endpoint):
     return endpoint
 
 
+def _children(pid):
+    """Direct children of a process (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def kill_run(process):
+    """SIGKILL a background ansible-playbook run and every process under it.
+
+    Ansible's workers call setsid(), so killing the playbook's process group leaves the module running: the whole
+    tree is collected first (by pid), then killed.
+    """
+    tree, pending = [], [process.pid]
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending.extend(_children(pid))
+    for pid in tree:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait()
+
+
 def writes(state):
     """How many write requests (Start, PUT, Complete, Delete) the endpoint received."""
     return {op: state["calls"].get(op, 0) for op in WRITES}
@@ -75,7 +110,8 @@ def playbook(connect, tmp_path):
     """Run a playbook from tests/integration/playbooks with extra vars; returns a Run (or a Popen with background=True)."""
     counter = [0]
 
-    def run(name="attached_file.yml", check=False, diff=False, verbosity=0, env=None, background=False, secret_key=None, **extra_vars):
+    def run(name="attached_file.yml", check=False, diff=False, verbosity=0, env=None, background=False, secret_key=None, args=(),
+            **extra_vars):
         counter[0] += 1
         work = tmp_path / f"run{counter[0]}"
         work.mkdir()
@@ -85,7 +121,7 @@ def playbook(connect, tmp_path):
         variables.update(extra_vars)
         (work / "vars.json").write_text(json.dumps(variables))
         command = [str(BIN / "ansible-playbook"), str(PLAYBOOKS / name), "-e", f"@{work / 'vars.json'}"]
-        command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else [])
+        command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else []) + list(args)
         # the runner's AWS, Ansible and proxy settings stay out: a test sets what it needs through env
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "EC2_")) and not k.lower().endswith("_proxy")}
         environment.update(
@@ -103,7 +139,9 @@ def playbook(connect, tmp_path):
         )
         environment.update(env or {})
         if background:
-            return subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            process.work = work
+            return process
         done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300, check=False)
         results_path = work / "results.json"
         results = json.loads(results_path.read_text()) if results_path.exists() else []
