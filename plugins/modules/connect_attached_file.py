@@ -32,7 +32,14 @@ options:
     default: present
   src:
     description:
-      - Path of the file to upload, on the host that runs the module.
+      - Path of the file to upload.
+      - By default a file on the controller, found as M(ansible.builtin.copy) finds its C(src): a relative path is
+        looked up in the role's C(files/), then the playbook's C(files/) and folder, so O(src=claim-form.pdf) in a
+        role reads C(files/claim-form.pdf) of the role. A vault-encrypted file is uploaded decrypted (O(decrypt)).
+      - With O(remote_src=true), a path on the host that runs the module.
+      - The module reads the file whenever it needs the content's digest, including a re-run that finds the file by
+        O(file_id) and check mode; when the module runs on another host than the controller, the file is copied to
+        that host's temporary folder each time (not for O(state=absent) with O(file_id), which does not read it).
       - Exactly one of O(src), O(content) and O(content_base64) is required with O(state=present), and with
         O(state=absent) when O(file_id) is not set.
     type: path
@@ -127,6 +134,9 @@ options:
         description: Any other identity, as a string.
         type: str
 notes:
+  - The module has an action plugin (shared by the collection's uploading modules) that finds O(src) on the controller
+    and, when the module runs on another host, copies it there first. It supports C(async); check mode, C(--diff) and
+    the task result are the module's own.
   - Supports check mode; no write call (Start, upload, Complete, Delete, CreateRelatedItem) is made in check mode.
     For a case (with O(link_to_case)) or with O(file_id), check mode answers from read-only calls. Otherwise it
     cannot see whether the file exists and reports C(changed=true), saying why in RV(check_mode_reason).
@@ -141,6 +151,7 @@ notes:
     O(validate_certs) and O(aws_ca_bundle).
 extends_documentation_fragment:
   - contactcenter.connect.attached_file
+  - contactcenter.connect.upload_source
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -151,12 +162,26 @@ EXAMPLES = r"""
   contactcenter.connect.connect_attached_file:
     instance_id: 11111111-1111-4111-8111-111111111111
     associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0001
-    src: files/claim-form.pdf
+    src: claim-form.pdf            # the role's files/claim-form.pdf, else the playbook's files/claim-form.pdf
     created_by:
       connect_user_arn: arn:aws:connect:us-east-1:123456789012:instance/11111111-1111-4111-8111-111111111111/agent/agent-1
     tags:
       team: claims
   register: attached
+
+- name: Attach a vault-encrypted scan; it is decrypted on the controller and uploaded decrypted
+  contactcenter.connect.connect_attached_file:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0001
+    src: id-scan.pdf               # encrypted with ansible-vault; run with --vault-password-file
+
+- name: Attach a report the host running the module produced itself
+  contactcenter.connect.connect_attached_file:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0001
+    src: /var/tmp/reports/claim-summary.pdf
+    remote_src: true
+  delegate_to: reports.example.com
 
 - name: Prepare an email attachment from text
   contactcenter.connect.connect_attached_file:
@@ -169,7 +194,7 @@ EXAMPLES = r"""
   contactcenter.connect.connect_attached_file:
     instance_id: 11111111-1111-4111-8111-111111111111
     associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0002
-    src: files/photo.jpg
+    src: photo.jpg
     performed_by:
       custom_entity: claims-intake-pipeline
 
@@ -177,14 +202,14 @@ EXAMPLES = r"""
   contactcenter.connect.connect_attached_file:
     instance_id: 11111111-1111-4111-8111-111111111111
     associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0002
-    src: files/photo.jpg
+    src: photo.jpg
     state: absent
 
 - name: Check, without writing anything, whether a known file is still there and unchanged
   contactcenter.connect.connect_attached_file:
     instance_id: 11111111-1111-4111-8111-111111111111
     associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0001
-    src: files/claim-form.pdf
+    src: claim-form.pdf
     file_id: "{{ attached.file.file_id }}"
   check_mode: true
 
@@ -284,6 +309,8 @@ ARGUMENT_SPEC = dict(
     associated_resource_arn=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     src=dict(type="path"),
+    remote_src=dict(type="bool", default=False),  # the action plugin reads these two; src is then on this host
+    decrypt=dict(type="bool", default=True),
     content=dict(type="str"),
     content_base64=dict(type="str"),
     file_name=dict(type="str"),
