@@ -28,7 +28,7 @@ PLAY = """\
     group/contactcenter.connect.connect:
       region: "{{{{ region }}}}"
       endpoint_url: "{{{{ endpoint_url }}}}"
-{body}
+{play_options}{body}
 """
 TASK = """\
 - name: {name}
@@ -47,13 +47,17 @@ def indent(text, spaces):
     return "".join(" " * spaces + line if line.strip() else line for line in text.splitlines(True))
 
 
-def task(name="Attached file", **options):
-    """One connect_attached_file task in YAML; options are written as JSON (valid YAML flow values)."""
-    return TASK.format(name=name, options="".join(f"    {k}: {json.dumps(v)}\n" for k, v in options.items()))
+def task(name="Attached file", keywords=None, **options):
+    """One connect_attached_file task in YAML; options (and task keywords) are written as JSON (valid YAML flow values)."""
+    text = TASK.format(name=name, options="".join(f"    {k}: {json.dumps(v)}\n" for k, v in options.items()))
+    return text + "".join(f"  {k}: {json.dumps(v)}\n" for k, v in (keywords or {}).items())
 
 
-def project(root, tasks=(), role_tasks=None, hosts="localhost", files=None, role_files=None):
-    """A playbook folder: site.yml (with tasks, or the role 'attach' holding role_tasks), files/, roles/attach/files/."""
+def project(root, tasks=(), role_tasks=None, hosts="localhost", files=None, role_files=None, play_options=""):
+    """A playbook folder: site.yml (with tasks, or the role 'attach' holding role_tasks), files/, roles/attach/files/.
+
+    play_options: more YAML lines of the play (indented by two spaces).
+    """
     root.mkdir(parents=True, exist_ok=True)
     for name, data in (files or {}).items():
         (root / "files").mkdir(exist_ok=True)
@@ -68,7 +72,7 @@ def project(root, tasks=(), role_tasks=None, hosts="localhost", files=None, role
         body = "  roles:\n    - attach\n"
     else:
         body = "  tasks:\n" + indent("".join(tasks), 4)
-    (root / "site.yml").write_text("---\n" + PLAY.format(hosts=hosts, body=body))
+    (root / "site.yml").write_text("---\n" + PLAY.format(hosts=hosts, body=body, play_options=play_options))
     return root / "site.yml"
 
 
