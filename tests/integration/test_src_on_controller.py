@@ -28,7 +28,7 @@ PLAY = """\
     group/contactcenter.connect.connect:
       region: "{{{{ region }}}}"
       endpoint_url: "{{{{ endpoint_url }}}}"
-{play_options}{body}
+{defaults}{play_options}{body}
 """
 TASK = """\
 - name: {name}
@@ -53,10 +53,10 @@ def task(name="Attached file", keywords=None, **options):
     return text + "".join(f"  {k}: {json.dumps(v)}\n" for k, v in (keywords or {}).items())
 
 
-def project(root, tasks=(), role_tasks=None, hosts="localhost", files=None, role_files=None, play_options=""):
+def project(root, tasks=(), role_tasks=None, hosts="localhost", files=None, role_files=None, play_options="", defaults=None):
     """A playbook folder: site.yml (with tasks, or the role 'attach' holding role_tasks), files/, roles/attach/files/.
 
-    play_options: more YAML lines of the play (indented by two spaces).
+    play_options: more YAML lines of the play (indented by two spaces); defaults: more module_defaults.
     """
     root.mkdir(parents=True, exist_ok=True)
     for name, data in (files or {}).items():
@@ -72,7 +72,9 @@ def project(root, tasks=(), role_tasks=None, hosts="localhost", files=None, role
         body = "  roles:\n    - attach\n"
     else:
         body = "  tasks:\n" + indent("".join(tasks), 4)
-    (root / "site.yml").write_text("---\n" + PLAY.format(hosts=hosts, body=body, play_options=play_options))
+    (root / "site.yml").write_text("---\n" + PLAY.format(
+        hosts=hosts, body=body, play_options=play_options, defaults="".join(f"      {k}: {json.dumps(v)}\n" for k, v in (defaults or {}).items())
+    ))
     return root / "site.yml"
 
 

@@ -26,12 +26,11 @@ from test_src_on_controller import sha256
 from test_src_on_controller import task
 from test_src_on_controller import vault_encrypt
 
-# the module's AWS credentials come from the controller's environment, which ssh does not carry over
-REMOTE_ENVIRONMENT = """\
-  environment:
-    AWS_ACCESS_KEY_ID: "{{ lookup('ansible.builtin.env', 'AWS_ACCESS_KEY_ID') }}"
-    AWS_SECRET_ACCESS_KEY: "{{ lookup('ansible.builtin.env', 'AWS_SECRET_ACCESS_KEY') }}"
-"""
+# ssh does not carry the controller's environment over: the credentials go as the modules' (no_log) options
+REMOTE = {
+    "access_key": "{{ lookup('ansible.builtin.env', 'AWS_ACCESS_KEY_ID') }}",
+    "secret_key": "{{ lookup('ansible.builtin.env', 'AWS_SECRET_ACCESS_KEY') }}",
+}
 # one ssh connection per command: no ControlPersist master left running after a playbook
 SSH_ENV = {"ANSIBLE_SSH_ARGS": "-o ControlMaster=no", "ANSIBLE_HOST_KEY_CHECKING": "False"}
 
@@ -69,7 +68,7 @@ def leftovers(folder):
 
 def test_controller_file_is_transferred_used_and_removed(over_ssh, connect, tmp_path):
     site = project(tmp_path / "project", tasks=[task(src="claim-form.pdf")], files={"claim-form.pdf": PLAYBOOK_DOC},
-                   hosts="remote", play_options=REMOTE_ENVIRONMENT)
+                   hosts="remote", defaults=REMOTE)
     run, remote_tmp = over_ssh(site, verbosity=3)
     assert run.rc == 0, (run.stdout + run.stderr)[-4000:]
     result = result_of(run)
@@ -83,6 +82,8 @@ def test_controller_file_is_transferred_used_and_removed(over_ssh, connect, tmp_
     assert [line for line in put_lines(run) if f"PUT {controller_file} TO {module_src}" in line], put_lines(run)
     assert "ESTABLISH SSH CONNECTION" in run.stdout
     assert leftovers(remote_tmp) == []
+    for secret in ("X-Amz-Signature", "X-Amz-Credential", connect.secret_key, connect.upload_url):
+        assert secret not in run.stdout + run.stderr + str(run.results)
 
     again, remote_tmp = over_ssh(site)
     assert again.rc == 0 and result_of(again)["changed"] is False
@@ -97,7 +98,7 @@ def test_delegated_vault_file_is_decrypted_and_removed_whatever_the_outcome(over
     password_file.write_text(VAULT_PASSWORD + "\n")
     vault = ["--vault-password-file", str(password_file)]
 
-    site = project(tmp_path / "project", tasks=[task(src="id-scan.pdf", keywords=delegated)], files=files, play_options=REMOTE_ENVIRONMENT)
+    site = project(tmp_path / "project", tasks=[task(src="id-scan.pdf", keywords=delegated)], files=files, defaults=REMOTE)
     run, remote_tmp = over_ssh(site, options=vault, verbosity=3)
     assert run.rc == 0, (run.stdout + run.stderr)[-4000:]
     result = result_of(run)
@@ -109,7 +110,7 @@ def test_delegated_vault_file_is_decrypted_and_removed_whatever_the_outcome(over
 
     # the module fails after the transfer: the host's copy and the controller's decrypted copy are gone all the same
     failing = project(tmp_path / "failing", tasks=[task(src="id-scan.pdf", wait_timeout=0, keywords=delegated)], files=files,
-                      play_options=REMOTE_ENVIRONMENT)
+                      defaults=REMOTE)
     run, remote_tmp = over_ssh(failing, options=vault, verbosity=3)
     assert run.rc != 0 and "wait_timeout must be at least 1 second" in result_of(run)["msg"]
     assert [line for line in put_lines(run) if line.rstrip().endswith("/src0")], put_lines(run)
@@ -118,7 +119,7 @@ def test_delegated_vault_file_is_decrypted_and_removed_whatever_the_outcome(over
 
 def test_async_task_reads_its_transferred_file_and_the_wrapper_removes_it(over_ssh, connect, tmp_path):
     site = project(tmp_path / "project", tasks=[task(src="claim-form.pdf", keywords={"async": 120, "poll": 1})],
-                   files={"claim-form.pdf": PLAYBOOK_DOC}, hosts="remote", play_options=REMOTE_ENVIRONMENT)
+                   files={"claim-form.pdf": PLAYBOOK_DOC}, hosts="remote", defaults=REMOTE)
     run, remote_tmp = over_ssh(site, env={"ANSIBLE_ASYNC_DIR": str(tmp_path / "async")})
     assert run.rc == 0, (run.stdout + run.stderr)[-4000:]
     result = result_of(run)
@@ -135,7 +136,7 @@ def test_remote_src_over_ssh_transfers_nothing(over_ssh, connect, tmp_path):
     on_host = tmp_path / "on-the-host" / "report.pdf"
     on_host.parent.mkdir()
     on_host.write_bytes(PLAYBOOK_DOC)
-    site = project(tmp_path / "project", tasks=[task(src=str(on_host), remote_src=True)], hosts="remote", play_options=REMOTE_ENVIRONMENT)
+    site = project(tmp_path / "project", tasks=[task(src=str(on_host), remote_src=True)], hosts="remote", defaults=REMOTE)
     run, remote_tmp = over_ssh(site, verbosity=3)
     assert run.rc == 0, (run.stdout + run.stderr)[-4000:]
     assert result_of(run)["invocation"]["module_args"]["src"] == str(on_host)
@@ -145,7 +146,7 @@ def test_remote_src_over_ssh_transfers_nothing(over_ssh, connect, tmp_path):
 
 
 def test_missing_src_over_ssh_fails_before_any_write(over_ssh, connect, tmp_path):
-    site = project(tmp_path / "project", tasks=[task(src="nothere.pdf")], hosts="remote", play_options=REMOTE_ENVIRONMENT)
+    site = project(tmp_path / "project", tasks=[task(src="nothere.pdf")], hosts="remote", defaults=REMOTE)
     run, remote_tmp = over_ssh(site)
     assert run.rc != 0 and "could not find 'nothere.pdf' on the controller" in result_of(run)["msg"]
     assert writes(connect.state())["StartAttachedFileUpload"] == 0 and leftovers(remote_tmp) == []
