@@ -274,3 +274,24 @@ def test_content_passes_through_unchanged(playbook, connect, tmp_path):
     run = playbook(str(site), cwd=elsewhere(tmp_path))
     assert run.rc == 0 and result_of(run)["checksum_sha256"] == sha256(b"Reference 4711\n")
     assert "src" not in result_of(run)["invocation"]["module_args"] or result_of(run)["invocation"]["module_args"]["src"] is None
+
+
+def readme_first_playbook():
+    """The YAML of the README's "A first playbook" section, as written there."""
+    readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## A first playbook", 1)[1]
+    return section.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_first_playbook_works_as_written_from_any_folder(playbook, connect, tmp_path):
+    folder = tmp_path / "project"
+    (folder / "files").mkdir(parents=True)
+    (folder / "files" / "claim-form.pdf").write_bytes(PLAYBOOK_DOC)
+    (folder / "attach.yml").write_text(readme_first_playbook())
+    # the README's instance, case and region are the local endpoint's defaults; only the endpoint is added
+    run = playbook(str(folder / "attach.yml"), cwd=elsewhere(tmp_path), env={"AWS_URL": connect.endpoint_url})
+    assert run.rc == 0, (run.stdout + run.stderr)[-3000:]
+    result = result_of(run, "Attach the claim form to the case")
+    assert result["changed"] is True and result["file"]["file_name"] == "claim-form.pdf"
+    assert result["file"]["file_status"] == "APPROVED" and result["file"]["tags"]["team"] == "claims"
+    assert [f["sha256"] for f in live_files(connect)] == [sha256(PLAYBOOK_DOC)]
