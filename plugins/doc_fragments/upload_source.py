@@ -10,7 +10,7 @@ class ModuleDocFragment:
 options:
   remote_src:
     description:
-      - Where C(src) is, with the meaning of M(ansible.builtin.copy)'s O(ansible.builtin.copy#module:remote_src).
+      - Where C(src) is, with the meaning C(remote_src) has for M(ansible.builtin.copy).
       - V(false) (the default), C(src) is on the controller. C(~) is expanded, and a relative path is looked up in the
         task's search path as M(ansible.builtin.copy) looks up its C(src), the role's C(files/) first, then the
         playbook's C(files/) and folder; a file that is not found fails, naming the places searched. When the module
@@ -24,7 +24,7 @@ options:
   decrypt:
     description:
       - With O(remote_src=false), a vault-encrypted C(src) is decrypted on the controller, as
-        M(ansible.builtin.copy) does: the content digest, the client token and the upload are of the decrypted
+        M(ansible.builtin.copy) does; the content digest, the client token and the upload are of the decrypted
         bytes. They are written only to a temporary file readable by the controller's user, which the module
         reads (on a local connection) or which is copied to the host's temporary folder and removed at once;
         the module's copy is removed after the task, whatever its outcome.

@@ -33,7 +33,7 @@ options:
   src:
     description:
       - Path of the file to upload.
-      - By default a file on the controller, found as M(ansible.builtin.copy) finds its C(src): a relative path is
+      - By default a file on the controller, found as M(ansible.builtin.copy) finds its C(src); a relative path is
         looked up in the role's C(files/), then the playbook's C(files/) and folder, so O(src=claim-form.pdf) in a
         role reads C(files/claim-form.pdf) of the role. A vault-encrypted file is uploaded decrypted (O(decrypt)).
       - With O(remote_src=true), a path on the host that runs the module.
