@@ -92,23 +92,41 @@ class UploadAction(ActionBase):
             self._remove_tmp_path(self._connection._shell.tmpdir)
 
     def _stage(self, args, wrap_async, controller_copies):
-        """args with every controller-side src the module reads replaced by where the module reads it."""
-        staged = {}  # (controller path, decrypt): where the module reads it; each file is staged once per task
+        """args with every controller-side src the module reads replaced by where the module reads it.
+
+        Every src is looked up before any file is staged: those not found fail the task together, before anything
+        is transferred or written, one line each.
+        """
+        wanted, problems = [], []
         for label, holder in self.sources(args):
-            src = holder.get("src")
-            if src is None or any(holder.get(o) is not None for o in CONTENT_OPTIONS):
-                continue  # nothing to read, or src with content: the module names the conflict
-            remote_src = _flag(holder, args, "remote_src", False, label)
-            decrypt = _flag(holder, args, "decrypt", True, label)
-            if remote_src or not reads_src(holder, args):
+            try:
+                found = self._wanted(label, holder, args)
+            except SourceError as e:
+                problems.append(str(e))
                 continue
-            found = self._find_source(to_text(src, errors="surrogate_or_strict"), label)
+            if found:
+                wanted.append((label, holder) + found)
+        if problems:
+            raise SourceError("\n".join(problems))
+        staged = {}  # (controller path, decrypt): where the module reads it; each file is staged once per task
+        for label, holder, found, decrypt in wanted:
             if holder.get("file_name") is None:
                 holder["file_name"] = os.path.basename(found)  # the module no longer sees this name in src
             if (found, decrypt) not in staged:
                 staged[found, decrypt] = self._stage_file(found, decrypt, label, len(staged), wrap_async, controller_copies)
             holder["src"] = staged[found, decrypt]
         return args
+
+    def _wanted(self, label, holder, args):
+        """(controller path, decrypt) of the holder's src when it is the plugin's to stage, else None."""
+        src = holder.get("src")
+        if src is None or any(holder.get(o) is not None for o in CONTENT_OPTIONS):
+            return None  # nothing to read, or src with content: the module names the conflict
+        remote_src = _flag(holder, args, "remote_src", False, label)
+        decrypt = _flag(holder, args, "decrypt", True, label)
+        if remote_src or not reads_src(holder, args):
+            return None
+        return self._find_source(to_text(src, errors="surrogate_or_strict"), label), decrypt
 
     def _stage_file(self, found, decrypt, label, number, wrap_async, controller_copies):
         """Where the module reads the controller file found (decrypted with decrypt when vault-encrypted)."""

@@ -8,6 +8,7 @@ endpoint's state (calls received, stored files and their sha256).
 import json
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -65,6 +66,22 @@ def connect(endpoint):
     return endpoint
 
 
+def kill_run(process):
+    """SIGKILL a background run: ansible-playbook's process group and its module processes, which Ansible's local
+    connection starts in a session of their own (found by the run's remote temp dir in their command line)."""
+    os.killpg(process.pid, signal.SIGKILL)
+    marker = str(process.work / "tmp-remote").encode()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as stream:
+                    if marker in stream.read():
+                        os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
+    process.wait()
+
+
 def writes(state):
     """How many write requests (Start, PUT, Complete, Delete) the endpoint received."""
     return {op: state["calls"].get(op, 0) for op in WRITES}
@@ -74,11 +91,12 @@ def writes(state):
 def playbook(connect, tmp_path):
     """Run a playbook (a name in tests/integration/playbooks, or a path) with extra vars; returns a Run (or a Popen with background=True).
 
-    cwd: the folder ansible-playbook starts in (default: pytest's); options: more command-line arguments.
+    args: more command-line arguments; cwd: the folder ansible-playbook starts in (default: pytest's).
     """
     counter = [0]
 
-    def run(name="attached_file.yml", check=False, diff=False, verbosity=0, env=None, background=False, secret_key=None, cwd=None, options=(), **extra_vars):
+    def run(name="attached_file.yml", check=False, diff=False, verbosity=0, env=None, background=False, secret_key=None, args=(),
+            cwd=None, **extra_vars):
         counter[0] += 1
         work = tmp_path / f"run{counter[0]}"
         work.mkdir()
@@ -88,7 +106,7 @@ def playbook(connect, tmp_path):
         variables.update(extra_vars)
         (work / "vars.json").write_text(json.dumps(variables))
         command = [str(BIN / "ansible-playbook"), str(PLAYBOOKS / name), "-e", f"@{work / 'vars.json'}"]
-        command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else []) + list(options)
+        command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else []) + list(args)
         # the runner's AWS, Ansible and proxy settings stay out: a test sets what it needs through env
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "EC2_")) and not k.lower().endswith("_proxy")}
         environment.update(
@@ -106,7 +124,9 @@ def playbook(connect, tmp_path):
         )
         environment.update(env or {})
         if background:
-            return subprocess.Popen(command, env=environment, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            process = subprocess.Popen(command, env=environment, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            process.work = work
+            return process
         done = subprocess.run(command, env=environment, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
         results_path = work / "results.json"
         results = json.loads(results_path.read_text()) if results_path.exists() else []

@@ -53,6 +53,11 @@ def task(name="Attached file", keywords=None, **options):
     return text + "".join(f"  {k}: {json.dumps(v)}\n" for k, v in (keywords or {}).items())
 
 
+def bulk_task(name="Attached files", keywords=None, **options):
+    """One connect_attached_files task (the bulk module) in YAML."""
+    return task(name, keywords, **options).replace("connect_attached_file:", "connect_attached_files:")
+
+
 def project(root, tasks=(), role_tasks=None, hosts="localhost", files=None, role_files=None, play_options="", defaults=None):
     """A playbook folder: site.yml (with tasks, or the role 'attach' holding role_tasks), files/, roles/attach/files/.
 
@@ -166,7 +171,7 @@ def test_vault_encrypted_src_is_uploaded_decrypted_and_the_plaintext_removed(pla
     password_file = tmp_path / "vault-password"
     password_file.write_text(VAULT_PASSWORD + "\n")
 
-    run = playbook(str(site), cwd=elsewhere(tmp_path), verbosity=3, options=["--vault-password-file", str(password_file)])
+    run = playbook(str(site), cwd=elsewhere(tmp_path), verbosity=3, args=["--vault-password-file", str(password_file)])
     assert run.rc == 0, run.stdout[-3000:]
     result = result_of(run)
     assert result["changed"] is True and result["checksum_sha256"] == sha256(SECRET_DOC)
@@ -180,7 +185,7 @@ def test_vault_encrypted_src_is_uploaded_decrypted_and_the_plaintext_removed(pla
     assert files_holding(tmp_path, SECRET_MARKER) == []
     assert SECRET_MARKER.decode() not in run.stdout + run.stderr
 
-    again = playbook(str(site), cwd=elsewhere(tmp_path), options=["--vault-password-file", str(password_file)])
+    again = playbook(str(site), cwd=elsewhere(tmp_path), args=["--vault-password-file", str(password_file)])
     assert again.rc == 0 and result_of(again)["changed"] is False
     assert connect.state()["calls"]["UploadPut"] == 1
 
@@ -295,3 +300,55 @@ def test_readme_first_playbook_works_as_written_from_any_folder(playbook, connec
     assert result["changed"] is True and result["file"]["file_name"] == "claim-form.pdf"
     assert result["file"]["file_status"] == "APPROVED" and result["file"]["tags"]["team"] == "claims"
     assert [f["sha256"] for f in live_files(connect)] == [sha256(PLAYBOOK_DOC)]
+
+
+def test_bulk_module_finds_each_src_on_the_controller_decrypting_vault_files(playbook, connect, tmp_path):
+    files = [
+        {"src": "doc.pdf"},
+        {"src": "files/claim-form.pdf"},
+        {"src": "id-scan.pdf"},
+        {"src": "doc.pdf", "file_name": "doc-copy.pdf"},
+        {"content": "Reference 4711\n", "file_name": "reference.txt"},
+    ]
+    site = project(
+        tmp_path / "project", role_tasks=[bulk_task(files=files)], files={"claim-form.pdf": PLAYBOOK_DOC},
+        role_files={"doc.pdf": ROLE_DOC, "id-scan.pdf": vault_encrypt(SECRET_DOC)},
+    )
+    password_file = tmp_path / "vault-password"
+    password_file.write_text(VAULT_PASSWORD + "\n")
+    vault = ["--vault-password-file", str(password_file)]
+    run = playbook(str(site), cwd=elsewhere(tmp_path), args=vault, verbosity=3)
+    assert run.rc == 0, (run.stdout + run.stderr)[-3000:]
+    result = result_of(run, "Attached files")
+    assert [item["checksum_sha256"] for item in result["files"]] == [
+        sha256(ROLE_DOC), sha256(PLAYBOOK_DOC), sha256(SECRET_DOC), sha256(ROLE_DOC), sha256(b"Reference 4711\n")
+    ]
+    stored = {f["file_name"]: f["sha256"] for f in live_files(connect)}
+    assert stored == {
+        "doc.pdf": sha256(ROLE_DOC), "claim-form.pdf": sha256(PLAYBOOK_DOC), "id-scan.pdf": sha256(SECRET_DOC),
+        "doc-copy.pdf": sha256(ROLE_DOC), "reference.txt": sha256(b"Reference 4711\n"),
+    }
+    sent = result["invocation"]["module_args"]["files"]
+    role_files = str(tmp_path / "project" / "roles" / "attach" / "files")
+    assert sent[0]["src"] == sent[3]["src"] == role_files + "/doc.pdf"  # read in place on a local connection
+    assert sent[1]["src"] == str(tmp_path / "project" / "files" / "claim-form.pdf")
+    assert not pathlib.Path(sent[2]["src"]).exists() and files_holding(tmp_path, SECRET_MARKER) == []
+    assert result["summary"]["uploaded"] == 5
+    assert [line for line in put_lines(run) if "AnsiballZ_" not in line] == []  # only the module itself was put in place
+
+    again = playbook(str(site), cwd=elsewhere(tmp_path), args=vault)
+    assert again.rc == 0 and result_of(again, "Attached files")["summary"]["unchanged"] == 5
+    assert connect.state()["calls"]["UploadPut"] == 5
+
+
+def test_bulk_module_names_every_src_not_found_before_any_write(playbook, connect, tmp_path):
+    files = [{"src": "gone.pdf"}, {"src": "doc.pdf"}, {"src": "lost.pdf"}]
+    site = project(tmp_path / "project", tasks=[bulk_task(files=files)], files={"doc.pdf": ROLE_DOC})
+    run = playbook(str(site), cwd=elsewhere(tmp_path))
+    assert run.rc != 0
+    lines = result_of(run, "Attached files")["msg"].splitlines()
+    assert [line.split(" on the controller")[0] for line in lines] == [
+        "files[0].src: could not find 'gone.pdf'", "files[2].src: could not find 'lost.pdf'"
+    ]
+    assert str(tmp_path / "project" / "files" / "lost.pdf") in lines[1]
+    assert writes(connect.state()) == NO_WRITES

@@ -15,7 +15,9 @@ from local_sshd import ensure_sshd
 from test_src_on_controller import PLAYBOOK_DOC
 from test_src_on_controller import SECRET_DOC
 from test_src_on_controller import SECRET_MARKER
+from test_src_on_controller import ROLE_DOC
 from test_src_on_controller import VAULT_PASSWORD
+from test_src_on_controller import bulk_task
 from test_src_on_controller import elsewhere
 from test_src_on_controller import files_holding
 from test_src_on_controller import live_files
@@ -51,10 +53,10 @@ def over_ssh(playbook, sshd, tmp_path):
     inventory = sshd.inventory(tmp_path / "inventory.ini", "remote", sys.executable)
     count = [0]
 
-    def run(site, options=(), env=None, **kwargs):
+    def run(site, args=(), env=None, **kwargs):
         count[0] += 1
         done = playbook(
-            str(site), cwd=elsewhere(tmp_path), options=["-i", str(inventory), *options], env=dict(SSH_ENV, **(env or {})), **kwargs
+            str(site), cwd=elsewhere(tmp_path), args=["-i", str(inventory), *args], env=dict(SSH_ENV, **(env or {})), **kwargs
         )
         return done, tmp_path / f"run{count[0]}" / "tmp-remote"
 
@@ -99,7 +101,7 @@ def test_delegated_vault_file_is_decrypted_and_removed_whatever_the_outcome(over
     vault = ["--vault-password-file", str(password_file)]
 
     site = project(tmp_path / "project", tasks=[task(src="id-scan.pdf", keywords=delegated)], files=files, defaults=REMOTE)
-    run, remote_tmp = over_ssh(site, options=vault, verbosity=3)
+    run, remote_tmp = over_ssh(site, args=vault, verbosity=3)
     assert run.rc == 0, (run.stdout + run.stderr)[-4000:]
     result = result_of(run)
     assert result["checksum_sha256"] == sha256(SECRET_DOC) and result["file"]["file_size_in_bytes"] == len(SECRET_DOC)
@@ -111,7 +113,7 @@ def test_delegated_vault_file_is_decrypted_and_removed_whatever_the_outcome(over
     # the module fails after the transfer: the host's copy and the controller's decrypted copy are gone all the same
     failing = project(tmp_path / "failing", tasks=[task(src="id-scan.pdf", wait_timeout=0, keywords=delegated)], files=files,
                       defaults=REMOTE)
-    run, remote_tmp = over_ssh(failing, options=vault, verbosity=3)
+    run, remote_tmp = over_ssh(failing, args=vault, verbosity=3)
     assert run.rc != 0 and "wait_timeout must be at least 1 second" in result_of(run)["msg"]
     assert [line for line in put_lines(run) if line.rstrip().endswith("/src0")], put_lines(run)
     assert leftovers(remote_tmp) == [] and files_holding(tmp_path, SECRET_MARKER) == []
@@ -150,3 +152,21 @@ def test_missing_src_over_ssh_fails_before_any_write(over_ssh, connect, tmp_path
     run, remote_tmp = over_ssh(site)
     assert run.rc != 0 and "could not find 'nothere.pdf' on the controller" in result_of(run)["msg"]
     assert writes(connect.state())["StartAttachedFileUpload"] == 0 and leftovers(remote_tmp) == []
+
+
+def test_bulk_module_over_ssh_transfers_each_distinct_file_once(over_ssh, connect, tmp_path):
+    files = [{"src": "claim-form.pdf"}, {"src": "doc.pdf"}, {"src": "claim-form.pdf", "file_name": "claim-copy.pdf"}]
+    site = project(tmp_path / "project", tasks=[bulk_task(files=files)], files={"claim-form.pdf": PLAYBOOK_DOC, "doc.pdf": ROLE_DOC},
+                   hosts="remote", defaults=REMOTE)
+    run, remote_tmp = over_ssh(site, verbosity=3)
+    assert run.rc == 0, (run.stdout + run.stderr)[-4000:]
+    result = result_of(run, "Attached files")
+    assert result["summary"]["uploaded"] == 3
+    sent = [item["src"] for item in result["invocation"]["module_args"]["files"]]
+    assert sent[0] == sent[2] != sent[1] and all(path.startswith(str(remote_tmp) + "/ansible-tmp-") for path in sent)
+    transfers = sorted(line.rsplit("/", 1)[-1].strip() for line in put_lines(run) if "AnsiballZ_" not in line)
+    assert transfers == ["src0", "src1"]
+    assert {f["file_name"]: f["sha256"] for f in live_files(connect)} == {
+        "claim-form.pdf": sha256(PLAYBOOK_DOC), "doc.pdf": sha256(ROLE_DOC), "claim-copy.pdf": sha256(PLAYBOOK_DOC)
+    }
+    assert leftovers(remote_tmp) == []

@@ -49,12 +49,12 @@ class Bulk(UploadAction):
         return [(f"files[{n}].", item) for n, item in enumerate(args.get("files") or [])]
 
 
-def staged(cls, args, transport="ssh", wrap_async=False, become_unprivileged=False):
+def staged(cls, args, transport="ssh", wrap_async=False, become_unprivileged=False, transfers=None):
     """(module args, transfers made, controller copies left for after the module, loader)."""
     action = cls.__new__(cls)
     action._connection = FakeConnection(transport)
     action._loader = FakeLoader()
-    transfers = []
+    transfers = [] if transfers is None else transfers
 
     def find_needle(_dirname, needle):
         if needle not in FILES:
@@ -153,3 +153,13 @@ def test_home_is_expanded_before_the_search(monkeypatch):
 def test_a_flag_that_is_not_a_boolean_names_the_option():
     with pytest.raises(SourceError, match=r"^files\[0\]\.remote_src: "):
         staged(Bulk, {"files": [{"src": "claim.pdf", "remote_src": "perhaps"}]})
+
+
+def test_every_src_not_found_is_named_before_anything_is_transferred():
+    action_args = {"files": [{"src": "gone.pdf"}, {"src": "claim.pdf"}, {"src": "lost.pdf", "remote_src": "maybe"}, {"src": "lost.pdf"}]}
+    transfers = []
+    with pytest.raises(SourceError) as raised:
+        staged(Bulk, action_args, transfers=transfers)
+    assert transfers == []
+    lines = str(raised.value).splitlines()
+    assert [line.split(":", 1)[0] for line in lines] == ["files[0].src", "files[2].remote_src", "files[3].src"]
