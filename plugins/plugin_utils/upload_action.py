@@ -43,7 +43,8 @@ class SourceError(Exception):
 
 def _flag(holder, args, name, default, label):
     """The boolean option name of an item (holder), else of the task (args), else default."""
-    value = holder.get(name, args.get(name, default))
+    value = holder.get(name)
+    value = args.get(name) if value is None else value
     if value is None:
         return default
     try:
@@ -54,7 +55,7 @@ def _flag(holder, args, name, default, label):
 
 def reads_src(holder, args):
     """Whether the module reads the item's src: not to delete a file named by its file_id."""
-    state = holder.get("state", args.get("state")) or "present"
+    state = holder.get("state") or args.get("state") or "present"
     return not (state == "absent" and holder.get("file_id"))
 
 

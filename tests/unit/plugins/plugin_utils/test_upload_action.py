@@ -163,3 +163,9 @@ def test_every_src_not_found_is_named_before_anything_is_transferred():
     assert transfers == []
     lines = str(raised.value).splitlines()
     assert [line.split(":", 1)[0] for line in lines] == ["files[0].src", "files[2].remote_src", "files[3].src"]
+
+
+def test_an_item_option_left_empty_takes_the_tasks():
+    args = {"state": "absent", "remote_src": None, "files": [{"src": "gone.pdf", "state": None, "file_id": "f-1", "remote_src": None}]}
+    module_args, transfers, _copies, _loader = staged(Bulk, args)
+    assert module_args == args and transfers == []
