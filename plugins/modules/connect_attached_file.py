@@ -37,9 +37,9 @@ options:
         looked up in the role's C(files/), then the playbook's C(files/) and folder, so O(src=claim-form.pdf) in a
         role reads C(files/claim-form.pdf) of the role. A vault-encrypted file is uploaded decrypted (O(decrypt)).
       - With O(remote_src=true), a path on the host that runs the module.
-      - The module reads the file whenever it needs the content's digest, including a re-run that finds the file by
-        O(file_id) and check mode; when the module runs on another host than the controller, the file is copied to
-        that host's temporary folder each time (not for O(state=absent) with O(file_id), which does not read it).
+      - The module reads the file whenever O(src) is given, for the content's digest, including a re-run that finds
+        the file by O(file_id), check mode and O(state=absent); when the module runs on another host than the
+        controller, the file is copied to that host's temporary folder each time.
       - Exactly one of O(src), O(content) and O(content_base64) is required with O(state=present), and with
         O(state=absent) when O(file_id) is not set.
     type: path

@@ -124,7 +124,7 @@ options:
       - On each case the task names (the cases of the items and O(associated_resource_arn)), delete the attached files
         shown on the case (its File related items) that no item of O(files) describes. They are listed in RV(removed).
       - Case ARNs only; with a contact ARN the task fails before any call, because Connect cannot list a contact's files.
-      - When an item of a case is refused before its content is known (a missing O(files[].src), for example), nothing
+      - When an item of a case is refused before its content is known (with O(remote_src=true), a missing O(files[].src)), nothing
         is deleted on that case, and the task warns.
       - Check mode and diff show what would be deleted.
     type: bool

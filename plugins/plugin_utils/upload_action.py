@@ -7,7 +7,7 @@
 
 An uploading module's action plugin subclasses :class:`UploadAction` and, when its ``src`` options are not
 the module's own top-level options, names where they are (:meth:`UploadAction.sources`). For each ``src``
-the module will read (with ``remote_src: false``, the default):
+(the modules read every ``src`` given, for its digest, whatever the state) with ``remote_src: false``, the default:
 
 - ``~`` is expanded and the path is looked up in the task's search path (the role's ``files/``, then the
   playbook's ``files/`` and folder); a file that is not found fails naming the places searched;
@@ -51,12 +51,6 @@ def _flag(holder, args, name, default, label):
         return boolean(value, strict=True)
     except TypeError as e:
         raise SourceError(f"{label}{name}: {e}") from None
-
-
-def reads_src(holder, args):
-    """Whether the module reads the item's src: not to delete a file named by its file_id."""
-    state = holder.get("state") or args.get("state") or "present"
-    return not (state == "absent" and holder.get("file_id"))
 
 
 class UploadAction(ActionBase):
@@ -125,7 +119,7 @@ class UploadAction(ActionBase):
             return None  # nothing to read, or src with content: the module names the conflict
         remote_src = _flag(holder, args, "remote_src", False, label)
         decrypt = _flag(holder, args, "decrypt", True, label)
-        if remote_src or not reads_src(holder, args):
+        if remote_src:
             return None
         return self._find_source(to_text(src, errors="surrogate_or_strict"), label), decrypt
 
@@ -148,9 +142,9 @@ class UploadAction(ActionBase):
         try:
             found = self._find_needle("files", os.path.expanduser(src))
         except AnsibleFileNotFound as e:
-            places = "; ".join(e.paths or []) or "(no search path)"
+            places = "; ".join(e.paths or [])
             raise SourceError(
-                f"{label}src: could not find {src!r} on the controller; looked in: {places}. "
+                f"{label}src: could not find {src!r} on the controller{'; looked in: ' + places if places else ''}. "
                 f"For a file on the host that runs the module, set {label}remote_src: true"
             ) from None
         except AnsibleError as e:

@@ -267,10 +267,10 @@ def test_check_mode_and_absent_by_file_id_with_a_controller_src(playbook, connec
     assert writes(connect.state()) == NO_WRITES
     file_id = result_of(playbook(str(site), cwd=elsewhere(tmp_path)))["file"]["file_id"]
 
-    # file_id and state=absent: the module does not read src, so a src that is not there does not matter
-    gone = project(tmp_path / "other", tasks=[task(src="not-here.pdf", file_id=file_id, state="absent")])
+    # state=absent with file_id and src: the module reads src too (the project's doc.pdf, found from another folder)
+    gone = project(tmp_path / "other", tasks=[task(src="doc.pdf", file_id=file_id, state="absent")], files={"doc.pdf": ROLE_DOC})
     run = playbook(str(gone), cwd=elsewhere(tmp_path))
-    assert run.rc == 0 and result_of(run)["changed"] is True
+    assert run.rc == 0 and result_of(run)["changed"] is True, result_of(run).get("msg")
     assert live_files(connect) == []
 
 

@@ -120,7 +120,6 @@ def test_decrypt_false_sends_the_file_as_it_is():
     {"src": "elsewhere/x.pdf", "remote_src": True},
     {"src": "claim.pdf", "content": "text"},
     {"src": "claim.pdf", "content_base64": "dGV4dA=="},
-    {"src": "not-found.pdf", "state": "absent", "file_id": "f-1"},
     {"content": "text", "file_name": "a.txt"},
 ])
 def test_passes_through_what_the_module_reads_itself_or_not_at_all(args):
@@ -166,6 +165,11 @@ def test_every_src_not_found_is_named_before_anything_is_transferred():
 
 
 def test_an_item_option_left_empty_takes_the_tasks():
-    args = {"state": "absent", "remote_src": None, "files": [{"src": "gone.pdf", "state": None, "file_id": "f-1", "remote_src": None}]}
+    args = {"remote_src": True, "decrypt": None, "files": [{"src": "gone.pdf", "remote_src": None, "decrypt": None}]}
     module_args, transfers, _copies, _loader = staged(Bulk, args)
     assert module_args == args and transfers == []
+
+
+def test_absent_reads_src_too():
+    module_args, transfers, _copies, _loader = staged(UploadAction, {"src": "claim.pdf", "state": "absent", "file_id": "f-1"})
+    assert module_args["src"] == "/host-tmp/ansible-tmp-1/src0" and len(transfers) == 1
