@@ -21,6 +21,7 @@ options:
         looked up or copied, and a vault-encrypted file is uploaded as it is.
     type: bool
     default: false
+    version_added: 0.2.0
   decrypt:
     description:
       - With O(remote_src=false), a vault-encrypted C(src) is decrypted on the controller, as
@@ -32,4 +33,17 @@ options:
       - Needs a vault password (C(--vault-password-file), C(--ask-vault-pass)) when the file is encrypted.
     type: bool
     default: true
+    version_added: 0.2.0
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+    details: The action plugin finds C(src) on the controller and, when the module runs on another host, copies it there.
+  async:
+    description: Supports being used with the C(async) keyword.
+    support: full
+  vault:
+    description: Can automatically decrypt Ansible vaulted files.
+    support: full
+    details: A vault-encrypted C(src) on the controller is uploaded decrypted (see O(decrypt)).
 """
