@@ -7,6 +7,7 @@ another folder, so nothing is found through the working directory. The runs over
 import hashlib
 import json
 import pathlib
+import time
 
 from conftest import writes
 
@@ -352,3 +353,22 @@ def test_bulk_module_names_every_src_not_found_before_any_write(playbook, connec
     ]
     assert str(tmp_path / "project" / "files" / "lost.pdf") in lines[1]
     assert writes(connect.state()) == NO_WRITES
+
+
+def test_async_task_with_a_vault_file_on_a_local_connection(playbook, connect, tmp_path):
+    # The job outlives the task: its decrypted copy is in the task's folder, which the async wrapper removes at the end.
+    site = project(tmp_path / "project", tasks=[task(src="id-scan.pdf", keywords={"async": 120, "poll": 1})],
+                   files={"id-scan.pdf": vault_encrypt(SECRET_DOC)})
+    password_file = tmp_path / "vault-password"
+    password_file.write_text(VAULT_PASSWORD + "\n")
+    run = playbook(str(site), cwd=elsewhere(tmp_path), args=["--vault-password-file", str(password_file)],
+                   env={"ANSIBLE_ASYNC_DIR": str(tmp_path / "async")})
+    assert run.rc == 0, (run.stdout + run.stderr)[-3000:]
+    result = result_of(run)
+    assert result["finished"] == 1 and result["checksum_sha256"] == sha256(SECRET_DOC)
+    assert [f["sha256"] for f in live_files(connect)] == [sha256(SECRET_DOC)]
+    remote_tmp = tmp_path / "run1" / "tmp-remote"
+    deadline = time.monotonic() + 30
+    while any(remote_tmp.rglob("*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert list(remote_tmp.rglob("*")) == [] and files_holding(tmp_path, SECRET_MARKER) == []
