@@ -56,7 +56,7 @@ def missing_operations(client):
 
 
 def connect_client(module, **extra_params):
-    """The module's connect client, with retries.
+    """The module's connect client, with retries (extra_params: e.g. a botocore ``config``).
 
     A botocore older than MINIMUM_BOTOCORE fails through amazon.aws's own check (the message every AWS module gives);
     a model that lacks an operation all the same (botocore's data replaced through AWS_DATA_PATH) raises AttachedFileError.

@@ -267,6 +267,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import exclusive_cases
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import file_spec
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import item_options
+from ansible_collections.contactcenter.connect.plugins.module_utils.desired import refuse_unused_task_performed_by
 from ansible_collections.contactcenter.connect.plugins.module_utils.engine import connect_for
 from ansible_collections.contactcenter.connect.plugins.module_utils.engine import engine_for
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
@@ -346,6 +347,7 @@ def main():
         client = connect_for(module, pacer, params["concurrency"])
         start_model = client.meta.service_model.operation_model("StartAttachedFileUpload")
         specs = [file_spec(item_options(params, item), start_model, index) for index, item in enumerate(params["files"])]
+        refuse_unused_task_performed_by(params, specs)
         cases, warnings = exclusive_cases(params, specs)
         engine = engine_for(module, client, specs, pacer, params["concurrency"], exclusive=cases)
         outcome = engine.run(specs, cases)
