@@ -10,6 +10,7 @@ DELETE   faults                 drop pending faults
 POST     forget-tokens          empty the ClientToken table (files stay)
 POST     config                 ``{"scan_delay": seconds}``
 POST     clock                  ``{"offset_seconds": n}``: shift the server clock
+POST     pacing                 ``{"latency", "upload_latency", "rate_limits"}`` (pacing.py)
 =======  =====================  ==============================================
 """
 
@@ -38,6 +39,7 @@ class TestControl:
             ("POST", "forget-tokens"): self.forget_tokens,
             ("POST", "config"): self.config,
             ("POST", "clock"): self.clock,
+            ("POST", "pacing"): self.pacing,
         }
         handler = routes.get((method, action))
         if handler is None:
@@ -64,6 +66,7 @@ class TestControl:
         """Everything a test may want to assert on."""
         app = self.app
         calls, bytes_received, log = app.telemetry.snapshot()
+        pacing, throttled = app.pacing.snapshot()
         return {
             "calls": calls,
             "uploads": {"bytes_received": bytes_received},
@@ -73,6 +76,8 @@ class TestControl:
             "faults": app.faults.pending(),
             "scan_delay": app.world.scan_delay,
             "clock_offset_seconds": app.clock.offset,
+            "pacing": pacing,
+            "throttled": throttled,
         }
 
     def reset(self, document):
@@ -83,6 +88,7 @@ class TestControl:
         app.telemetry.reset()
         app.faults.clear()
         app.clock.set_offset(0)
+        app.pacing.reset()
         return {"ok": True}
 
     def add_fault(self, document):
@@ -124,3 +130,7 @@ class TestControl:
             raise ValueError("offset_seconds must be a number")
         self.app.clock.set_offset(offset)
         return {"ok": True, "offset_seconds": self.app.clock.offset}
+
+    def pacing(self, document):
+        """Latency and rate limits (pacing.py); keys left out keep their values."""
+        return {"ok": True, "pacing": self.app.pacing.configure(document)}

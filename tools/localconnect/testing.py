@@ -234,6 +234,10 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
         """POST /_localconnect/clock: shift the server clock by ``seconds``."""
         return self._control("POST", "clock", {"offset_seconds": seconds})
 
+    def set_pacing(self, **document):
+        """POST /_localconnect/pacing: ``latency``, ``upload_latency``, ``rate_limits`` (keys left out stay)."""
+        return self._control("POST", "pacing", document)
+
     def client(self, service="connect", **kwargs):
         """A boto3 client for ``service`` pointed at this server with the test credentials."""
         import boto3  # pylint: disable=import-outside-toplevel
