@@ -17,6 +17,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api 
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import error_code
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import start_attached_file_upload
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import put_once
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import with_retries
@@ -61,6 +62,39 @@ def expected_metadata(params):
     if params.get("CreatedBy"):
         expected["CreatedBy"] = params["CreatedBy"]
     return expected
+
+
+# The Start parameters a replayed Start's file must have, with the option (or value) behind each, for messages.
+REPLAY_FIELDS = {
+    "FileName": "file_name",
+    "FileSizeInBytes": "size",
+    "FileUseCaseType": "file_use_case_type",
+    "AssociatedResourceArn": "associated_resource_arn",
+    "Tags": "tags",
+    "CreatedBy": "created_by",
+}
+
+
+def replay_problems(metadata, params):
+    """How the file a Start returned differs from the file these Start parameters describe (empty when it is that file).
+
+    Connect answers a known client token with its file; a conflict error is not guaranteed, so the caller checks.
+    The content digest (the reserved tag) is reported as the content, the other tags as tags.
+    """
+    expected = expected_metadata(params)
+    problems = []
+    for field, option in REPLAY_FIELDS.items():
+        wanted = expected.get(field) or None
+        found = metadata.get(field) or None
+        if field == "Tags":
+            wanted, found = dict(wanted or {}), dict(found or {})
+            digest_wanted, digest_found = wanted.pop(DIGEST_TAG, None), found.pop(DIGEST_TAG, None)
+            if digest_wanted != digest_found:
+                problems.append(f"content sha256 is {digest_found or 'not recorded'}, the task's is {digest_wanted}")
+            wanted, found = wanted or None, found or None
+        if wanted != found:
+            problems.append(f"{option} is {found!r}, the task has {wanted!r}")
+    return problems
 
 
 def matches(metadata, expected):

@@ -55,9 +55,9 @@ def missing_operations(client):
     return [op for op in REQUIRED_OPERATIONS if op not in names]
 
 
-def connect_client(module):
+def connect_client(module, **extra_params):
     """The module's connect client, with retries; AttachedFileError when botocore's model is too old."""
-    client = module.client("connect", retry_decorator=connect_retry())
+    client = module.client("connect", retry_decorator=connect_retry(), **extra_params)
     missing = missing_operations(client)
     if missing:
         raise AttachedFileError(

@@ -8,6 +8,7 @@ endpoint's state (calls received, stored files and their sha256).
 import json
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -65,6 +66,22 @@ def connect(endpoint):
     return endpoint
 
 
+def kill_run(process):
+    """SIGKILL a background run: ansible-playbook's process group and its module processes, which Ansible's local
+    connection starts in a session of their own (found by the run's remote temp dir in their command line)."""
+    os.killpg(process.pid, signal.SIGKILL)
+    marker = str(process.work / "tmp-remote").encode()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as stream:
+                    if marker in stream.read():
+                        os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
+    process.wait()
+
+
 def writes(state):
     """How many write requests (Start, PUT, Complete, Delete) the endpoint received."""
     return {op: state["calls"].get(op, 0) for op in WRITES}
@@ -103,7 +120,9 @@ def playbook(connect, tmp_path):
         )
         environment.update(env or {})
         if background:
-            return subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            process.work = work
+            return process
         done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300, check=False)
         results_path = work / "results.json"
         results = json.loads(results_path.read_text()) if results_path.exists() else []

@@ -2,13 +2,12 @@
 
 import base64
 import hashlib
-import os
-import signal
 import time
 
 import pytest
 from conftest import CASE_ARN
 from conftest import CONTACT_ARN
+from conftest import kill_run
 from conftest import writes
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
@@ -185,8 +184,7 @@ def test_run_killed_after_the_put_then_rerun_finishes_the_same_file(playbook, co
     while connect.state()["calls"].get("CompleteAttachedFileUpload", 0) == 0:
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.1)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_run(process)
     assert [f["file_status"] for f in live_files(connect)] == ["PENDING_UPLOAD"]
 
     rerun = playbook(src=str(pdf))
