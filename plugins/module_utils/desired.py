@@ -163,3 +163,33 @@ def duplicate_problems(specs):
         else:
             duplicates[position] = first[key]
     return duplicates
+
+
+def exclusive_cases(task, specs):
+    """(the case Targets whose unnamed files ``exclusive`` deletes, warnings); OptionError for a contact ARN.
+
+    The cases are those of the items and of the task's associated_resource_arn. A case with an item refused before
+    its content was known is left alone (that item's file could not be recognised), with a warning.
+    """
+    if not task.get("exclusive"):
+        return [], []
+    targets = [spec.target for spec in specs if spec.target is not None]
+    if task.get("associated_resource_arn"):
+        targets.insert(0, parse_target(task["instance_id"], task["associated_resource_arn"]))
+    contacts = sorted({t.associated_resource_arn for t in targets if t.attachment_scope != "CASE"})
+    if contacts:
+        raise OptionError(message=(
+            f"exclusive applies to case ARNs only: Connect cannot list the files of a contact ({', '.join(contacts)})"))
+    unknown = {(s.target.domain_id, s.target.case_id) for s in specs if s.target is not None and s.state == "present" and not s.params}
+    cases, warnings, seen = [], [], set()
+    for target in targets:
+        key = (target.domain_id, target.case_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        if key in unknown:
+            warnings.append(f"exclusive: nothing is deleted on case {target.case_id}, because an item for it was refused before its content was known")
+        else:
+            cases.append(target)
+    # items whose own resource could not be parsed name no case; their errors are reported with the item
+    return cases, warnings

@@ -272,10 +272,10 @@ class Engine:  # pylint: disable=too-many-instance-attributes
         if status == steps.APPROVED:
             self._approved(item)
             return
-        if status != "PROCESSING":  # PROCESSING: uploaded and completed by an earlier run; only the wait is left
-            steps.upload(self.connect, params, started, spec.source, self.transport)
-            steps.complete(self.connect, spec.target, started["FileId"])
-            item.changed, item.outcome = True, UPLOADED
+        # Any other status may still need the upload (a started file may say PROCESSING before its PUT).
+        steps.upload(self.connect, params, started, spec.source, self.transport)
+        steps.complete(self.connect, spec.target, started["FileId"])
+        item.changed, item.outcome = True, UPLOADED
         self._await(item, started["FileId"])
 
     def _await(self, item, file_id):
@@ -415,7 +415,7 @@ def connect_for(module, pacer, concurrency=1):
     return pacer.install(connect_client(module, config=client_config(concurrency)))
 
 
-def engine_for(module, connect, specs, pacer, concurrency=1):
+def engine_for(module, connect, specs, pacer, concurrency=1, exclusive=()):
     """An Engine over the module's clients: Cases only when a spec is looked up on (or linked to) its case.
 
     The module's options used: performed_by, wait, wait_timeout and the AWS connection options (transfer session).
@@ -423,7 +423,7 @@ def engine_for(module, connect, specs, pacer, concurrency=1):
     params = module.params
     performed_by = performed_by_info(params.get("performed_by"))
     cases = None
-    if any(spec.error is None and spec.looks_on_case for spec in specs):
+    if exclusive or any(spec.error is None and spec.looks_on_case for spec in specs):
         cases = pacer.install(cases_client(module, config=client_config(concurrency)))
         problems = request_problems(cases.meta.service_model.operation_model("CreateRelatedItem"), {"performedBy": performed_by},
                                     {"performedBy": "performed_by"})

@@ -92,7 +92,8 @@ def playbook(connect, tmp_path):
     """Run a playbook from tests/integration/playbooks with extra vars; returns a Run (or a Popen with background=True)."""
     counter = [0]
 
-    def run(name="attached_file.yml", check=False, diff=False, verbosity=0, env=None, background=False, secret_key=None, **extra_vars):
+    def run(name="attached_file.yml", check=False, diff=False, verbosity=0, env=None, background=False, secret_key=None, args=(),
+            **extra_vars):
         counter[0] += 1
         work = tmp_path / f"run{counter[0]}"
         work.mkdir()
@@ -102,7 +103,7 @@ def playbook(connect, tmp_path):
         variables.update(extra_vars)
         (work / "vars.json").write_text(json.dumps(variables))
         command = [str(BIN / "ansible-playbook"), str(PLAYBOOKS / name), "-e", f"@{work / 'vars.json'}"]
-        command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else [])
+        command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else []) + list(args)
         # the runner's AWS, Ansible and proxy settings stay out: a test sets what it needs through env
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "EC2_")) and not k.lower().endswith("_proxy")}
         environment.update(
