@@ -192,3 +192,19 @@ def test_bad_rate_limit_option_exits_2(argument):
                           capture_output=True, text=True, timeout=60, check=False, env=env, stdin=subprocess.DEVNULL)
     assert done.returncode == 2, done.stderr
     assert "--rate-limit" in done.stderr or "bad pacing option" in done.stderr, done.stderr
+
+
+def test_timeline_lists_requests_since_the_reset_with_their_outcome(lc):
+    lc.set_pacing(rate_limits={"DescribeAttachedFilesConfiguration": {"rate": 0.01, "burst": 1}})
+    _describe(lc)
+    _error(lambda: _describe(lc))
+    started = lc.start(size=3)
+    assert lc.put(started, b"abc").status == 200
+    timeline = lc.timeline()
+    assert [(op, admitted) for _t, op, admitted in timeline] == [
+        ("DescribeAttachedFilesConfiguration", True), ("DescribeAttachedFilesConfiguration", False),
+        ("StartAttachedFileUpload", True), ("UploadPut", True)]
+    times = [t for t, _op, _admitted in timeline]
+    assert times == sorted(times) and times[0] >= 0
+    lc.reset()
+    assert lc.timeline() == []

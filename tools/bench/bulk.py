@@ -73,6 +73,14 @@ PLANES = ("UploadPut", "DownloadGet")
 LATENCY = 0.05
 SCAN = 2.0
 RATE, BURST = 2.0, 5
+# Pacing alternatives measured on the bulk module itself (scenario c, --pacing-files files, concurrency 16).
+ALTERNATIVES = (
+    ("alt_engine", "bulk, `requests_per_second: 2` (default: a token bucket per operation)", {}),
+    ("alt_standard", "bulk, `requests_per_second: 0`, botocore standard retries (10 attempts)",
+     {"requests_per_second": 0, "aws_config": {"retries": {"mode": "standard", "max_attempts": 10}}}),
+    ("alt_adaptive", "bulk, `requests_per_second: 0`, botocore adaptive mode (10 attempts)",
+     {"requests_per_second": 0, "aws_config": {"retries": {"mode": "adaptive", "max_attempts": 10}}}),
+)
 RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 HEADER = """---
@@ -90,6 +98,8 @@ BULK_PLAYBOOK = HEADER + """    - name: Attached files
         instance_id: "{{ instance_id }}"
         files: "{{ files }}"
         concurrency: "{{ concurrency | default(omit) }}"
+        requests_per_second: "{{ requests_per_second | default(omit) }}"
+        aws_config: "{{ aws_config | default(omit) }}"
 """
 LOOP_PLAYBOOK = HEADER + """    - name: Attached file
       contactcenter.connect.connect_attached_file:
@@ -290,11 +300,11 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
         return str(path)
 
     def measure(self, label, run, items, extrapolate_to=None):
-        """run() -> wall; checks the endpoint; returns a result row."""
+        """run() -> wall; checks the endpoint; returns a result row (with the endpoint's timeline of the run summarised)."""
         with self.counted() as record:
             wall = run()
         self.verify(items, label)
-        row = dict(record, label=label, wall=wall, files=len(items))
+        row = dict(record, label=label, wall=wall, files=len(items), profile=profile(self.endpoint.timeline()))
         if extrapolate_to and extrapolate_to != len(items):
             row["measured_files"], row["measured_wall"] = len(items), wall
             row["files"], row["wall"] = extrapolate_to, wall * extrapolate_to / len(items)
@@ -302,11 +312,12 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
         log("%s: %.2f s, %d files, %d API calls, %d throttled" % (label, row["wall"], row["files"], api_calls(row["calls"]), row["throttled"]))
         return row
 
-    def bulk_run(self, items, concurrency=None, changed=1, wrapped=False):
-        """The bulk task over items; returns (wall, processes)."""
+    def bulk_run(self, items, concurrency=None, changed=1, wrapped=False, **options):  # pylint: disable=too-many-arguments
+        """The bulk task over items (options: requests_per_second, aws_config); returns (wall, processes)."""
         variables = {"files": [{"src": i["src"], "associated_resource_arn": i["associated_resource_arn"]} for i in items]}
         if concurrency:
             variables["concurrency"] = concurrency
+        variables.update(options)
         return self.playbook("bulk.yml", variables, changed=changed, wrapped=wrapped)
 
     def loop_run(self, items):
@@ -338,7 +349,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
 
     def scenario_b(self):
         """200 files over 40 cases, 50 ms latency, 2 s scan."""
-        count, per_case = self.options.b_files, self.options.b_files // CASE_COUNT
+        count, per_case = self.options.b_files, max(1, self.options.b_files // CASE_COUNT)
         rows = self.results.setdefault("b", {})
         if self.has_bulk:
             for concurrency in (4, 16):
@@ -370,7 +381,15 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
                 log("c: bulk at the rate limit, concurrency %d" % concurrency)
                 rows["bulk%d" % concurrency] = self.measure("bulk c=%d" % concurrency, lambda: self.bulk_run(items, concurrency)[0], items)
         pacing = self.options.pacing_files
-        per_case = count // CASE_COUNT
+        per_case = max(1, count // CASE_COUNT)
+        if self.has_bulk:
+            for key, label, options in ALTERNATIVES:
+                self.prepare(LATENCY, SCAN, limits)
+                items = self.fresh_files(pacing, KIB, CASES[:max(1, pacing // per_case)], "c-%s" % key)
+                log("c: %s over %d files" % (label, pacing))
+                rows[key] = self.measure(label, lambda items=items, options=options: self.bulk_run(items, 16, **options)[0], items)
+        if self.has_bulk and not self.options.paced:
+            return
         for mode in ("standard", "adaptive", "bucket"):
             self.prepare(LATENCY, SCAN, limits)
             items = self.fresh_files(pacing, KIB, CASES[:max(1, pacing // per_case)], "c-%s" % mode)
@@ -409,6 +428,66 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
 
 
 # ------------------------------------------------------------------------------------------------ report --
+
+
+def profile(timeline):
+    """Per operation, from the endpoint's timeline: requests, refused, first / median / last request (s from the first request)."""
+    if not timeline:
+        return {}
+    origin = timeline[0][0]
+    by_operation = {}
+    for seconds, operation, admitted in timeline:
+        entry = by_operation.setdefault(operation, {"times": [], "refused": 0})
+        entry["times"].append(seconds - origin)
+        entry["refused"] += 0 if admitted else 1
+    return {op: {"requests": len(e["times"]), "refused": e["refused"], "first": e["times"][0],
+                 "median": e["times"][len(e["times"]) // 2], "last": e["times"][-1]} for op, e in by_operation.items()}
+
+
+def profile_table(row, limited=False):
+    """Markdown: where a run's requests went, per operation, in time order of their first request."""
+    files = row.get("measured_files", row["files"])
+    head = "| Operation | Requests | Per file | Refused (429/503) | First | Median | Last |"
+    out = [head + (" Least time at 2/s, burst 5 |" if limited else ""), "|---" * (8 if limited else 7) + "|"]
+    for operation, entry in sorted(row["profile"].items(), key=lambda pair: pair[1]["first"]):
+        admitted = entry["requests"] - entry["refused"]
+        cells = "| %s | %d | %.2f | %d | %.1f s | %.1f s | %.1f s |" % (
+            operation, entry["requests"], entry["requests"] / files, entry["refused"], entry["first"], entry["median"], entry["last"])
+        if limited:
+            cells += " %s |" % ("%.1f s" % max(0.0, (admitted - BURST) / RATE) if operation not in PLANES else "no limit")
+        out.append(cells)
+    return out
+
+
+def report_profiles(results):
+    """Section: the endpoint's view of each bulk run (timeline of its requests, per operation)."""
+    a, b, c = (results.get(k, {}) for k in "abc")
+    runs = [("a", a.get("bulk"), False), ("b", b.get("bulk16"), False), ("b", b.get("bulk4"), False)]
+    runs += [("c", c[k], True) for k in sorted(c) if k.startswith("bulk")]
+    runs = [(name, row, limited) for name, row, limited in runs if row and row.get("profile")]
+    if not runs:
+        return []
+    out = ["### Profiles: where the bulk runs spend their time\n",
+           "From the endpoint's timeline (`GET /_localconnect/timeline`): every request of the run, per operation, with the "
+           "time of its first, median and last request, counted from the run's first request (the playbook's own start-up, "
+           "about a second, comes before it). Requests per file show what the engine calls for each file; under rate limits "
+           "the least time an operation needs is (requests admitted - burst) / rate, and the operation with the largest one "
+           "bounds the run.\n"]
+    for name, row, limited in runs:
+        out.append("**%s, %s** (%d files, %.1f s wall):\n" % (name, row["label"], row["files"], row["wall"]))
+        out += profile_table(row, limited)
+        if limited:
+            bound_op, entry = max(((op, e) for op, e in row["profile"].items() if op not in PLANES),
+                                  key=lambda pair: pair[1]["requests"] - pair[1]["refused"])
+            least = max(0.0, (entry["requests"] - entry["refused"] - BURST) / RATE)
+            out.append("\nThe busiest operation is %s: %d admitted requests (%.2f a file) need at least %.1f s at %g/s, so this call "
+                       "pattern allows at most %.2f files/s (%.0f%% of %g); the run took %.1f s.\n"
+                       % (bound_op, entry["requests"] - entry["refused"], (entry["requests"] - entry["refused"]) / row["files"], least,
+                          RATE, row["files"] / least if least else float("inf"), 100 * row["files"] / least / RATE if least else 100,
+                          RATE, row["wall"]))
+        else:
+            out.append("")
+    return out
 
 
 def seconds(row):
@@ -534,15 +613,35 @@ def report(info, results, options, elapsed):
     out += table(c, sorted(k for k in c if k.startswith("bulk")), bound=RATE)
     out.append("")
     out.append("#### Pacing alternatives\n")
-    out.append("`tools/bench/paced.py` makes the bulk engine's calls (per case: File items and their metadata; per file: Start, PUT, "
+    alternatives = {k: c[k] for k, _label, _options in ALTERNATIVES if k in c}
+    if alternatives:
+        out.append("The bulk module on %d files (5 a case) under the same limits at concurrency 16, three ways: its own pacing (the "
+                   "default `requests_per_second: 2`, a client-side token bucket per API operation with a burst of 5, taken before every "
+                   "HTTP attempt), and with that pacing off (`requests_per_second: 0`) relying on retries, through `aws_config`: "
+                   "botocore's `standard` mode, and botocore's `adaptive` mode, whose client-side rate limiter is one per client, "
+                   "shared by all of the client's operations, and learns its rate from throttling responses. In each case the "
+                   "module's own AWSRetry backoff (8 retries) sits on top.\n" % options.pacing_files)
+        out += table(c, [k for k, _label, _options in ALTERNATIVES], bound=RATE)
+        out.append("")
+        best = max(alternatives.items(), key=lambda pair: (throttled_share(pair[1]) <= 0.05, pair[1]["files"] / pair[1]["wall"]))
+        floor = (options.pacing_files - BURST) / RATE
+        out.append("Best: **%s**, %.2f files/s (%.0f%% of %g files/s), %.1f%% of calls throttled. On %d files no client can finish in "
+                   "less than about %.1f s (the last Start after %.1f s, then its PUT, Complete, the %.0f s scan, a poll, a Search "
+                   "and CreateRelatedItem), so these short runs rank the methods; the rows above the heading are the full set.\n"
+                   % (best[1]["label"], best[1]["files"] / best[1]["wall"], 100 * best[1]["files"] / best[1]["wall"] / RATE, RATE,
+                      100 * throttled_share(best[1]), options.pacing_files, floor + SCAN + 5 * LATENCY, floor, SCAN))
+    if not any(k.startswith("paced_") for k in c):
+        out.append("")
+    if any(k.startswith("paced_") for k in c):
+        out.append("`tools/bench/paced.py` makes the bulk engine's calls (per case: File items and their metadata; per file: Start, PUT, "
                "Complete; one waiter polling pending files per case; CreateRelatedItem as each file is approved, on its own worker pool) "
                "at concurrency 16 over one client per service, on %d files (5 a case) under the same limits, with three ways of pacing: "
                "botocore's `standard` retry mode (10 attempts, no client-side limit), botocore's `adaptive` mode (10 attempts; its "
                "client-side rate limiter is one per client, shared by all the client's operations, and learns its rate from "
                "throttling responses), and `bucket`: a client-side token bucket per operation at the published limit (2/s, burst 5) "
                "taken before every attempt (botocore's `before-send` event), with standard retries.\n" % options.pacing_files)
-    out += table(c, ("paced_standard", "paced_adaptive", "paced_bucket"), bound=RATE)
-    out.append("")
+        out += table(c, ("paced_standard", "paced_adaptive", "paced_bucket"), bound=RATE)
+        out.append("")
     paced = {k[6:]: c[k] for k in c if k.startswith("paced_")}
     if paced:
         out.append("Client-side view (attempts and throttled attempts per operation, from botocore's events): %s.\n" % "; ".join(
@@ -565,6 +664,7 @@ def report(info, results, options, elapsed):
         if key in d:
             out.append("| %s | %d | %.1f MiB | %.2f s | %.2f s |" % (label, files, d[key]["rss_kib"] / KIB, d[key]["module_wall"], d[key]["wall"]))
     out.append("")
+    out += report_profiles(results)
     out.append("### Reproduce the bulk benchmarks\n")
     out.append("```bash\nmake bench                                              # run.py, then bulk.py\n"
                "PYTHONPATH=tools .venv/bin/python tools/bench/bulk.py   # this section only (after make bootstrap)\n```\n")
@@ -613,7 +713,8 @@ def parse_args(argv):
     parser.add_argument("--b-files", type=int, default=200)
     parser.add_argument("--b-serial-files", type=int, default=20)
     parser.add_argument("--b-loop-files", type=int, default=10)
-    parser.add_argument("--pacing-files", type=int, default=40)
+    parser.add_argument("--pacing-files", type=int, default=20)
+    parser.add_argument("--paced", action="store_true", help="also compare pacing with tools/bench/paced.py (always without the bulk module)")
     parser.add_argument("--c-concurrency", type=lambda text: [int(n) for n in text.split(",")], default=[16])
     parser.add_argument("--output", type=Path, default=DOC)
     parser.add_argument("--keep", action="store_true")

@@ -20,8 +20,10 @@ Rate limits
     ``UploadPut`` / ``DownloadGet`` are named. Time is the monotonic clock (not the test clock).
 
 Throttled responses are counted per operation (``throttled`` in ``GET /_localconnect/state``).
+``GET /_localconnect/timeline`` lists the requests since the last reset (the first ``TIMELINE_LIMIT``):
+seconds since the reset, operation, and whether a rate limit refused it, for profiling a run.
 ``POST /_localconnect/reset`` restores the start-up settings, refills the buckets and zeroes the
-counters.
+counters and the timeline.
 """
 
 import argparse
@@ -29,6 +31,7 @@ import threading
 import time
 
 WILDCARD = "*"
+TIMELINE_LIMIT = 100000
 
 
 class TokenBucket:
@@ -94,6 +97,8 @@ class Pacing:
         self._settings = None
         self._buckets = {}
         self._throttled = {}
+        self._epoch = time.monotonic()
+        self._timeline = []
         self.reset()
 
     # --------------------------------------------------------------- settings --
@@ -138,6 +143,8 @@ class Pacing:
         with self._lock:
             self._apply(self._startup)
             self._throttled = dict.fromkeys(self._api + self._upload, 0)
+            self._epoch = time.monotonic()
+            self._timeline = []
 
     def _apply(self, settings):
         self._settings = settings
@@ -162,11 +169,19 @@ class Pacing:
     def admit(self, operation):
         """True when ``operation`` may run now; False (and counted) when its rate limit refuses it."""
         with self._lock:
+            now = time.monotonic()
             bucket = self._buckets.get(operation)
-            if bucket is None or bucket.take(time.monotonic()):
-                return True
-            self._throttled[operation] = self._throttled.get(operation, 0) + 1
-            return False
+            admitted = bucket is None or bucket.take(now)
+            if len(self._timeline) < TIMELINE_LIMIT:
+                self._timeline.append((round(now - self._epoch, 4), operation, admitted))
+            if not admitted:
+                self._throttled[operation] = self._throttled.get(operation, 0) + 1
+            return admitted
+
+    def timeline(self):
+        """``[[seconds since reset, operation, admitted], ...]`` of the requests since the last reset."""
+        with self._lock:
+            return [list(entry) for entry in self._timeline]
 
     def snapshot(self):
         """``(settings as dict, throttled responses per operation)``."""

@@ -11,6 +11,7 @@ POST     forget-tokens          empty the ClientToken table (files stay)
 POST     config                 ``{"scan_delay": seconds}``
 POST     clock                  ``{"offset_seconds": n}``: shift the server clock
 POST     pacing                 ``{"latency", "upload_latency", "rate_limits"}`` (pacing.py)
+GET      timeline               requests since the reset: ``[seconds, operation, admitted]``
 =======  =====================  ==============================================
 """
 
@@ -40,6 +41,7 @@ class TestControl:
             ("POST", "config"): self.config,
             ("POST", "clock"): self.clock,
             ("POST", "pacing"): self.pacing,
+            ("GET", "timeline"): self.timeline,
         }
         handler = routes.get((method, action))
         if handler is None:
@@ -134,3 +136,7 @@ class TestControl:
     def pacing(self, document):
         """Latency and rate limits (pacing.py); keys left out keep their values."""
         return {"ok": True, "pacing": self.app.pacing.configure(document)}
+
+    def timeline(self, _document):
+        """Every request since the reset, with its time (pacing.py), for profiling."""
+        return {"requests": self.app.pacing.timeline()}

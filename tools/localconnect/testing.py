@@ -238,6 +238,10 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
         """POST /_localconnect/pacing: ``latency``, ``upload_latency``, ``rate_limits`` (keys left out stay)."""
         return self._control("POST", "pacing", document)
 
+    def timeline(self):
+        """GET /_localconnect/timeline: ``[seconds since reset, operation, admitted]`` per request."""
+        return self._control("GET", "timeline")["requests"]
+
     def client(self, service="connect", **kwargs):
         """A boto3 client for ``service`` pointed at this server with the test credentials."""
         import boto3  # pylint: disable=import-outside-toplevel
