@@ -60,7 +60,7 @@ def start(endpoint, tmp_path, inventory_path, name, limit=None):
     work = tmp_path / name
     work.mkdir()
     command = [str(BIN / "ansible-playbook"), "-i", str(inventory_path), str(PLAYBOOK), "-e",
-               "connect_endpoint_url=%s connect_region=%s" % (endpoint.endpoint_url, endpoint.region)]
+               "connect_endpoint_url=%s connect_region=%s migration_slices=%d" % (endpoint.endpoint_url, endpoint.region, SLICES)]
     if limit:
         command += ["--limit", ",".join(limit)]
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "EC2_")) and not k.lower().endswith("_proxy")}
