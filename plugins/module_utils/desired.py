@@ -193,3 +193,9 @@ def exclusive_cases(task, specs):
             cases.append(target)
     # items whose own resource could not be parsed name no case; their errors are reported with the item
     return cases, warnings
+
+
+def refuse_unused_task_performed_by(task, specs):
+    """performed_by names who creates the related items: refuse it when no item of the task is linked to a case."""
+    if task.get("performed_by") and not any(spec.link for spec in specs if spec.error is None):
+        raise OptionError(message="performed_by has no effect: no item of files is linked to a case (link_to_case, case ARNs)")

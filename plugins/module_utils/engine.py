@@ -51,7 +51,6 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.results impo
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import ItemResult
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import planned
 from ansible_collections.contactcenter.connect.plugins.module_utils.model_checks import request_problems
-from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import Pacer
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import transport_for
 
 # Job priorities: what finishes files first runs first.
@@ -120,7 +119,7 @@ class Scheduler:
             job()
 
     def run(self):
-        self.threads = [threading.Thread(target=self._work, daemon=True) for _ in range(self.workers)]
+        self.threads = [threading.Thread(target=self._work, daemon=True) for _worker in range(self.workers)]
         for thread in self.threads:
             thread.start()
         for thread in self.threads:

@@ -20,7 +20,7 @@ description:
   - One failing item never stops the others. Items refused before any write (a bad option, an extension or size the
     instance does not allow) are refused before anything is written; when all items have finished, the task fails if
     any item failed, naming each. An item either finished or is finished by running the task again, without duplicates.
-  - Requests are paced per API operation at O(requests_per_second) (Connect's default limit is 2 requests per second
+  - Requests are paced per API operation (see O(requests_per_second); Connect's default limit is 2 requests per second
     with a burst of 5, per API and account); throttling that still happens is retried.
 author:
   - contactcenter.connect maintainers (@contactcenter)
@@ -32,7 +32,7 @@ options:
     required: true
   associated_resource_arn:
     description:
-      - The resource of the items that set no O(files[].associated_resource_arn): a Connect Cases case ARN or an email
+      - The resource of the items that set no O(files[].associated_resource_arn), a Connect Cases case ARN or an email
         contact ARN of the instance, as for M(contactcenter.connect.connect_attached_file).
       - With O(exclusive), a case named here is one of the cases whose other files are deleted.
     type: str
@@ -151,21 +151,40 @@ options:
     default: 4
   requests_per_second:
     description:
-      - Client-side pace of each Connect and Connect Cases API operation, with a burst of 5 (a token bucket per operation).
-        Connect's default limit is 2 requests per second per API and account; set your quota if it was raised.
-      - V(0) turns the pacing off (throttled calls are still retried).
+      - Client-side pace of each Connect and Connect Cases API operation, a token bucket per operation with a burst of 5.
+      - Not set, the pace adapts; each operation starts at Connect's default limit (2 requests per second), speeds up
+        while the service does not throttle it, and slows down (by half) when it does.
+      - A number is a fixed pace (your quota, if it was raised); V(0) turns pacing off. Throttled calls are retried
+        in every case.
     type: float
-    default: 2.0
 notes:
-  - Supports check mode; no write call is made. For cases (with O(link_to_case)) and items with O(files[].file_id) the
+  - In check mode no write call is made. For cases (with O(link_to_case)) and items with O(files[].file_id) the
     answer is exact, from one lookup per case.
-  - Supports diff mode; the diff lists, per changed item and per file O(exclusive) deletes, the metadata before and after.
+  - In diff mode (C(--diff)) the result has a C(diff) list with, per changed item and per file O(exclusive) deletes,
+    the metadata before and after; without it, no C(diff).
   - Runs on one host serialise per file (client token) with a host-local lock, so forks and concurrent jobs on one
     machine make each file once. Runs on different machines are not serialised; see docs/connect_attached_files.md.
+attributes:
+  check_mode:
+    support: partial
+    details:
+      - No write call is made. For cases, and items with O(files[].file_id), the prediction comes from read-only calls
+        and is exact.
+      - For an email contact item without O(files[].file_id), the module cannot see whether the file exists and
+        reports a change, saying why in the item's C(check_mode_reason).
+  diff_mode:
+    support: full
+    details: Per changed item (and per file O(exclusive) deletes), the file's metadata before and after.
+  platform:
+    platforms: all
+  action_group:
+    membership:
+      - contactcenter.connect.connect
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 requirements:
   - boto3 >= 1.42.96
   - botocore >= 1.42.96
@@ -217,6 +236,11 @@ removed:
   returned: always
   type: list
   elements: dict
+diff:
+  description: Per changed item and per file O(exclusive) deletes, the file before and after (C({}) for no file).
+  returned: in diff mode (C(--diff))
+  type: list
+  elements: dict
 summary:
   description:
     - How many items were C(uploaded) (uploaded, or finished, by this task), C(linked) (already there, now shown on
@@ -232,6 +256,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import exclusive_cases
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import file_spec
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import item_options
+from ansible_collections.contactcenter.connect.plugins.module_utils.desired import refuse_unused_task_performed_by
 from ansible_collections.contactcenter.connect.plugins.module_utils.engine import connect_for
 from ansible_collections.contactcenter.connect.plugins.module_utils.engine import engine_for
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
@@ -283,7 +308,7 @@ ARGUMENT_SPEC = dict(
     wait_timeout=dict(type="int", default=300),
     url_expiry_in_seconds=dict(type="int"),
     concurrency=dict(type="int", default=4),
-    requests_per_second=dict(type="float", default=2.0),
+    requests_per_second=dict(type="float"),
 )
 
 
@@ -293,7 +318,7 @@ def task_problem(params):
         return f"concurrency must be between 1 and 32, got {params['concurrency']}"
     if params["wait_timeout"] < 1:
         return f"wait_timeout must be at least 1 second, got {params['wait_timeout']}"
-    if params["requests_per_second"] < 0:
+    if params["requests_per_second"] is not None and params["requests_per_second"] < 0:
         return f"requests_per_second must be 0 (no pacing) or more, got {params['requests_per_second']}"
     return None
 
@@ -309,6 +334,7 @@ def main():
         client = connect_for(module, pacer, params["concurrency"])
         start_model = client.meta.service_model.operation_model("StartAttachedFileUpload")
         specs = [file_spec(item_options(params, item), start_model, index) for index, item in enumerate(params["files"])]
+        refuse_unused_task_performed_by(params, specs)
         cases, warnings = exclusive_cases(params, specs)
         engine = engine_for(module, client, specs, pacer, params["concurrency"], exclusive=cases)
         outcome = engine.run(specs, cases)

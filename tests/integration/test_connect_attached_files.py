@@ -66,7 +66,7 @@ def test_files_on_two_cases_then_a_rerun_writes_nothing(playbook, connect):
     result = run.result(TASK)
     assert result["changed"] is True
     assert result["summary"] == {"uploaded": 5, "linked": 0, "unchanged": 0, "deleted": 0, "failed": 0}
-    assert [r["file"]["file_name"] for r in result["files"]] == [name for name, _ in first_case + second_case]
+    assert [r["file"]["file_name"] for r in result["files"]] == [name for name, _content in first_case + second_case]
     for entry, (_name, content) in zip(result["files"], first_case + second_case):
         assert entry["changed"] is True and entry["file"]["file_status"] == "APPROVED" and entry["related_item_id"]
         assert entry["checksum_sha256"] == sha256(content.encode()) and entry["client_token"].startswith("ccc1-")
