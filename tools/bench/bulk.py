@@ -75,7 +75,8 @@ SCAN = 2.0
 RATE, BURST = 2.0, 5
 # Pacing alternatives measured on the bulk module itself (scenario c, --pacing-files files, concurrency 16).
 ALTERNATIVES = (
-    ("alt_engine", "bulk, `requests_per_second: 2` (default: a token bucket per operation)", {}),
+    ("alt_engine", "bulk, defaults (adaptive token bucket per operation)", {}),
+    ("alt_fixed", "bulk, `requests_per_second: 2` (fixed token bucket per operation)", {"requests_per_second": 2}),
     ("alt_standard", "bulk, `requests_per_second: 0`, botocore standard retries (10 attempts)",
      {"requests_per_second": 0, "aws_config": {"retries": {"mode": "standard", "max_attempts": 10}}}),
     ("alt_adaptive", "bulk, `requests_per_second: 0`, botocore adaptive mode (10 attempts)",
@@ -344,23 +345,24 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
         if self.has_bulk:
             self.prepare()
             items = self.fresh_files(count, KIB, CASES[:1], "a-bulk")
-            rows["bulk"] = self.measure("bulk, `requests_per_second: 0`", lambda: self.bulk_run(items, requests_per_second=0)[0], items)
+            rows["bulk"] = self.measure("bulk (defaults)", lambda: self.bulk_run(items)[0], items)
             rows["rerun"] = self.measure("bulk re-run (defaults)", lambda: self.bulk_run(items, changed=0)[0], items)
             self.prepare()
-            items = self.fresh_files(count, KIB, CASES[:1], "a-paced")
-            rows["paced"] = self.measure("bulk (defaults: `requests_per_second: 2`)", lambda: self.bulk_run(items)[0], items)
+            items = self.fresh_files(count, KIB, CASES[:1], "a-unpaced")
+            rows["unpaced"] = self.measure("bulk, `requests_per_second: 0`", lambda: self.bulk_run(items, requests_per_second=0)[0], items)
 
     def scenario_b(self):
         """200 files over 40 cases, 50 ms latency, 2 s scan."""
         count, per_case = self.options.b_files, max(1, self.options.b_files // CASE_COUNT)
         rows = self.results.setdefault("b", {})
-        if self.has_bulk:
-            for concurrency in (4, 16):
-                self.prepare(LATENCY, SCAN)
-                items = self.fresh_files(count, KIB, CASES, "b-bulk%d" % concurrency)
-                log("b: bulk, concurrency %d" % concurrency)
-                rows["bulk%d" % concurrency] = self.measure("bulk c=%d, `requests_per_second: 0`" % concurrency,
-                                                            lambda: self.bulk_run(items, concurrency, requests_per_second=0)[0], items)
+        variants = (("bulk4", 4, {}), ("bulk16", 16, {}), ("unpaced16", 16, {"requests_per_second": 0}))
+        for key, concurrency, extra in variants if self.has_bulk else ():
+            self.prepare(LATENCY, SCAN)
+            items = self.fresh_files(count, KIB, CASES, "b-%s" % key)
+            label = "bulk c=%d%s" % (concurrency, ", `requests_per_second: 0`" if extra else "")
+            log("b: %s" % label)
+            rows[key] = self.measure(label, lambda items=items, concurrency=concurrency, extra=extra: self.bulk_run(items, concurrency, **extra)[0],
+                                     items)
         subsets = {"serial": self.options.b_serial_files, "loop": self.options.b_loop_files}
         for key in ("serial", "loop"):
             subset = count if self.options.full else min(count, subsets[key])
@@ -472,7 +474,7 @@ def profile_table(row, limited=False):
 def report_profiles(results):
     """Section: the endpoint's view of each bulk run (timeline of its requests, per operation)."""
     a, b, c = (results.get(k, {}) for k in "abc")
-    runs = [("a", a.get("bulk"), False), ("a", a.get("paced"), False), ("b", b.get("bulk16"), False), ("b", b.get("bulk4"), False)]
+    runs = [("a", a.get("bulk"), False), ("a", a.get("unpaced"), False), ("b", b.get("bulk16"), False), ("b", b.get("unpaced16"), False)]
     runs += [("c", c[k], True) for k in sorted(c) if k.startswith("bulk")]
     runs = [(name, row, limited) for name, row, limited in runs if row and row.get("profile")]
     if not runs:
@@ -521,9 +523,9 @@ def targets(results):
     if "bulk" in a:
         ratio = a["bulk"]["wall"] / a["loop"]["wall"]
         out.append(("a. 50 x 1 KiB on one case: bulk <= 1/10 of the loop's time", ratio <= 0.1,
-                    "%s %.1f s vs loop %.1f s (%.3f, 1/%.0f); handwritten.py %.1f s; with the default pacing %s"
+                    "%s %.1f s vs loop %.1f s (%.3f, 1/%.0f); handwritten.py %.1f s; with the pacing off %s"
                     % (a["bulk"]["label"], a["bulk"]["wall"], a["loop"]["wall"], ratio, 1 / ratio, a["script"]["wall"],
-                       ("%.1f s (%.3f)" % (a["paced"]["wall"], a["paced"]["wall"] / a["loop"]["wall"])) if "paced" in a else "not run")))
+                       ("%.1f s (%.3f)" % (a["unpaced"]["wall"], a["unpaced"]["wall"] / a["loop"]["wall"])) if "unpaced" in a else "not run")))
         rerun = a["rerun"]
         out.append(("a. re-run with nothing to do: <= 5 API calls, 0 writes", api_calls(rerun["calls"]) <= 5 and rerun["writes"] == 0,
                     "%d API calls (%s), %d writes" % (api_calls(rerun["calls"]), calls_text(rerun["calls"]), rerun["writes"])))
@@ -531,7 +533,7 @@ def targets(results):
         out.append(("a. 50 x 1 KiB on one case: bulk <= 1/10 of the loop's time", None,
                     "bulk module not in the collection yet; loop %.1f s, handwritten.py %.1f s" % (a["loop"]["wall"], a["script"]["wall"])
                     if "loop" in a else "not run"))
-    bulk_b = [b[k] for k in ("bulk4", "bulk16") if k in b]
+    bulk_b = [b[k] for k in ("bulk4", "bulk16") if k in b]  # the defaults; the unpaced row is shown beside
     if bulk_b and "serial" in b:
         best = min(bulk_b, key=lambda r: r["wall"])
         out.append(("b. 200 files / 40 cases, 50 ms, 2 s scan: bulk >= 8x faster than the serial script",
@@ -602,12 +604,11 @@ def report(info, results, options, elapsed):
     out.append("### a. 50 x 1 KiB files on one case, no latency, scan 0\n")
     out.append("The bulk task (default concurrency 4), a task with `loop:` over `connect_attached_file` (one module process per file), "
                "and `tools/bench/handwritten.py --link-to-case --describe-config` with every file in one process; then the bulk "
-               "task again on the same files. The endpoint has no rate limits here, as an account whose quotas were raised, so "
-               "the bulk task that the target is measured on runs with its client-side pacing off (`requests_per_second: 0`); with "
-               "its default (`requests_per_second: 2`, Connect's default quota, a token bucket of burst 5 per operation) it "
-               "cannot start more than 2 files a second after the first 5, whatever the endpoint allows: its row shows that floor "
-               "at work (%d files: at least %.1f s of Starts).\n" % (options.a_files, max(0, options.a_files - BURST) / RATE))
-    out += table(a, ("bulk", "paced", "rerun", "loop", "script"))
+               "task again on the same files. The endpoint has no rate limits here. The module's default pacing starts each "
+               "operation at Connect's default quota (2/s, burst 5) and speeds up while it is not throttled; the second bulk row "
+               "turns the pacing off (`requests_per_second: 0`) to show what the pacing costs: at a fixed 2/s, %d Starts alone would "
+               "take at least %.1f s.\n" % (options.a_files, max(0, options.a_files - BURST) / RATE))
+    out += table(a, ("bulk", "unpaced", "rerun", "loop", "script"))
     out.append("")
     out.append("### b. 200 files over 40 cases, %d ms latency per request, %.0f s scan\n" % (LATENCY * 1000, SCAN))
     out.append("5 files of 1 KiB a case; every request of both planes waits %d ms on the endpoint; a file is APPROVED %.0f s after "
@@ -617,10 +618,10 @@ def report(info, results, options, elapsed):
                   "linearly to %d files: each of their files costs the same calls and the same scan wait, whatever the other cases hold "
                   "(`--full` runs them on all files)." % (min(options.b_serial_files, options.b_files), min(options.b_loop_files, options.b_files),
                                                           options.b_files)))
-    out.append("The bulk task runs with `requests_per_second: 0`, as in a (no limits on the endpoint): with its default pacing "
-               "the %d Starts alone would take at least %.1f s. Scenario c is the one with the service's limits.\n"
-               % (options.b_files, max(0, options.b_files - BURST) / RATE))
-    out += table(b, ("bulk4", "bulk16", "serial", "loop"))
+    out.append("No rate limits on the endpoint, as in a: the bulk task with its defaults (adaptive pacing) at concurrency 4 "
+               "and 16, and with the pacing off (at a fixed 2/s, the %d Starts alone would take at least %.1f s). Scenario c is "
+               "the one with the service's limits.\n" % (options.b_files, max(0, options.b_files - BURST) / RATE))
+    out += table(b, ("bulk4", "bulk16", "unpaced16", "serial", "loop"))
     out.append("")
     out.append("### c. At the service's rate limits: every operation 2 requests/s, burst %d\n" % BURST)
     out.append("The files, latency and scan of b; the endpoint limits each Connect and Cases operation with its own token bucket "
@@ -633,9 +634,10 @@ def report(info, results, options, elapsed):
     out.append("#### Pacing alternatives\n")
     alternatives = {k: c[k] for k, _label, _options in ALTERNATIVES if k in c}
     if alternatives:
-        out.append("The bulk module on %d files (5 a case) under the same limits at concurrency 16, three ways: its own pacing (the "
-                   "default `requests_per_second: 2`, a client-side token bucket per API operation with a burst of 5, taken before every "
-                   "HTTP attempt), and with that pacing off (`requests_per_second: 0`) relying on retries, through `aws_config`: "
+        out.append("The bulk module on %d files (5 a case) under the same limits at concurrency 16, four ways: its own pacing, a "
+                   "client-side token bucket per API operation with a burst of 5 taken before every HTTP attempt, adaptive (the "
+                   "default: starts at 2/s, doubles while not throttled, halves on a throttle) or fixed (`requests_per_second: 2`); and "
+                   "with that pacing off (`requests_per_second: 0`) relying on retries, through `aws_config`: "
                    "botocore's `standard` mode, and botocore's `adaptive` mode, whose client-side rate limiter is one per client, "
                    "shared by all of the client's operations, and learns its rate from throttling responses. In each case the "
                    "module's own AWSRetry backoff (8 retries) sits on top.\n" % options.pacing_files)
@@ -685,20 +687,29 @@ def report(info, results, options, elapsed):
             out.append("| %s | %d | %.1f MiB | %.2f s | %.2f s |" % (label, files, d[key]["rss_kib"] / KIB, d[key]["module_wall"], d[key]["wall"]))
     out.append("")
     if all(k in d for k in ("bulk1", "bulk4", "bulk")):
+        chunk = info.get("chunk_size")
         slope = (d["bulk"]["rss_kib"] - d["bulk1"]["rss_kib"]) / KIB / 15
         out.append("The same 16 files at 1, 4 and 16 in flight (`requests_per_second: 0`, so that the Starts do not spread them out): "
                    "from 1 to 16 in flight the peak grows by %.1f MiB, **%.2f MiB per upload in flight**; with one in flight the bulk "
                    "module peaks %+.1f MiB from the single-file module (its engine, thread pool and two clients). Memory does not grow "
-                   "with file size (20 MiB files, run.py's section 2 for 1-100 MiB); it grows with what each upload in flight holds: "
-                   "its worker thread, its HTTP connection, and the `transfer.py` read buffer (`CHUNK_SIZE`, 1 MiB, handed to "
-                   "`send`).\n" % ((d["bulk"]["rss_kib"] - d["bulk1"]["rss_kib"]) / KIB, slope,
-                                     (d["bulk1"]["rss_kib"] - d["single"]["rss_kib"]) / KIB))
+                   "with file size (20 MiB files here, run.py's section 2 for 1-100 MiB); it grows with what each upload in flight "
+                   "holds. `transfer.py` sends a file as `for chunk in iter(lambda: stream.read(CHUNK_SIZE), b\"\")` with "
+                   "`CHUNK_SIZE` = %s: each `read` allocates the next chunk while the previous one is still bound to `chunk`, so an "
+                   "upload holds two chunks at its peak, %s MiB, which is the slope measured (%.2f MiB; threads, connections and "
+                   "sockets account for the rest). At 16 in flight that is %.0f MiB of buffers; reading into one reused buffer "
+                   "(`readinto` a `bytearray`, sent through a `memoryview`) halves it, and a 256 KiB buffer would make it 4 MiB, "
+                   "without costing throughput on a socket. That is the data path (`transfer.py`), left to its owners.\n"
+                   % ((d["bulk"]["rss_kib"] - d["bulk1"]["rss_kib"]) / KIB, slope, (d["bulk1"]["rss_kib"] - d["single"]["rss_kib"]) / KIB,
+                      "%g MiB" % (chunk / MIB) if chunk else "unknown", "%g" % (2 * chunk / MIB) if chunk else "?", slope,
+                      16 * 2 * chunk / MIB if chunk else 0))
     out += report_profiles(results)
     out.append("### Reproduce the bulk benchmarks\n")
     out.append("```bash\nmake bench                                              # run.py, then bulk.py\n"
                "PYTHONPATH=tools .venv/bin/python tools/bench/bulk.py   # this section only (after make bootstrap)\n```\n")
     out.append("Options: `--only a,b,c,d`, `--full` (loop and serial script on all of b's files), `--a-files`, `--b-files`, "
-               "`--b-serial-files`, `--b-loop-files`, `--pacing-files`, `--c-concurrency`, `--output`, `--keep`.")
+               "`--b-serial-files`, `--b-loop-files`, `--pacing-files`, `--c-concurrency`, `--paced` (also tools/bench/paced.py), "
+               "`--output`, `--keep`, `--report-from` (rewrite this section from the figures of the last run, "
+               "`build/bench/bulk-results.json`).")
     out += ["", END, ""]
     return "\n".join(out)
 
@@ -713,6 +724,18 @@ def write_section(path, section):
     else:
         text = text.rstrip("\n") + ("\n\n" if text else "") + section
     path.write_text(text, encoding="utf-8")
+
+
+def chunk_size(collections):
+    """CHUNK_SIZE of the measured collection's transfer.py (an int), or None."""
+    path = collections / "ansible_collections" / "contactcenter" / "connect" / "plugins" / "module_utils" / "transfer.py"
+    found = re.search(r"^CHUNK_SIZE\s*=\s*([0-9 *]+)$", path.read_text(encoding="utf-8"), re.M) if path.is_file() else None
+    if not found:
+        return None
+    value = 1
+    for factor in found.group(1).split("*"):
+        value *= int(factor)
+    return value
 
 
 def keep_section(path, text):
@@ -747,12 +770,18 @@ def parse_args(argv):
     parser.add_argument("--c-concurrency", type=lambda text: [int(n) for n in text.split(",")], default=[16])
     parser.add_argument("--output", type=Path, default=DOC)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--report-from", type=Path, help="only write the report from a saved build/bench/bulk-results.json")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     """Run the scenarios, then write the section."""
     options = parse_args(argv)
+    if options.report_from:
+        saved = json.loads(options.report_from.read_text(encoding="utf-8"))
+        write_section(options.output, report(saved["info"], saved["results"], options, saved["elapsed"]))
+        log("wrote %s from %s" % (options.output, options.report_from))
+        return 0
     began = time.perf_counter()
     run_dir = WORK / "bulk"
     shutil.rmtree(run_dir, ignore_errors=True)
@@ -769,6 +798,7 @@ def main(argv=None):
         with LocalConnect(seed=SEED, scan_delay=0, data_dir=str(run_dir / "endpoint-data"), extra_args=["--quiet"]) as endpoint:
             bench = Bench(options, endpoint, collections)
             info["bulk"] = bench.has_bulk
+            info["chunk_size"] = chunk_size(collections)
             if not bench.has_bulk:
                 log("%s is not in %s: measuring the baselines only" % (BULK, collections))
             for name in options.only:
@@ -779,7 +809,9 @@ def main(argv=None):
     finally:
         if not options.keep:
             shutil.rmtree(run_dir, ignore_errors=True)
-    write_section(options.output, report(info, bench.results, options, time.perf_counter() - began))
+    elapsed = time.perf_counter() - began
+    (WORK / "bulk-results.json").write_text(json.dumps({"info": info, "results": bench.results, "elapsed": elapsed}), encoding="utf-8")
+    write_section(options.output, report(info, bench.results, options, elapsed))
     log("wrote %s" % options.output)
     for name, met, figures in targets(bench.results):
         sys.stdout.write("%-95s %-8s %s\n" % (name, {True: "met", False: "NOT MET", None: "n/a"}[met], figures))
