@@ -234,7 +234,13 @@ class Engine:  # pylint: disable=too-many-instance-attributes
         spec = item.spec
         if not self.use_locks or getattr(item, "token_lock", None) is not None:
             return None
-        item.token_lock = TokenLock(spec.target.instance_id, spec.client_token, self.lock_directory).acquire()
+        try:
+            item.token_lock = TokenLock(spec.target.instance_id, spec.client_token, self.lock_directory).acquire()
+        except OSError as e:  # no usable lock directory: go on without the host-local lock (runs are not serialised)
+            self._warn(f"could not take the host-local lock for concurrent runs ({e.__class__.__name__}: {e}); "
+                       "runs of this task at the same time on this host may upload a file twice")
+            self.use_locks = False
+            return None
         note = item.token_lock.note()
         if note and note.get("file_id") and note.get("written_at", 0) >= self.lookup_started:
             return note  # another run finished this file after our lookup began

@@ -55,6 +55,11 @@ class ItemResult:  # pylint: disable=too-many-instance-attributes
             result["diff"] = dict(before=action.before, after=action.after if check_mode or self.error else self._after())
         if self.error is not None:
             result.update(failed=True, msg=self.error.message, **self.error.kwargs)
+            response = getattr(self.error.exception, "response", None) or {}
+            if response.get("Error"):
+                # what fail_json_aws reports for the single-file module: the AWS error code and message, the request id
+                result["error"] = dict(code=response["Error"].get("Code"), message=response["Error"].get("Message"))
+                result["response_metadata"] = dict(request_id=(response.get("ResponseMetadata") or {}).get("RequestId"))
         return result
 
     def _after(self):

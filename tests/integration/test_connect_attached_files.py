@@ -92,7 +92,7 @@ def test_files_on_two_cases_then_a_rerun_writes_nothing(playbook, connect):
 def test_check_mode_after_adding_one_file_changes_exactly_that_item(playbook, connect):
     pairs = texts(3)
     assert bulk(playbook, items(pairs)).rc == 0
-    before = all_writes(connect)
+    before, calls = all_writes(connect), connect.state()["calls"]
     added = pairs + [("new.txt", "a new file\n")]
     check = bulk(playbook, items(added), check=True, diff=True)
     assert check.rc == 0, check.stdout
@@ -105,6 +105,10 @@ def test_check_mode_after_adding_one_file_changes_exactly_that_item(playbook, co
     assert new["file"]["file_id"] is None and new["file"]["file_arn"] is None and new["file"]["file_name"] == "new.txt"
     assert [d["after"]["file_name"] for d in result["diff"]] == ["new.txt"] and result["diff"][0]["before"] == {}
     assert all_writes(connect) == before
+    # one lookup of the case (its one page of File items, their metadata) and the configuration for the new file
+    after = connect.state()["calls"]
+    assert {op: after[op] - calls.get(op, 0) for op in ("SearchRelatedItems", "BatchGetAttachedFileMetadata", "DescribeAttachedFilesConfiguration")} \
+        == {"SearchRelatedItems": 1, "BatchGetAttachedFileMetadata": 1, "DescribeAttachedFilesConfiguration": 1}
     # without --diff there is no diff
     assert "diff" not in bulk(playbook, items(added), check=True).result(TASK)
 
@@ -192,6 +196,16 @@ def test_throttling_on_every_operation_loses_no_file(playbook, connect):
     assert_each_file_once(connect, expected)
 
 
+def test_a_throttling_storm_on_start_and_link_loses_no_file(playbook, connect):
+    for operation in ("StartAttachedFileUpload", "CreateRelatedItem"):
+        connect.inject_fault(operation, "throttle", count=15)
+    pairs = texts(8)
+    run = bulk(playbook, items(pairs), concurrency=8, env={"AWS_MAX_ATTEMPTS": "1"})
+    assert run.rc == 0, run.stdout
+    assert run.result(TASK)["summary"]["uploaded"] == 8 and connect.state()["faults"] == []
+    assert_each_file_once(connect, {(CASE_ARN, n): c for n, c in pairs})
+
+
 def test_a_run_killed_in_the_middle_then_rerun(playbook, connect):
     pairs = texts(8)
     files = items(pairs)
@@ -234,6 +248,18 @@ def test_duplicate_items_are_one_file(playbook, connect):
     assert [r["changed"] for r in run.result(TASK)["files"]] == [True, False, False]
     assert len({r["file"]["file_id"] for r in run.result(TASK)["files"]}) == 1
     assert connect.state()["calls"]["UploadPut"] == 1 and len(connect.state()["related_items"]) == 1
+
+
+def test_a_case_that_does_not_exist_fails_only_its_items(playbook, connect):
+    missing = defaults.case_arn("case-9999")
+    files = items(texts(1, "here")) + items(texts(2, "nowhere"), associated_resource_arn=missing)
+    run = bulk(playbook, files)
+    assert run.rc != 0
+    result = run.result(TASK)
+    assert [r.get("failed", False) for r in result["files"]] == [False, True, True]
+    assert "files[1] (nowhere-0.txt): associated_resource_arn names case case-9999" in result["msg"]
+    assert "files[2] (nowhere-1.txt)" in result["msg"] and "files[0]" not in result["msg"]
+    assert [f["file_name"] for f in live_files(connect)] == ["here-0.txt"]
 
 
 @pytest.mark.parametrize("options, message", [

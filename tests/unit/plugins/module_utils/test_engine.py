@@ -120,3 +120,15 @@ def test_a_token_lock_excludes_a_second_holder_and_passes_its_note(tmp_path):
         assert second.note()["file_id"] == "f-1"
     other = TokenLock(INSTANCE, "token-2", str(tmp_path))
     assert other.path != second.path
+
+
+def test_without_a_usable_lock_directory_the_file_is_still_made_with_a_warning(stubbed, tmp_path):
+    client, stubber = stubbed
+    spec = file_spec(item_options(TASK, dict(content="hello\n", file_name="a.txt")),
+                     client.meta.service_model.operation_model("StartAttachedFileUpload"))
+    stubber.add_response("describe_attached_files_configuration", CONFIGURATION)
+    stubber.add_response("start_attached_file_upload", started())
+    stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec)], "Errors": []})
+    outcome = Engine(client, lock_directory=str(tmp_path / "missing" / "dir")).run([spec])
+    assert outcome.items[0].error is None and outcome.items[0].current["FileId"] == "f-1"
+    assert any("host-local lock" in w for w in outcome.warnings)
