@@ -66,19 +66,37 @@ def connect(endpoint):
     return endpoint
 
 
-def kill_run(process):
-    """SIGKILL a background run: ansible-playbook's process group and its module processes, which Ansible's local
-    connection starts in a session of their own (found by the run's remote temp dir in their command line)."""
-    os.killpg(process.pid, signal.SIGKILL)
-    marker = str(process.work / "tmp-remote").encode()
+def _children(pid):
+    """Direct children of a process (from /proc)."""
+    found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                with open(f"/proc/{entry}/cmdline", "rb") as stream:
-                    if marker in stream.read():
-                        os.kill(int(entry), signal.SIGKILL)
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
             except OSError:
-                pass
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def kill_run(process):
+    """SIGKILL a background ansible-playbook run and every process under it.
+
+    Ansible's workers call setsid(), so killing the playbook's process group leaves the module running: the whole
+    tree is collected first (by pid), then killed.
+    """
+    tree, pending = [], [process.pid]
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending.extend(_children(pid))
+    for pid in tree:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     process.wait()
 
 

@@ -12,11 +12,14 @@ POST     config                 ``{"scan_delay": seconds}``
 POST     clock                  ``{"offset_seconds": n}``: shift the server clock
 POST     pacing                 ``{"latency", "upload_latency", "rate_limits"}`` (pacing.py)
 GET      timeline               requests since the reset: ``[seconds, operation, admitted]``
+GET      modes                  the behaviour modes (``modes.py``)
+POST     modes                  ``{name: value}``: change some behaviour modes
 =======  =====================  ==============================================
 """
 
 import json
 
+from localconnect import modes
 from localconnect.seed import SeedError, build_seed
 
 
@@ -42,6 +45,8 @@ class TestControl:
             ("POST", "clock"): self.clock,
             ("POST", "pacing"): self.pacing,
             ("GET", "timeline"): self.timeline,
+            ("GET", "modes"): self.modes,
+            ("POST", "modes"): self.set_modes,
         }
         handler = routes.get((method, action))
         if handler is None:
@@ -80,6 +85,7 @@ class TestControl:
             "clock_offset_seconds": app.clock.offset,
             "pacing": pacing,
             "throttled": throttled,
+            "modes": dict(app.world.modes),
         }
 
     def reset(self, document):
@@ -122,6 +128,18 @@ class TestControl:
             with self.app.world.lock:
                 self.app.world.scan_delay = float(delay)
         return {"ok": True, "scan_delay": self.app.world.scan_delay}
+
+    def modes(self, _document):
+        """The current behaviour modes."""
+        with self.app.world.lock:
+            return {"modes": dict(self.app.world.modes)}
+
+    def set_modes(self, document):
+        """Change the behaviour modes named in the body (the others stay); a reset restores the startup ones."""
+        changes = modes.validate(document, "body")
+        with self.app.world.lock:
+            self.app.world.modes.update(changes)
+            return {"ok": True, "modes": dict(self.app.world.modes)}
 
     def clock(self, document):
         """Shift the server clock (URL expiry, scan delay, CreationTime, SigV4 skew)."""
