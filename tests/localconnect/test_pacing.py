@@ -44,18 +44,18 @@ def _signed_search(lc):
 
 def test_token_bucket_starts_full_refills_at_its_rate_and_caps_at_burst():
     bucket = TokenBucket(rate=2.0, burst=5, now=100.0)
-    assert [bucket.take(100.0) for _ in range(6)] == [True] * 5 + [False]
+    assert [bucket.take(100.0) for _unused in range(6)] == [True] * 5 + [False]
     assert bucket.take(100.4) is False  # 0.8 token
     assert bucket.take(100.5) is True  # 1.0 token
-    assert bucket.take(200.0) and sum(bucket.take(200.0) for _ in range(10)) == 4  # capped at 5
+    assert bucket.take(200.0) and sum(bucket.take(200.0) for _unused in range(10)) == 4  # capped at 5
 
 
 def test_wildcard_covers_api_operations_a_named_limit_overrides_it_uploads_only_when_named():
     pacing = Pacing(API, ("UploadPut", "DownloadGet"))
     pacing.configure({"rate_limits": {"*": {"rate": 0.001, "burst": 1}, "StartAttachedFileUpload": {"rate": 0.001, "burst": 3}}})
-    assert [pacing.admit("DescribeAttachedFilesConfiguration") for _ in range(2)] == [True, False]
-    assert [pacing.admit("StartAttachedFileUpload") for _ in range(4)] == [True, True, True, False]
-    assert all(pacing.admit("UploadPut") for _ in range(20))
+    assert [pacing.admit("DescribeAttachedFilesConfiguration") for _unused in range(2)] == [True, False]
+    assert [pacing.admit("StartAttachedFileUpload") for _unused in range(4)] == [True, True, True, False]
+    assert all(pacing.admit("UploadPut") for _unused in range(20))
     settings, throttled = pacing.snapshot()
     assert throttled["DescribeAttachedFilesConfiguration"] == 1 and throttled["StartAttachedFileUpload"] == 1
     assert throttled["SearchRelatedItems"] == 0 and throttled["UploadPut"] == 0
@@ -81,13 +81,13 @@ def test_off_by_default(lc):
     assert state["pacing"] == {"latency": 0.0, "upload_latency": 0.0, "rate_limits": {}}
     assert set(state["throttled"]) >= set(API) | {"UploadPut", "CreateRelatedItem", "CompleteAttachedFileUpload"}
     assert not any(state["throttled"].values())
-    for _ in range(20):
+    for _unused in range(20):
         _describe(lc)
 
 
 def test_connect_rate_limit_answers_429_throttling_exception(lc):
     lc.set_pacing(rate_limits={"*": {"rate": 0.01, "burst": 5}})
-    for _ in range(5):
+    for _unused in range(5):
         _describe(lc)
     assert _error(lambda: _describe(lc)) == ("ThrottlingException", 429, "Rate exceeded")
     assert lc.start()["FileId"]  # another operation: its own bucket
@@ -112,7 +112,7 @@ def test_cases_rate_limit_uses_the_cases_throttling_shape(lc):
 def test_botocore_retries_a_rate_limited_call(lc):
     lc.set_pacing(rate_limits={"*": {"rate": 10, "burst": 1}})
     client = lc.server.client(config=Config(retries={"mode": "standard", "max_attempts": 10}))
-    for _ in range(4):
+    for _unused in range(4):
         client.describe_attached_files_configuration(InstanceId=defaults.INSTANCE_ID, AttachmentScope="CASE")
     state = lc.state()
     assert state["calls"]["DescribeAttachedFilesConfiguration"] == 4 + state["throttled"]["DescribeAttachedFilesConfiguration"]
@@ -121,7 +121,7 @@ def test_botocore_retries_a_rate_limited_call(lc):
 def test_upload_plane_limit_answers_503_slow_down(lc):
     lc.set_pacing(rate_limits={"*": {"rate": 0.01, "burst": 1}})
     first = lc.start(size=5)
-    assert [lc.put(first, b"12345").status for _ in range(3)] == [200] * 3  # '*' leaves the upload plane alone
+    assert [lc.put(first, b"12345").status for _unused in range(3)] == [200] * 3  # '*' leaves the upload plane alone
     lc.set_pacing(rate_limits={"UploadPut": {"rate": 0.01, "burst": 1}})
     started = lc.start(size=5)  # a new bucket: the settings changed
     assert lc.put(started, b"12345").status == 200

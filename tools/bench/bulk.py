@@ -32,6 +32,7 @@ module in the collections tree (before the engine branch is merged) its rows say
 import argparse
 import contextlib
 import datetime
+import functools
 import hashlib
 import json
 import os
@@ -293,6 +294,12 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
             raise BenchError("%s failed (rc %d): %s %s" % (name, done.returncode, done.stdout[-2000:], done.stderr[-3000:]))
         return wall, json.loads(done.stdout)
 
+    def paced_run(self, arguments, report):
+        """tools/bench/paced.py with arguments; its JSON report goes into report; returns the wall time."""
+        wall, out = self.script("paced.py", list(arguments))
+        report.update(out)
+        return wall
+
     def manifest(self, items):
         """A manifest file for serial.py / paced.py."""
         self.count += 1
@@ -406,13 +413,8 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
             items = self.fresh_files(pacing, KIB, CASES[:max(1, pacing // per_case)], "c-%s" % mode)
             log("c: paced.py --pacing %s over %d files" % (mode, pacing))
             report = {}
-
-            def run(mode=mode, items=items, report=report):
-                wall, out = self.script("paced.py", ["--manifest", self.manifest(items), "--concurrency", "16", "--pacing", mode])
-                report.update(out)
-                return wall
-
-            rows["paced_" + mode] = self.measure("paced.py %s" % mode, run, items)
+            arguments = ("--manifest", self.manifest(items), "--concurrency", "16", "--pacing", mode)
+            rows["paced_" + mode] = self.measure("paced.py %s" % mode, functools.partial(self.paced_run, arguments, report), items)
             rows["paced_" + mode]["client"] = report
 
     def scenario_d(self):
@@ -603,9 +605,9 @@ def report(info, results, options, elapsed):
                % (info["date"], CASE_COUNT, LIMIT, elapsed, info["versions"]))
     out.append("Every run is checked on the endpoint: each file stored once with its content's sha256, one PUT per new file and one "
                "File related item per file. Calls, throttled responses and writes (Start, Complete, Delete, PUT, CreateRelatedItem) are "
-               "the endpoint's counters (requests, throttled ones included). %s\n" % ("" if info["bulk"] else
-                                                  "**The bulk module is not in the collection measured yet** (the engine branch is not "
-                                                  "merged), so its rows are missing; the baselines are measured."))
+               "the endpoint's counters (requests, throttled ones included). %s\n" % (
+                   "" if info["bulk"] else "**The bulk module is not in the collection measured yet** (the engine branch is not "
+                   "merged), so its rows are missing; the baselines are measured."))
     out.append("### Targets\n")
     out.append("| Target | Met? | Figures |\n|---|---|---|")
     for name, met, figures in targets(results):
@@ -666,12 +668,12 @@ def report(info, results, options, elapsed):
         out.append("")
     if any(k.startswith("paced_") for k in c):
         out.append("`tools/bench/paced.py` makes the bulk engine's calls (per case: File items and their metadata; per file: Start, PUT, "
-               "Complete; one waiter polling pending files per case; CreateRelatedItem as each file is approved, on its own worker pool) "
-               "at concurrency 16 over one client per service, on %d files (5 a case) under the same limits, with three ways of pacing: "
-               "botocore's `standard` retry mode (10 attempts, no client-side limit), botocore's `adaptive` mode (10 attempts; its "
-               "client-side rate limiter is one per client, shared by all the client's operations, and learns its rate from "
-               "throttling responses), and `bucket`: a client-side token bucket per operation at the published limit (2/s, burst 5) "
-               "taken before every attempt (botocore's `before-send` event), with standard retries.\n" % options.pacing_files)
+                   "Complete; one waiter polling pending files per case; CreateRelatedItem as each file is approved, on its own worker pool) "
+                   "at concurrency 16 over one client per service, on %d files (5 a case) under the same limits, with three ways of pacing: "
+                   "botocore's `standard` retry mode (10 attempts, no client-side limit), botocore's `adaptive` mode (10 attempts; its "
+                   "client-side rate limiter is one per client, shared by all the client's operations, and learns its rate from "
+                   "throttling responses), and `bucket`: a client-side token bucket per operation at the published limit (2/s, burst 5) "
+                   "taken before every attempt (botocore's `before-send` event), with standard retries.\n" % options.pacing_files)
         out += table(c, ("paced_standard", "paced_adaptive", "paced_bucket"), bound=RATE)
         out.append("")
     paced = {k[6:]: c[k] for k in c if k.startswith("paced_")}
