@@ -137,8 +137,11 @@ def read_configuration(client, target):
         )
 
 
-def start_upload(client, params):
+def start_upload(client, params, describe=None):
     """StartAttachedFileUpload; unless it says APPROVED (or a failed state), with the file's real status.
+
+    describe(file_id) -> metadata or None reads the file (default: describe_attached_file); the engine passes its
+    batched reader, and keeps what it read to check the file against the task.
 
     Start with a known token may answer with its first response again (the status of back then, the URL of back
     then) or with the current status; which one is not documented. So a status other than APPROVED is checked
@@ -161,7 +164,10 @@ def start_upload(client, params):
         raise
     if started.get("FileStatus") == APPROVED or started.get("FileStatus") in FAILED_STATES:
         return started
-    current = describe_attached_file(client, params["InstanceId"], params["AssociatedResourceArn"], started["FileId"])
+    if describe is None:
+        current = describe_attached_file(client, params["InstanceId"], params["AssociatedResourceArn"], started["FileId"])
+    else:
+        current = describe(started["FileId"])
     if current is None:
         raise AttachedFileError(
             message=(

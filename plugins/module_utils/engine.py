@@ -259,8 +259,15 @@ class Engine:  # pylint: disable=too-many-instance-attributes
                 item.current = found
                 self._approved(item)
                 return
-        started = steps.start_upload(self.connect, params)
-        found = self._read_one(spec.target, started["FileId"])
+        read = {}
+
+        def describe(file_id):
+            read[file_id] = self._read_one(spec.target, file_id)
+            return read[file_id]
+
+        started = steps.start_upload(self.connect, params, describe=describe)
+        # the file Start names, read once (by start_upload unless Start said APPROVED): checked against the task
+        found = read[started["FileId"]] if started["FileId"] in read else describe(started["FileId"])
         if found is not None:
             problems = steps.replay_problems(found, params)
             if problems:
