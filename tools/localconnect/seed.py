@@ -11,18 +11,23 @@ that kind (see ``defaults.py``)::
                          "CASE": {"MaximumSizeLimitInBytes": 1048576,
                                   "AllowedExtensions": ["pdf", "txt"]}}}],
       "cases_domains": [{"domain_id": "...", "cases": ["case-1", "case-2"]}],
-      "contacts": [{"instance_id": "...", "contact_id": "..."}],
+      "contacts": [{"instance_id": "...", "contact_id": "...",
+                    "channel": "EMAIL|TASK|CHAT|VOICE", "subtype": "optional",
+                    "completed": true}],
       "scan_delay": 0.5
     }
 
 Scopes (EMAIL, CHAT, CASE, TASK) and fields not given in an instance's
-``attached_files_configuration`` keep the defaults.
+``attached_files_configuration`` keep the defaults. A contact's ``channel`` defaults to
+EMAIL, its ``subtype`` to ``connect:Telephony`` for VOICE (``connect:<Channel>`` otherwise),
+``completed`` to true (see ``contacts.py``).
 """
 
 import copy
 import json
 
 from localconnect import defaults
+from localconnect.contacts import default_contacts, parse_contact
 
 
 class SeedError(ValueError):
@@ -36,7 +41,7 @@ class Seed:
         self.credentials = {defaults.ACCESS_KEY: (defaults.SECRET_KEY, None)}
         self.instances = {defaults.INSTANCE_ID: _default_scopes()}
         self.domains = {defaults.CASES_DOMAIN_ID: set(defaults.CASE_IDS)}
-        self.contacts = {(defaults.INSTANCE_ID, contact) for contact in defaults.CONTACT_IDS}
+        self.contacts = default_contacts()
         self.scan_delay = None
 
     def copy(self):
@@ -122,8 +127,10 @@ def build_seed(document=None):
                      "cases_domains cases must be a list of strings")
             seed.domains[_string(item, "domain_id", "cases domain")] = set(cases)
     if "contacts" in document:
-        seed.contacts = {(_string(item, "instance_id", "contact"), _string(item, "contact_id", "contact"))
-                         for item in _list_of_dicts(document, "contacts")}
+        seed.contacts = {}
+        for item in _list_of_dicts(document, "contacts"):
+            contact = parse_contact(item, _require)
+            seed.contacts[(contact.instance_id, contact.contact_id)] = contact
     if "scan_delay" in document:
         delay = document["scan_delay"]
         _require(isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay >= 0,

@@ -10,9 +10,14 @@ DELETE   faults                 drop pending faults
 POST     forget-tokens          empty the ClientToken table (files stay)
 POST     config                 ``{"scan_delay": seconds}``
 POST     clock                  ``{"offset_seconds": n}``: shift the server clock
+POST     objects                ``{"uri": "s3://bucket/key", "content_base64": ...}``
+                                (or ``"content"``, text): a source object for
+                                CreateAttachedFile (``recordings.py``)
 =======  =====================  ==============================================
 """
 
+import base64
+import binascii
 import json
 
 from localconnect.seed import SeedError, build_seed
@@ -38,6 +43,7 @@ class TestControl:
             ("POST", "forget-tokens"): self.forget_tokens,
             ("POST", "config"): self.config,
             ("POST", "clock"): self.clock,
+            ("POST", "objects"): self.put_object,
         }
         handler = routes.get((method, action))
         if handler is None:
@@ -69,6 +75,7 @@ class TestControl:
             "uploads": {"bytes_received": bytes_received},
             "files": app.world.snapshot_files(),
             "related_items": app.world.snapshot_related_items(),
+            "source_objects": app.world.source_objects.snapshot(),
             "log": log,
             "faults": app.faults.pending(),
             "scan_delay": app.world.scan_delay,
@@ -124,3 +131,21 @@ class TestControl:
             raise ValueError("offset_seconds must be a number")
         self.app.clock.set_offset(offset)
         return {"ok": True, "offset_seconds": self.app.clock.offset}
+
+    def put_object(self, document):
+        """Store a source object that CreateAttachedFile can copy (kept until the next reset)."""
+        if not isinstance(document, dict) or set(document) - {"uri", "content", "content_base64"} \
+                or ("content" in document) == ("content_base64" in document):
+            raise ValueError("body must be an object with uri and exactly one of content, content_base64")
+        if "content" in document:
+            if not isinstance(document["content"], str):
+                raise ValueError("content must be a string")
+            data = document["content"].encode("utf-8")
+        else:
+            try:
+                data = base64.b64decode(document["content_base64"], validate=True)
+            except (binascii.Error, TypeError) as exc:
+                raise ValueError("content_base64 is not valid base64") from exc
+        with self.app.world.lock:
+            self.app.world.source_objects.put(document["uri"], data)
+        return {"ok": True, "uri": document["uri"], "size": len(data)}
