@@ -14,9 +14,12 @@ import time
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import complete_attached_file_upload
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import describe_attached_file
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import describe_attached_files_configuration
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import describe_contact
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import error_code
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import start_attached_file_upload
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import contact_id
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import put_once
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import with_retries
@@ -25,6 +28,10 @@ APPROVED = "APPROVED"
 # Final states in which the file will never become usable.
 FAILED_STATES = ("REJECTED", "FAILED", "DELETED")
 URL_REFRESHES = 3
+# A contact's attachment scope follows its channel (DescribeContact's Contact.Channel). The model's docs name Cases,
+# Email and Task as the resources files attach to; a task takes at most TASK_MAX_ATTACHMENTS (AWS feature limits).
+CONTACT_SCOPES = {"EMAIL": "EMAIL", "TASK": "TASK"}
+TASK_MAX_ATTACHMENTS = 5
 
 # Task option behind each StartAttachedFileUpload member, for messages.
 OPTION_NAMES = {
@@ -85,8 +92,44 @@ def configuration_problem(configuration, file_name, size):
     return None
 
 
+def resolve_scope(client, target):
+    """(target with its attachment scope, warning): a contact's scope from its channel (DescribeContact).
+
+    When the caller may not describe the contact, the scope stays None and the warning says so.
+    A contact of another channel (voice, chat) fails naming associated_resource_arn.
+    """
+    if target.attachment_scope is not None:
+        return target, None
+    try:
+        contact = describe_contact(client, target.instance_id, contact_id(target))
+    except AttachedFileError as e:
+        if error_code(e) != "AccessDeniedException":
+            raise
+        return target, (
+            f"Could not describe contact {contact_id(target)} (access denied, connect:DescribeContact): whether it is an email or "
+            "a task contact is unknown, so size and extension limits were not checked before the upload"
+        )
+    channel = contact.get("Channel")
+    scope = CONTACT_SCOPES.get(channel)
+    if scope is None:
+        hint = "; a voice recording is attached with source_uri" if channel == "VOICE" else ""
+        raise OptionError(
+            message=(
+                f"associated_resource_arn is a {channel} contact: Connect attaches uploaded files to cases, email contacts "
+                f"and task contacts only{hint}"
+            )
+        )
+    return target._replace(attachment_scope=scope), None
+
+
 def read_configuration(client, target):
-    """(configuration, warning): the warning is set when the caller may not read it."""
+    """(configuration, warning) for the target's scope (a contact's found with resolve_scope).
+
+    The warning is set when the caller may not describe the contact or read the configuration.
+    """
+    target, warning = resolve_scope(client, target)
+    if warning:
+        return None, warning
     try:
         return describe_attached_files_configuration(client, target.instance_id, target.attachment_scope), None
     except AttachedFileError as e:
@@ -103,6 +146,15 @@ def start_upload(client, params):
     try:
         return start_attached_file_upload(client, **params)
     except AttachedFileError as e:
+        if error_code(e) == "ServiceQuotaExceededException":
+            reason = ((getattr(e.exception, "response", None) or {}).get("Reason") or {}).get("AttachedFileServiceQuotaExceededExceptionReason")
+            raise AttachedFileError(
+                message=(
+                    f"Connect refuses another file on associated_resource_arn ({reason or 'service quota exceeded'}): a task contact "
+                    f"takes at most {TASK_MAX_ATTACHMENTS} attached files, a case 50 unless the quota was raised"
+                ),
+                exception=e.exception,
+            ) from e
         if error_code(e) == "ResourceConflictException":
             raise AttachedFileError(
                 message=(
