@@ -45,7 +45,9 @@ RecordingSpec = namedtuple("RecordingSpec", "target request file_id wait wait_ti
 def upload_use_case(file_use_case_type):
     """The use case of an upload (src/content): ATTACHMENT unless given; VOICE_RECORDING needs source_uri."""
     if file_use_case_type == VOICE_RECORDING:
-        raise OptionError(message="file_use_case_type VOICE_RECORDING needs source_uri: Connect copies a recording from S3 (CreateAttachedFile), it is not uploaded")
+        raise OptionError(
+            message="file_use_case_type VOICE_RECORDING needs source_uri: Connect copies a recording from S3 (CreateAttachedFile), it is not uploaded"
+        )
     return file_use_case_type or "ATTACHMENT"
 
 

@@ -123,4 +123,3 @@ class RecordingOperations:
         record.completed_at = now
         self.world.files[file_id] = record
         return record
-
