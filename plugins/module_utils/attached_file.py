@@ -29,9 +29,8 @@ APPROVED = "APPROVED"
 FAILED_STATES = ("REJECTED", "FAILED", "DELETED")
 URL_REFRESHES = 3
 # A contact's attachment scope follows its channel (DescribeContact's Contact.Channel). The model's docs name Cases,
-# Email and Task as the resources files attach to; a task takes at most TASK_MAX_ATTACHMENTS (AWS feature limits).
+# Email and Task as the resources files attach to (a task takes at most 5: connect_api's Start refusal says so).
 CONTACT_SCOPES = {"EMAIL": "EMAIL", "TASK": "TASK"}
-TASK_MAX_ATTACHMENTS = 5
 
 # Task option behind each StartAttachedFileUpload member, for messages.
 OPTION_NAMES = {
@@ -57,7 +56,7 @@ def start_request(target, file_name, size, file_use_case_type, client_token, cre
         FileUseCaseType=file_use_case_type,
     )
     optional = dict(CreatedBy=created_by, Tags=tags, UrlExpiryInSeconds=url_expiry_in_seconds)
-    params.update({k: v for k, v in optional.items() if v})
+    params.update({k: v for k, v in optional.items() if v is not None})  # 0 is a value (checked against the model), not "unset"
     return params
 
 
@@ -146,15 +145,6 @@ def start_upload(client, params):
     try:
         return start_attached_file_upload(client, **params)
     except AttachedFileError as e:
-        if error_code(e) == "ServiceQuotaExceededException":
-            reason = ((getattr(e.exception, "response", None) or {}).get("Reason") or {}).get("AttachedFileServiceQuotaExceededExceptionReason")
-            raise AttachedFileError(
-                message=(
-                    f"Connect refuses another file on associated_resource_arn ({reason or 'service quota exceeded'}): a task contact "
-                    f"takes at most {TASK_MAX_ATTACHMENTS} attached files, a case 50 unless the quota was raised"
-                ),
-                exception=e.exception,
-            ) from e
         if error_code(e) == "ResourceConflictException":
             raise AttachedFileError(
                 message=(

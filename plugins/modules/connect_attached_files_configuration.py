@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 module: connect_attached_files_configuration
 short_description: Set the attached-files limits of one attachment scope of an Amazon Connect instance
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Makes the maximum file size and the allowed file extensions of one attachment scope (CASE, EMAIL, CHAT or TASK)
     of a Connect instance what the task says (C(DescribeAttachedFilesConfiguration), then
@@ -50,17 +50,28 @@ options:
     type: list
     elements: str
 notes:
-  - Supports check mode; no C(UpdateAttachedFilesConfiguration) call is made, RV(configuration) shows the result it would have.
-  - Supports diff mode; the diff shows the scope's settings before and after.
   - Needs C(connect:DescribeAttachedFilesConfiguration), and C(connect:UpdateAttachedFilesConfiguration) to change anything.
   - Connect calls are retried on C(ThrottlingException) and C(InternalServiceException) with jittered backoff.
 seealso:
   - module: contactcenter.connect.connect_attached_files_configuration_info
   - module: contactcenter.connect.connect_attached_file
+attributes:
+  check_mode:
+    support: full
+    details: No C(UpdateAttachedFilesConfiguration) call; RV(configuration) shows the result the task would have.
+  diff_mode:
+    support: full
+    details: The scope's settings before and after (without C(last_modified_time)); the result has a C(diff) only in diff mode.
+  platform:
+    platforms: all
+  action_group:
+    membership:
+      - contactcenter.connect.connect
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 requirements:
   - boto3 >= 1.42.96
   - botocore >= 1.42.96

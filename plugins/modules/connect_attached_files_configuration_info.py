@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 module: connect_attached_files_configuration_info
 short_description: Read the attached-files limits of an Amazon Connect instance
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads the maximum file size and the allowed file extensions of every attachment scope of a Connect instance
     (C(ListAttachedFilesConfigurations), all pages), or of one scope (C(DescribeAttachedFilesConfiguration)).
@@ -28,14 +28,25 @@ options:
       - When omitted, every scope is read.
     type: str
 notes:
-  - Supports check mode (it makes read calls only).
   - Needs C(connect:ListAttachedFilesConfigurations), or C(connect:DescribeAttachedFilesConfiguration) with O(attachment_scope).
 seealso:
   - module: contactcenter.connect.connect_attached_files_configuration
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+  action_group:
+    membership:
+      - contactcenter.connect.connect
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 requirements:
   - boto3 >= 1.42.96
   - botocore >= 1.42.96

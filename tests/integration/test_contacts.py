@@ -47,7 +47,8 @@ def test_a_sixth_file_on_a_task_fails_naming_the_task_limit(playbook, connect):
         assert playbook(content=f"file {i}", file_name=f"f{i}.txt", associated_resource_arn=TASK_ARN).rc == 0
     sixth = playbook(content="file 5", file_name="f5.txt", associated_resource_arn=TASK_ARN)
     assert sixth.rc != 0
-    assert "TOTAL_FILE_COUNT_EXCEEDED" in sixth.result()["msg"] and "at most 5" in sixth.result()["msg"]
+    assert "already holds as many files" in sixth.result()["msg"] and "task contact takes at most 5" in sixth.result()["msg"]
+    assert sixth.result()["error"]["code"] == "ServiceQuotaExceededException"
 
 
 def test_describe_contact_denied_warns_and_uploads(playbook, connect):

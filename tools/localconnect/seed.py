@@ -14,7 +14,8 @@ that kind (see ``defaults.py``)::
       "contacts": [{"instance_id": "...", "contact_id": "...",
                     "channel": "EMAIL|TASK|CHAT|VOICE", "subtype": "optional",
                     "completed": true}],
-      "scan_delay": 0.5
+      "scan_delay": 0.5,
+      "quotas": {"files_per_resource": 50, "total_file_size_per_resource": null}
     }
 
 Scopes (EMAIL, CHAT, CASE, TASK) and fields not given in an instance's
@@ -28,6 +29,8 @@ import json
 
 from localconnect import defaults
 from localconnect.contacts import default_contacts, parse_contact
+from localconnect.quotas import DEFAULTS as DEFAULT_QUOTAS
+from localconnect.quotas import QuotaSeedError, parse_quotas
 
 
 class SeedError(ValueError):
@@ -43,6 +46,7 @@ class Seed:
         self.domains = {defaults.CASES_DOMAIN_ID: set(defaults.CASE_IDS)}
         self.contacts = default_contacts()
         self.scan_delay = None
+        self.quotas = dict(DEFAULT_QUOTAS)  # see quotas.py
 
     def copy(self):
         """Deep copy (configurations are mutated by UpdateAttachedFilesConfiguration)."""
@@ -105,7 +109,7 @@ def build_seed(document=None):
     if document is None:
         return seed
     _require(isinstance(document, dict), "a seed must be a JSON object")
-    unknown = set(document) - {"credentials", "instances", "cases_domains", "contacts", "scan_delay"}
+    unknown = set(document) - {"credentials", "instances", "cases_domains", "contacts", "scan_delay", "quotas"}
     _require(not unknown, "unknown seed keys: %s" % ", ".join(sorted(unknown)))
     if "credentials" in document:
         seed.credentials = {}
@@ -136,6 +140,11 @@ def build_seed(document=None):
         _require(isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay >= 0,
                  "scan_delay must be a number >= 0")
         seed.scan_delay = float(delay)
+    if "quotas" in document:
+        try:
+            seed.quotas = parse_quotas(document["quotas"])
+        except QuotaSeedError as exc:
+            raise SeedError(str(exc)) from None
     return seed
 
 
