@@ -89,6 +89,14 @@ def contact_id(target):
     return target.associated_resource_arn.rsplit("/", 1)[-1]
 
 
+def configuration_key(target):
+    """What names the attached-files configuration a target's uploads are checked against, within its instance.
+
+    The scope for a case; for a contact its ARN, since its scope (EMAIL or TASK) is known only once it is described.
+    """
+    return target.attachment_scope or target.associated_resource_arn
+
+
 def derive_client_token(target, file_name, file_use_case_type, content_sha256):
     """The deterministic ClientToken used when the task sets none.
 

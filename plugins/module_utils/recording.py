@@ -24,6 +24,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.errors impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import TOKEN_PREFIX
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import file_result
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
 from ansible_collections.contactcenter.connect.plugins.module_utils.model_checks import request_problems
 
 VOICE_RECORDING = "VOICE_RECORDING"
@@ -135,3 +136,12 @@ def ensure_recording(client, spec, check_mode):
     else:
         final = describe_attached_file(client, target.instance_id, target.associated_resource_arn, created["FileId"]) or created
     return dict(result, changed=changed, file=file_result(final), diff=dict(before=before, after=file_result(final)))
+
+
+def attach_recording(client, params, check_mode, diff):
+    """The single-file module's task with source_uri: the result (with a ``diff`` only in diff mode)."""
+    target = parse_target(params["instance_id"], params["associated_resource_arn"])
+    result = ensure_recording(client, recording_spec(client, target, params), check_mode)
+    if not diff:
+        result.pop("diff")
+    return result

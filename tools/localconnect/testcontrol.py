@@ -13,6 +13,8 @@ POST     clock                  ``{"offset_seconds": n}``: shift the server cloc
 POST     objects                ``{"uri": "s3://bucket/key", "content_base64": ...}``
                                 (or ``"content"``, text): a source object for
                                 CreateAttachedFile (``recordings.py``)
+POST     pacing                 ``{"latency", "upload_latency", "rate_limits"}`` (pacing.py)
+GET      timeline               requests since the reset: ``[seconds, operation, admitted]``
 GET      modes                  the behaviour modes (``modes.py``)
 POST     modes                  ``{name: value}``: change some behaviour modes
 =======  =====================  ==============================================
@@ -47,6 +49,8 @@ class TestControl:
             ("POST", "config"): self.config,
             ("POST", "clock"): self.clock,
             ("POST", "objects"): self.put_object,
+            ("POST", "pacing"): self.pacing,
+            ("GET", "timeline"): self.timeline,
             ("GET", "modes"): self.modes,
             ("POST", "modes"): self.set_modes,
         }
@@ -75,6 +79,7 @@ class TestControl:
         """Everything a test may want to assert on."""
         app = self.app
         calls, bytes_received, log = app.telemetry.snapshot()
+        pacing, throttled = app.pacing.snapshot()
         return {
             "calls": calls,
             "uploads": {"bytes_received": bytes_received},
@@ -85,6 +90,8 @@ class TestControl:
             "faults": app.faults.pending(),
             "scan_delay": app.world.scan_delay,
             "clock_offset_seconds": app.clock.offset,
+            "pacing": pacing,
+            "throttled": throttled,
             "modes": dict(app.world.modes),
         }
 
@@ -96,6 +103,7 @@ class TestControl:
         app.telemetry.reset()
         app.faults.clear()
         app.clock.set_offset(0)
+        app.pacing.reset()
         return {"ok": True}
 
     def add_fault(self, document):
@@ -167,3 +175,11 @@ class TestControl:
         with self.app.world.lock:
             self.app.world.source_objects.put(document["uri"], data)
         return {"ok": True, "uri": document["uri"], "size": len(data)}
+
+    def pacing(self, document):
+        """Latency and rate limits (pacing.py); keys left out keep their values."""
+        return {"ok": True, "pacing": self.app.pacing.configure(document)}
+
+    def timeline(self, _document):
+        """Every request since the reset, with its time (pacing.py), for profiling."""
+        return {"requests": self.app.pacing.timeline()}
