@@ -34,7 +34,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
-CONTENT_OPTIONS = ("content", "content_base64")
+CONTENT_OPTIONS = ("content", "content_base64", "source_uri")  # not files: passed through, the module names a conflict
 
 
 class SourceError(Exception):

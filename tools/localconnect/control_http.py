@@ -133,6 +133,9 @@ class ControlHandler(Handler):
             raise ApiError("ThrottlingException", "Rate exceeded")
         if fault_kind == "internal":
             raise ApiError(internal_error_code(service_model), "An internal error occurred (injected fault)")
+        if fault_kind == "access_denied":
+            raise ApiError("AccessDeniedException", "User is not authorized to perform: %s:%s (injected fault)"
+                           % (service_model.signing_name, route.name), status=403)
         if fault_kind == "expire_url":
             raise ApiError("InvalidSignatureException", "Signature expired (injected fault)", status=403)
         # A routed request must be signed for its own service (connect: "connect", Cases: "cases").

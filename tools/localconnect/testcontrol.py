@@ -10,6 +10,9 @@ DELETE   faults                 drop pending faults
 POST     forget-tokens          empty the ClientToken table (files stay)
 POST     config                 ``{"scan_delay": seconds}``
 POST     clock                  ``{"offset_seconds": n}``: shift the server clock
+POST     objects                ``{"uri": "s3://bucket/key", "content_base64": ...}``
+                                (or ``"content"``, text): a source object for
+                                CreateAttachedFile (``recordings.py``)
 POST     pacing                 ``{"latency", "upload_latency", "rate_limits"}`` (pacing.py)
 GET      timeline               requests since the reset: ``[seconds, operation, admitted]``
 GET      modes                  the behaviour modes (``modes.py``)
@@ -17,6 +20,8 @@ POST     modes                  ``{name: value}``: change some behaviour modes
 =======  =====================  ==============================================
 """
 
+import base64
+import binascii
 import json
 
 from localconnect import modes
@@ -43,6 +48,7 @@ class TestControl:
             ("POST", "forget-tokens"): self.forget_tokens,
             ("POST", "config"): self.config,
             ("POST", "clock"): self.clock,
+            ("POST", "objects"): self.put_object,
             ("POST", "pacing"): self.pacing,
             ("GET", "timeline"): self.timeline,
             ("GET", "modes"): self.modes,
@@ -79,6 +85,7 @@ class TestControl:
             "uploads": {"bytes_received": bytes_received},
             "files": app.world.snapshot_files(),
             "related_items": app.world.snapshot_related_items(),
+            "source_objects": app.world.source_objects.snapshot(),
             "log": log,
             "faults": app.faults.pending(),
             "scan_delay": app.world.scan_delay,
@@ -150,6 +157,24 @@ class TestControl:
             raise ValueError("offset_seconds must be a number")
         self.app.clock.set_offset(offset)
         return {"ok": True, "offset_seconds": self.app.clock.offset}
+
+    def put_object(self, document):
+        """Store a source object that CreateAttachedFile can copy (kept until the next reset)."""
+        if not isinstance(document, dict) or set(document) - {"uri", "content", "content_base64"} \
+                or ("content" in document) == ("content_base64" in document):
+            raise ValueError("body must be an object with uri and exactly one of content, content_base64")
+        if "content" in document:
+            if not isinstance(document["content"], str):
+                raise ValueError("content must be a string")
+            data = document["content"].encode("utf-8")
+        else:
+            try:
+                data = base64.b64decode(document["content_base64"], validate=True)
+            except (binascii.Error, TypeError) as exc:
+                raise ValueError("content_base64 is not valid base64") from exc
+        with self.app.world.lock:
+            self.app.world.source_objects.put(document["uri"], data)
+        return {"ok": True, "uri": document["uri"], "size": len(data)}
 
     def pacing(self, document):
         """Latency and rate limits (pacing.py); keys left out keep their values."""
