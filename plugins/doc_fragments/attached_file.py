@@ -20,8 +20,8 @@ options:
     description:
       - The resource the files are attached to.
       - A Connect Cases case ARN, C(arn:aws:cases:<region>:<account>:domain/<domain id>/case/<case id>),
-        or an email contact ARN of the same instance,
-        C(arn:aws:connect:<region>:<account>:instance/<instance id>/contact/<contact id>).
+        or a contact ARN of the same instance (an email or task contact for uploads, a completed voice contact for a
+        recording from C(source_uri)), C(arn:aws:connect:<region>:<account>:instance/<instance id>/contact/<contact id>).
       - Any other value fails before a call is made.
     type: str
     required: true

@@ -14,10 +14,13 @@ import time
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import complete_attached_file_upload
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import describe_attached_file
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import describe_attached_files_configuration
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import describe_contact
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import error_code
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import start_attached_file_upload
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import contact_id
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import put_once
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import with_retries
@@ -29,6 +32,9 @@ FAILED_STATES = ("REJECTED", "FAILED", "DELETED")
 # Any other status (PROCESSING, and outside botocore's enum PENDING_UPLOAD, UPLOAD_EXPIRED, DRAFTING or a new
 # one) means "not usable yet": the file may still need its upload, so the flow uploads unless Connect refuses.
 URL_REFRESHES = 3
+# A contact's attachment scope follows its channel (DescribeContact's Contact.Channel). The model's docs name Cases,
+# Email and Task as the resources files attach to (a task takes at most 5: connect_api's Start refusal says so).
+CONTACT_SCOPES = {"EMAIL": "EMAIL", "TASK": "TASK"}
 # file id -> why its PUT was refused and taken for "completed meanwhile" (see upload); the wait's timeout message shows it.
 _REFUSED_PUTS = {}
 
@@ -124,8 +130,44 @@ def configuration_problem(configuration, file_name, size):
     return None
 
 
+def resolve_scope(client, target):
+    """(target with its attachment scope, warning): a contact's scope from its channel (DescribeContact).
+
+    When the caller may not describe the contact, the scope stays None and the warning says so.
+    A contact of another channel (voice, chat) fails naming associated_resource_arn.
+    """
+    if target.attachment_scope is not None:
+        return target, None
+    try:
+        contact = describe_contact(client, target.instance_id, contact_id(target))
+    except AttachedFileError as e:
+        if error_code(e) != "AccessDeniedException":
+            raise
+        return target, (
+            f"Could not describe contact {contact_id(target)} (access denied, connect:DescribeContact): whether it is an email or "
+            "a task contact is unknown, so size and extension limits were not checked before the upload"
+        )
+    channel = contact.get("Channel")
+    scope = CONTACT_SCOPES.get(channel)
+    if scope is None:
+        hint = "; a voice recording is attached with source_uri" if channel == "VOICE" else ""
+        raise OptionError(
+            message=(
+                f"associated_resource_arn is a {channel} contact: Connect attaches uploaded files to cases, email contacts "
+                f"and task contacts only{hint}"
+            )
+        )
+    return target._replace(attachment_scope=scope), None
+
+
 def read_configuration(client, target):
-    """(configuration, warning): the warning is set when the caller may not read it."""
+    """(configuration, warning) for the target's scope (a contact's found with resolve_scope).
+
+    The warning is set when the caller may not describe the contact or read the configuration.
+    """
+    target, warning = resolve_scope(client, target)
+    if warning:
+        return None, warning
     try:
         return describe_attached_files_configuration(client, target.instance_id, target.attachment_scope), None
     except AttachedFileError as e:

@@ -30,6 +30,8 @@ REQUIRED_OPERATIONS = (
 # Connect throttles with ThrottlingException and fails transiently with InternalServiceException;
 # neither is in AWSRetry's default list.
 RETRY_CODES = ["ThrottlingException", "InternalServiceException"]
+# The first botocore release whose connect model has CreateAttachedFile (checked against the 1.43.37 and 1.43.38 wheels).
+MINIMUM_BOTOCORE_CREATE = "1.43.38"
 BATCH_SIZE = 100  # BatchGetAttachedFileMetadata accepts 1-100 file ids
 
 
@@ -53,6 +55,19 @@ def missing_operations(client):
     """Return the required operations the installed botocore model does not have."""
     names = set(client.meta.service_model.operation_names)
     return [op for op in REQUIRED_OPERATIONS if op not in names]
+
+
+def require_operation(client, operation, minimum, option):
+    """AttachedFileError naming the option and the botocore version when the model lacks the operation."""
+    if operation not in client.meta.service_model.operation_names:
+        versions = gather_sdk_versions()
+        raise AttachedFileError(
+            message=(
+                f"{option} needs botocore>={minimum}: the installed botocore {versions.get('botocore_version', '(unknown)')} "
+                f"has no connect {operation}"
+            ),
+            **versions,
+        )
 
 
 def connect_client(module, **extra_params):
@@ -93,8 +108,8 @@ def error_reason(error):
 _START_REFUSALS = {
     ("ServiceQuotaExceededException", "TOTAL_FILE_COUNT_EXCEEDED"): (
         "associated_resource_arn {arn} already holds as many files as Connect allows on one resource "
-        "(a case holds 50 files by default; the limit is an adjustable service quota): delete files it no longer needs "
-        "(state=absent) or ask AWS to raise the quota"
+        "(a task contact takes at most 5 attached files; a case holds 50 files by default, an adjustable service quota): "
+        "delete files it no longer needs (state=absent) or ask AWS to raise the quota"
     ),
     ("ServiceQuotaExceededException", "TOTAL_FILE_SIZE_EXCEEDED"): (
         "this file ({size} bytes) would take the files on associated_resource_arn {arn} over the total size Connect allows "
@@ -211,3 +226,43 @@ def describe_attached_files_configuration(client, instance_id, attachment_scope)
         aws_retry=True, InstanceId=instance_id, AttachmentScope=attachment_scope
     )
     return response["AttachedFilesConfiguration"]
+
+
+@ConnectErrorHandler.common_error_handler("update the attached files configuration")
+def update_attached_files_configuration(client, instance_id, attachment_scope, **params):
+    """UpdateAttachedFilesConfiguration; params: MaximumSizeLimitInBytes and/or ExtensionConfiguration (partial update)."""
+    response = client.update_attached_files_configuration(
+        aws_retry=True, InstanceId=instance_id, AttachmentScope=attachment_scope, **params
+    )
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+@ConnectErrorHandler.common_error_handler("list the attached files configurations")
+def _list_configurations_page(client, instance_id, next_token=None):
+    params = dict(InstanceId=instance_id)
+    if next_token:
+        params["NextToken"] = next_token
+    return client.list_attached_files_configurations(aws_retry=True, **params)
+
+
+def list_attached_files_configurations(client, instance_id):
+    """Every scope's AttachedFilesConfigurationSummary, all pages (each page retried on its own)."""
+    configurations, token = [], None
+    while True:
+        response = _list_configurations_page(client, instance_id, token)
+        configurations.extend(response.get("AttachedFilesConfigurations", []))
+        token = response.get("NextToken")
+        if not token:
+            return configurations
+
+
+@ConnectErrorHandler.common_error_handler("describe the contact")
+def describe_contact(client, instance_id, contact_id):
+    return client.describe_contact(aws_retry=True, InstanceId=instance_id, ContactId=contact_id)["Contact"]
+
+
+@ConnectErrorHandler.common_error_handler("create the attached file")
+def create_attached_file(client, **params):
+    """CreateAttachedFile (Connect copies the object at FileSourceUri); needs botocore >= MINIMUM_BOTOCORE_CREATE."""
+    return client.create_attached_file(aws_retry=True, **params)

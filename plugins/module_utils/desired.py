@@ -23,6 +23,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.inputs impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import open_source
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import request_tags
 from ansible_collections.contactcenter.connect.plugins.module_utils.model_checks import request_problems
+from ansible_collections.contactcenter.connect.plugins.module_utils.recording import upload_use_case
 
 SOURCES = ("src", "content", "content_base64")
 # Options an item of connect_attached_files may set; those also at the top level are its defaults.
@@ -114,7 +115,7 @@ def file_spec(options, start_model, index=None):
         if any(options.get(name) is not None for name in SOURCES):
             spec.source = open_source(options.get("src"), options.get("content"), options.get("content_base64"))
             file_name = default_file_name(options.get("file_name"), options.get("src"))
-            use_case = options.get("file_use_case_type") or "ATTACHMENT"
+            use_case = upload_use_case(options.get("file_use_case_type"))
             spec.checksum = spec.source.sha256()
             token = options.get("client_token") or derive_client_token(spec.target, file_name, use_case, spec.checksum)
             tags = request_tags(options.get("tags"), spec.checksum, start_model.input_shape.members["Tags"].metadata["max"])

@@ -53,14 +53,16 @@ def _same_place(instance_arn, resource_arn, given):
 def parse_target(instance_id, associated_resource_arn):
     """Validate associated_resource_arn; return a Target or raise OptionError with a message naming the option.
 
-    A case ARN (scope CASE) or an email contact ARN of the same instance (scope EMAIL). instance_id may be the
-    instance's ARN: the Target always holds the id, so the client token and every call are the same either way.
+    A case ARN (scope CASE) or a contact ARN of the same instance. Nothing in a contact ARN says whether it is an
+    email or a task contact (scope EMAIL or TASK): its scope is None until the contact is described
+    (attached_file.resolve_scope, before the pre-flight check). instance_id may be the instance's ARN: the Target
+    always holds the id, so the client token and every call are the same either way.
     """
     given_instance = instance_id
     instance_id, instance_arn = instance_id_of(instance_id)
     expected = (
         "expected a Connect Cases case ARN (arn:aws:cases:<region>:<account>:domain/<domain id>/case/<case id>) "
-        "or an email contact ARN (arn:aws:connect:<region>:<account>:instance/<instance id>/contact/<contact id>)"
+        "or an email or task contact ARN (arn:aws:connect:<region>:<account>:instance/<instance id>/contact/<contact id>)"
     )
     arn = parse_aws_arn(associated_resource_arn or "")
     if not arn or not associated_resource_arn.startswith("arn:"):
@@ -76,8 +78,23 @@ def parse_target(instance_id, associated_resource_arn):
             raise OptionError(
                 message=f"associated_resource_arn is a contact of instance {contact['instance_id']}, not of instance_id {given_instance}"
             )
-        return Target(instance_id, associated_resource_arn, "EMAIL", None, None)
+        return Target(instance_id, associated_resource_arn, None, None, None)
     raise OptionError(message=f"associated_resource_arn {associated_resource_arn!r} is not a case or contact ARN: {expected}")
+
+
+def contact_id(target):
+    """The contact id of a contact target (the ARN's last segment), or None for a case."""
+    if target.case_id is not None:
+        return None
+    return target.associated_resource_arn.rsplit("/", 1)[-1]
+
+
+def configuration_key(target):
+    """What names the attached-files configuration a target's uploads are checked against, within its instance.
+
+    The scope for a case; for a contact its ARN, since its scope (EMAIL or TASK) is known only once it is described.
+    """
+    return target.attachment_scope or target.associated_resource_arn
 
 
 def derive_client_token(target, file_name, file_use_case_type, content_sha256):

@@ -85,7 +85,7 @@ def refuse_unused_performed_by(performed_by, link_to_case, attachment_scope):
         return
     if attachment_scope != "CASE":
         raise OptionError(
-            message="performed_by applies only to a case: associated_resource_arn is an email contact, which has no related items"
+            message="performed_by applies only to a case: associated_resource_arn is a contact, which has no related items"
         )
     if link_to_case is False:
         raise OptionError(message="performed_by has no effect with link_to_case=false: no related item is created")

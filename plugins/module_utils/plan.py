@@ -16,6 +16,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.case_files i
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import labelled
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import for_item
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import configuration_key
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import file_result
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import case_key
 
@@ -124,7 +125,8 @@ def plan_present(spec, existing):
 def check_configuration(action, existing):
     """Refuse an UPLOAD the instance's attached-files configuration refuses (size, extension); note a warning."""
     spec = action.spec
-    configuration, warning, error = existing.configurations.get((spec.target.instance_id, spec.target.attachment_scope), (None, None, None))
+    key = (spec.target.instance_id, configuration_key(spec.target))  # a contact's scope is known once it is described
+    configuration, warning, error = existing.configurations.get(key, (None, None, None))
     if error is not None:
         return _refused(spec, for_item(error, spec.label))
     action.warning = warning
@@ -155,7 +157,7 @@ def configurations_needed(actions):
     for action in actions:
         if action.kind == UPLOAD and action.error is None:
             target = action.spec.target
-            seen.setdefault((target.instance_id, target.attachment_scope), target)
+            seen.setdefault((target.instance_id, configuration_key(target)), target)
     return [(instance_id, scope, target) for (instance_id, scope), target in seen.items()]
 
 

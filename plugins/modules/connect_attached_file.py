@@ -6,10 +6,10 @@
 
 DOCUMENTATION = r"""
 module: connect_attached_file
-short_description: Upload a file to an Amazon Connect case or email contact, idempotently
+short_description: Upload a file to an Amazon Connect case, email or task contact, or attach a voice recording from S3, idempotently
 version_added: 0.1.0
 description:
-  - Makes a file present on (or absent from) an Amazon Connect resource, a Connect Cases case or an email contact.
+  - Makes a file present on (or absent from) an Amazon Connect resource, a Connect Cases case, an email contact or a task contact.
   - For O(state=present) the module asks Connect for a pre-signed upload URL (C(StartAttachedFileUpload)),
     uploads the content with exactly the headers Connect returns, completes the upload
     (C(CompleteAttachedFileUpload)) and, with O(wait=true), waits until Connect has approved the file.
@@ -18,6 +18,8 @@ description:
     without uploading anything. See O(client_token) for the derivation.
   - Connect cannot change an attached file. A task that asks for different O(tags) or O(created_by) for the same
     content and name fails with a clear message; delete the file first or set a new O(client_token).
+  - With O(source_uri), Connect copies a voice recording from S3 onto a completed voice contact itself
+    (C(CreateAttachedFile)); nothing is uploaded by the module. See O(source_uri).
   - The pre-signed URLs are credentials; they never appear in the task result, warnings, errors or logs.
 author:
   - contactcenter.connect maintainers (@contactcenter)
@@ -32,9 +34,16 @@ options:
     default: present
   src:
     description:
-      - Path of the file to upload, on the host that runs the module.
-      - Exactly one of O(src), O(content) and O(content_base64) is required with O(state=present), and with
-        O(state=absent) when O(file_id) is not set.
+      - Path of the file to upload.
+      - By default a file on the controller, found as M(ansible.builtin.copy) finds its C(src); a relative path is
+        looked up in the role's C(files/), then the playbook's C(files/) and folder, so O(src=claim-form.pdf) in a
+        role reads C(files/claim-form.pdf) of the role. A vault-encrypted file is uploaded decrypted (O(decrypt)).
+      - With O(remote_src=true), a path on the host that runs the module.
+      - The module reads the file whenever O(src) is given, for the content's digest, including a re-run that finds
+        the file by O(file_id), check mode and O(state=absent); when the module runs on another host than the
+        controller, the file is copied to that host's temporary folder each time.
+      - Exactly one of O(src), O(content), O(content_base64) and O(source_uri) is required with O(state=present), and
+        one of O(src), O(content), O(content_base64) with O(state=absent) when O(file_id) is not set.
     type: path
   content:
     description:
@@ -50,6 +59,24 @@ options:
         as it is); any other character outside the base64 alphabet fails.
       - Not logged (C(no_log)).
     type: str
+  source_uri:
+    description:
+      - The S3 URI, C(s3://<bucket>/<key>) (1 to 2000 characters), of a voice recording that Connect copies into its own
+        storage and attaches to O(associated_resource_arn), which must be a completed voice contact (Telephony subtype)
+        (C(CreateAttachedFile)). The module uploads nothing.
+      - O(file_use_case_type) defaults to V(VOICE_RECORDING), the only use case the API supports; any other fails before a call.
+      - O(file_name), O(created_by), O(url_expiry_in_seconds), O(link_to_case) and O(performed_by) do not apply and fail when set.
+      - The client token, unless O(client_token) is set, is C(ccc1-<sha256>) of the UTF-8 lines
+        C(contactcenter.connect/v1/recording), O(instance_id), O(associated_resource_arn), O(source_uri) and
+        O(file_use_case_type), joined with newlines; a re-run returns the same file and is C(ok).
+      - With O(wait=true), waits for a final status as for uploads.
+      - In check mode without O(file_id) the module cannot see whether the recording is attached (that needs
+        C(CreateAttachedFile), a write) and reports C(changed=true) with RV(check_mode_reason).
+      - Needs botocore 1.43.38 or later (the first whose model has C(CreateAttachedFile)); with an older botocore a task
+        with O(source_uri) fails naming that version, while the other uses of the module work.
+      - Needs C(connect:CreateAttachedFile), and read access to the object for Connect.
+    type: str
+    version_added: 0.2.0
   file_name:
     description:
       - Name of the file as Connect shows it; 1 to 256 characters, no control characters.
@@ -58,10 +85,11 @@ options:
     type: str
   file_use_case_type:
     description:
-      - The use case of the file. Values come from the installed botocore model (C(FileUseCaseType));
-        in practice Connect accepts only V(ATTACHMENT).
+      - The use case of the file. Values come from the installed botocore model (C(FileUseCaseType)).
+      - Uploads (O(src), O(content), O(content_base64)) default to V(ATTACHMENT), in practice the only one Connect accepts for them;
+        V(VOICE_RECORDING) needs O(source_uri).
+      - With O(source_uri) it defaults to V(VOICE_RECORDING), the only value allowed there.
     type: str
-    default: ATTACHMENT
   client_token:
     description:
       - The idempotency token of the file, at most 500 characters. The same token names the same file.
@@ -119,7 +147,7 @@ options:
         for a limited time only. Before uploading, it lists the case's File related items and looks for a file
         with the same name, size, use case and content SHA-256 (recorded in the tag C(contactcenter.connect:sha256)).
         This makes check mode exact for cases, and lets O(state=absent) find the file by its content.
-      - Defaults to V(true) when O(associated_resource_arn) is a case ARN; V(true) with an email contact ARN fails.
+      - Defaults to V(true) when O(associated_resource_arn) is a case ARN; V(true) with a contact ARN fails.
       - Needs C(cases:SearchRelatedItems) and C(cases:CreateRelatedItem) permissions. Without O(file_id),
         O(state=absent) needs C(cases:SearchRelatedItems); with O(file_id) it makes no Cases call.
     type: bool
@@ -137,13 +165,18 @@ options:
         description: Any other identity, as a string.
         type: str
 notes:
+  - The module has an action plugin (shared by the collection's uploading modules) that finds O(src) on the controller
+    and, when the module runs on another host, copies it there first. It supports C(async); check mode, C(--diff) and
+    the task result are the module's own.
   - In check mode no write call (Start, upload, Complete, Delete, CreateRelatedItem) is made.
     For a case (with O(link_to_case)) or with O(file_id), check mode answers from read-only calls. Otherwise it
     cannot see whether the file exists and reports C(changed=true), saying why in RV(check_mode_reason).
   - In diff mode (C(--diff)) the result has a C(diff) with the file's metadata before and after; without it, no C(diff).
   - Before an upload (not when the file is already there) the module reads the instance's attached-files configuration for the scope of
-    O(associated_resource_arn) (CASE for cases, EMAIL for contacts) and fails early when the file is too large or its
-    extension is not allowed. When the caller may not read the configuration, it warns and goes on.
+    O(associated_resource_arn) and fails early when the file is too large or its extension is not allowed. The scope is CASE for a case;
+    for a contact it follows the contact's channel, EMAIL or TASK, read with C(DescribeContact) (a contact of another channel
+    fails; a task takes at most 5 files, and a sixth fails naming that limit). When the caller may not describe the contact
+    or read the configuration, the module warns and uploads without the check.
   - A refusal Connect explains (a service quota such as the 50 files a case holds by default, or a file size, type or
     name the instance refuses) fails with a message naming the limit or the option; the AWS error code and its
     C(reason) stay in the result.
@@ -157,8 +190,8 @@ attributes:
     support: partial
     details:
       - No write call is made. For a case, or with O(file_id), the prediction comes from read-only calls and is exact.
-      - For an email contact without O(file_id), the module cannot see whether the file exists and reports a change,
-        saying why in RV(check_mode_reason).
+      - For a contact without O(file_id) (an upload, or a recording with O(source_uri)), the module cannot see whether
+        the file exists and reports a change, saying why in RV(check_mode_reason).
   diff_mode:
     support: full
     details: The file's metadata before and after.
@@ -169,6 +202,7 @@ attributes:
       - contactcenter.connect.connect
 extends_documentation_fragment:
   - contactcenter.connect.attached_file
+  - contactcenter.connect.upload_source
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - ansible.builtin.action_common_attributes
@@ -180,12 +214,26 @@ EXAMPLES = r"""
   contactcenter.connect.connect_attached_file:
     instance_id: 11111111-1111-4111-8111-111111111111
     associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0001
-    src: files/claim-form.pdf
+    src: claim-form.pdf            # the role's files/claim-form.pdf, else the playbook's files/claim-form.pdf
     created_by:
       connect_user_arn: arn:aws:connect:us-east-1:123456789012:instance/11111111-1111-4111-8111-111111111111/agent/agent-1
     tags:
       team: claims
   register: attached
+
+- name: Attach a vault-encrypted scan; it is decrypted on the controller and uploaded decrypted
+  contactcenter.connect.connect_attached_file:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0001
+    src: id-scan.pdf               # encrypted with ansible-vault; run with --vault-password-file
+
+- name: Attach a report the host running the module produced itself
+  contactcenter.connect.connect_attached_file:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0001
+    src: /var/tmp/reports/claim-summary.pdf
+    remote_src: true
+  delegate_to: reports.example.com
 
 - name: Prepare an email attachment from text
   contactcenter.connect.connect_attached_file:
@@ -194,11 +242,17 @@ EXAMPLES = r"""
     content: "Your reference number is 4711."
     file_name: reference.txt
 
+- name: Attach a call recording from S3 to a completed voice contact (Connect copies it)
+  contactcenter.connect.connect_attached_file:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:connect:us-east-1:123456789012:instance/11111111-1111-4111-8111-111111111111/contact/66666666-6666-4666-8666-666666666666
+    source_uri: s3://my-call-recordings/2026/12/01/call-0001.wav
+
 - name: Attach a file to a case, recording who linked it
   contactcenter.connect.connect_attached_file:
     instance_id: 11111111-1111-4111-8111-111111111111
     associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0002
-    src: files/photo.jpg
+    src: photo.jpg
     performed_by:
       custom_entity: claims-intake-pipeline
 
@@ -206,14 +260,14 @@ EXAMPLES = r"""
   contactcenter.connect.connect_attached_file:
     instance_id: 11111111-1111-4111-8111-111111111111
     associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0002
-    src: files/photo.jpg
+    src: photo.jpg
     state: absent
 
 - name: Check, without writing anything, whether a known file is still there and unchanged
   contactcenter.connect.connect_attached_file:
     instance_id: 11111111-1111-4111-8111-111111111111
     associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0001
-    src: files/claim-form.pdf
+    src: claim-form.pdf
     file_id: "{{ attached.file.file_id }}"
   check_mode: true
 
@@ -227,13 +281,13 @@ EXAMPLES = r"""
 
 RETURN = r"""
 client_token:
-  description: The client token of the file (given, or derived as described for O(client_token)).
+  description: The client token of the file (given, or derived as described for O(client_token) and O(source_uri)).
   returned: when state=present
   type: str
   sample: ccc1-3f0a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a
 checksum_sha256:
   description: Hex SHA-256 of the content.
-  returned: when state=present
+  returned: when state=present, except with O(source_uri)
   type: str
   sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 related_item_id:
@@ -303,6 +357,7 @@ file:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.contactcenter.connect.plugins.module_utils import recording
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import file_spec
 from ansible_collections.contactcenter.connect.plugins.module_utils.engine import connect_for
 from ansible_collections.contactcenter.connect.plugins.module_utils.engine import engine_for
@@ -316,10 +371,13 @@ ARGUMENT_SPEC = dict(
     associated_resource_arn=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     src=dict(type="path"),
+    remote_src=dict(type="bool", default=False),  # the action plugin reads these two; src is then on this host
+    decrypt=dict(type="bool", default=True),
+    source_uri=dict(type="str"),
     content=dict(type="str", no_log=True),
     content_base64=dict(type="str", no_log=True),
     file_name=dict(type="str"),
-    file_use_case_type=dict(type="str", default="ATTACHMENT"),
+    file_use_case_type=dict(type="str"),
     client_token=dict(type="str", no_log=False),
     created_by=dict(
         type="dict",
@@ -342,13 +400,28 @@ ARGUMENT_SPEC = dict(
 )
 
 
+def attach(module, client, pacer):
+    """Upload, link or delete through the engine (plan, then apply); returns the result, raises the item's error."""
+    spec = file_spec(module.params, client.meta.service_model.operation_model("StartAttachedFileUpload"))
+    if spec.error is not None:
+        raise spec.error
+    refuse_unused_performed_by(module.params["performed_by"], module.params["link_to_case"], spec.target.attachment_scope)
+    outcome = engine_for(module, client, [spec], pacer).run([spec])
+    for warning in outcome.warnings:
+        module.warn(warning)
+    [item] = outcome.items
+    if item.error is not None:
+        raise item.error
+    return item.as_dict(check_mode=module.check_mode, diff=module._diff)  # pylint: disable=protected-access
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
-        mutually_exclusive=[("src", "content", "content_base64")],
+        mutually_exclusive=[("src", "content", "content_base64", "source_uri")],
         required_if=[
-            ("state", "present", ("src", "content", "content_base64"), True),
+            ("state", "present", ("src", "content", "content_base64", "source_uri"), True),
             ("state", "absent", ("file_id", "src", "content", "content_base64"), True),
         ],
         required_by={"content": "file_name", "content_base64": "file_name"},
@@ -358,19 +431,13 @@ def main():
     try:
         pacer = Pacer()
         client = connect_for(module, pacer)
-        spec = file_spec(module.params, client.meta.service_model.operation_model("StartAttachedFileUpload"))
-        if spec.error is not None:
-            raise spec.error
-        refuse_unused_performed_by(module.params["performed_by"], module.params["link_to_case"], spec.target.attachment_scope)
-        outcome = engine_for(module, client, [spec], pacer).run([spec])
+        if module.params["source_uri"] and module.params["state"] == "present":
+            result = recording.attach_recording(client, module.params, module.check_mode, module._diff)  # pylint: disable=protected-access
+        else:
+            result = attach(module, client, pacer)
     except AttachedFileError as e:
         fail_with(module, e)
-    for warning in outcome.warnings:
-        module.warn(warning)
-    [item] = outcome.items
-    if item.error is not None:
-        fail_with(module, item.error)
-    module.exit_json(**item.as_dict(check_mode=module.check_mode, diff=module._diff))
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

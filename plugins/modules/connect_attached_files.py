@@ -48,8 +48,16 @@ options:
     suboptions:
       src:
         description:
-          - Path of the file to upload, on the host that runs the module. Exactly one of O(files[].src),
-            O(files[].content) and O(files[].content_base64) (for O(files[].state=absent), or O(files[].file_id)).
+          - Path of the file to upload. Exactly one of O(files[].src), O(files[].content) and O(files[].content_base64)
+            (for O(files[].state=absent), or O(files[].file_id)).
+          - By default a file on the controller, found as M(ansible.builtin.copy) finds its C(src) (the role's C(files/),
+            then the playbook's C(files/) and folder), vault-encrypted files decrypted (O(decrypt)); with
+            O(remote_src=true), a path on the host that runs the module. See
+            M(contactcenter.connect.connect_attached_file) for the details.
+          - Entries whose O(files[].src) is not found on the controller fail the task before anything is transferred or
+            written, each named with the places searched.
+          - When the module runs on another host than the controller, each distinct file is copied to that host's
+            temporary folder once per task, and removed after it.
         type: path
       content:
         description: Text to upload, encoded as UTF-8. Requires O(files[].file_name).
@@ -116,7 +124,7 @@ options:
       - On each case the task names (the cases of the items and O(associated_resource_arn)), delete the attached files
         shown on the case (its File related items) that no item of O(files) describes. They are listed in RV(removed).
       - Case ARNs only; with a contact ARN the task fails before any call, because Connect cannot list a contact's files.
-      - When an item of a case is refused before its content is known (a missing O(files[].src), for example), nothing
+      - When an item of a case is refused before its content is known (with O(remote_src=true), a missing O(files[].src)), nothing
         is deleted on that case, and the task warns.
       - Check mode and diff show what would be deleted.
     type: bool
@@ -158,6 +166,8 @@ options:
         in every case.
     type: float
 notes:
+  - The module has the action plugin of M(contactcenter.connect.connect_attached_file) (O(files[].src) on the
+    controller, O(remote_src), O(decrypt)); it supports C(async).
   - In check mode no write call is made. For cases (with O(link_to_case)) and items with O(files[].file_id) the
     answer is exact, from one lookup per case.
   - In diff mode (C(--diff)) the result has a C(diff) list with, per changed item and per file O(exclusive) deletes,
@@ -181,6 +191,7 @@ attributes:
     membership:
       - contactcenter.connect.connect
 extends_documentation_fragment:
+  - contactcenter.connect.upload_source
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - ansible.builtin.action_common_attributes
@@ -198,8 +209,8 @@ EXAMPLES = r"""
     tags:
       pack: onboarding
     files:
-      - src: files/welcome.pdf
-      - src: files/terms.pdf
+      - src: welcome.pdf       # the role's (or the playbook's) files/welcome.pdf
+      - src: terms.pdf
       - content: "Your reference number is 4711."
         file_name: reference.txt
   register: pack
@@ -297,6 +308,8 @@ ARGUMENT_SPEC = dict(
     created_by=CREATED_BY,
     file_use_case_type=dict(type="str", default="ATTACHMENT"),
     exclusive=dict(type="bool", default=False),
+    remote_src=dict(type="bool", default=False),  # the action plugin reads these two; files[].src is then on this host
+    decrypt=dict(type="bool", default=True),
     link_to_case=dict(type="bool"),
     performed_by=dict(
         type="dict",

@@ -107,11 +107,14 @@ def writes(state):
 
 @pytest.fixture
 def playbook(connect, tmp_path):
-    """Run a playbook from tests/integration/playbooks with extra vars; returns a Run (or a Popen with background=True)."""
+    """Run a playbook (a name in tests/integration/playbooks, or a path) with extra vars; returns a Run (or a Popen with background=True).
+
+    args: more command-line arguments; cwd: the folder ansible-playbook starts in (default: pytest's).
+    """
     counter = [0]
 
     def run(name="attached_file.yml", check=False, diff=False, verbosity=0, env=None, background=False, secret_key=None, args=(),
-            **extra_vars):
+            cwd=None, **extra_vars):
         counter[0] += 1
         work = tmp_path / f"run{counter[0]}"
         work.mkdir()
@@ -139,10 +142,10 @@ def playbook(connect, tmp_path):
         )
         environment.update(env or {})
         if background:
-            process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            process = subprocess.Popen(command, env=environment, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
             process.work = work
             return process
-        done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300, check=False)
+        done = subprocess.run(command, env=environment, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
         results_path = work / "results.json"
         results = json.loads(results_path.read_text()) if results_path.exists() else []
         return Run(done.returncode, done.stdout, done.stderr, results)

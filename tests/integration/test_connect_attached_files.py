@@ -128,7 +128,9 @@ def test_a_refused_extension_among_good_items(playbook, connect):
 
 def test_bad_options_of_one_item_do_not_stop_the_others(playbook, connect, tmp_path):
     files = [dict(src=str(tmp_path / "missing.pdf")), dict(content="x", file_name="ok.txt"), dict(content="no name")]
-    run = bulk(playbook, files)
+    # remote_src: the module looks for src itself (a src missing on the controller fails the task before the module
+    # runs: test_src_on_controller.py)
+    run = bulk(playbook, files, remote_src=True)
     assert run.rc != 0
     result = run.result(TASK)
     assert "files[0] (missing.pdf): src" in result["msg"] and "files[2]: missing parameter(s) required by 'content': file_name" in result["msg"]

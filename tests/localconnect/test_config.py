@@ -73,13 +73,30 @@ def test_update_then_start(lc):
 
 
 def test_update_only_size_keeps_extensions(lc):
+    task_arn = defaults.contact_arn(defaults.TASK_CONTACT_IDS[0])
     lc.connect.update_attached_files_configuration(
-        InstanceId=defaults.INSTANCE_ID, AttachmentScope="EMAIL", MaximumSizeLimitInBytes=104857600)
-    config = _describe(lc, "EMAIL")
+        InstanceId=defaults.INSTANCE_ID, AttachmentScope="TASK", MaximumSizeLimitInBytes=104857600)
+    config = _describe(lc, "TASK")
     assert config["MaximumSizeLimitInBytes"] == 104857600
     assert len(config["ExtensionConfiguration"]["AllowedExtensions"]) == len(defaults.ALLOWED_EXTENSIONS)
     assert _reason(lambda: lc.start(name="big.pdf", size=104857600)) == "INVALID_FILE_SIZE"
-    assert lc.start(name="big.pdf", size=104857600, arn=lc.CONTACT_ARN)["FileId"]
+    assert _reason(lambda: lc.start(name="big.pdf", size=104857600, arn=lc.CONTACT_ARN)) == "INVALID_FILE_SIZE"
+    assert lc.start(name="big.pdf", size=104857600, arn=task_arn)["FileId"]
+
+
+def test_email_limit_can_be_lowered_not_raised_above_20_mb(lc):
+    with pytest.raises(ClientError) as err:
+        lc.connect.update_attached_files_configuration(
+            InstanceId=defaults.INSTANCE_ID, AttachmentScope="EMAIL", MaximumSizeLimitInBytes=20971521)
+    assert err.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert "lowered, not raised" in err.value.response["Error"]["Message"]
+    assert _describe(lc, "EMAIL")["MaximumSizeLimitInBytes"] == 20971520
+    lc.connect.update_attached_files_configuration(
+        InstanceId=defaults.INSTANCE_ID, AttachmentScope="EMAIL", MaximumSizeLimitInBytes=1024)
+    assert _reason(lambda: lc.start(name="a.pdf", size=1025, arn=lc.CONTACT_ARN)) == "INVALID_FILE_SIZE"
+    lc.connect.update_attached_files_configuration(
+        InstanceId=defaults.INSTANCE_ID, AttachmentScope="EMAIL", MaximumSizeLimitInBytes=20971520)
+    assert lc.start(name="a.pdf", size=20971520, arn=lc.CONTACT_ARN)["FileId"]
 
 
 def test_reset_restores_defaults(lc):

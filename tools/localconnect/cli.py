@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from localconnect import defaults, modes, server
+from localconnect import defaults, modes, pacing, server
 from localconnect.seed import SeedError, build_seed, load_seed_file
 
 
@@ -20,6 +20,7 @@ def build_parser():
     parser.add_argument("--scan-delay", type=float, default=None,
                         help="seconds from CompleteAttachedFileUpload to APPROVED/REJECTED "
                              "(default: the seed's scan_delay, else %.1f)" % defaults.SCAN_DELAY)
+    pacing.add_arguments(parser)
     parser.add_argument("--mode", action="append", default=[], metavar="NAME=VALUE",
                         help="a behaviour mode, repeatable (overrides the seed's modes): %s" % "; ".join(
                             "%s=%s" % (name, "|".join(values)) for name, (values, _summary) in modes.MODES.items()))
@@ -51,3 +52,6 @@ def main(argv=None):
     except OSError as exc:
         sys.stderr.write("localconnect: cannot start: %s\n" % exc)
         return 1
+    except pacing.PacingError as exc:
+        sys.stderr.write("localconnect: %s\n" % exc)
+        return 2

@@ -21,10 +21,14 @@ BUCKET = "amazon-connect-attachments-" + ACCOUNT_ID
 INSTANCE_ID = "11111111-1111-4111-8111-111111111111"
 CASES_DOMAIN_ID = "22222222-2222-4222-8222-222222222222"
 CASE_IDS = ["case-0001", "case-0002", "case-0003"]
-CONTACT_IDS = ["33333333-3333-4333-8333-333333333333"]
+CONTACT_IDS = ["33333333-3333-4333-8333-333333333333"]  # email contacts
+TASK_CONTACT_IDS = ["55555555-5555-4555-8555-555555555555"]
+VOICE_CONTACT_IDS = ["66666666-6666-4666-8666-666666666666"]  # completed, subtype connect:Telephony
 
 ATTACHMENT_SCOPES = ("EMAIL", "CHAT", "CASE", "TASK")
 MAXIMUM_SIZE_LIMIT_IN_BYTES = 20971520
+# AWS feature limits: an email attachment is at most 20 MB; the EMAIL scope can be lowered, not raised.
+EMAIL_MAXIMUM_SIZE_LIMIT_IN_BYTES = 20971520
 ALLOWED_EXTENSIONS = (
     "csv", "doc", "docx", "heic", "jfif", "jpeg", "jpg", "mov", "mp4", "pdf",
     "png", "ppt", "pptx", "rtf", "txt", "wav", "xls", "xlsx",

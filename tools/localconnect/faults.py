@@ -14,11 +14,14 @@ Kinds:
     expiry; control plane: 403 InvalidSignatureException "Signature expired".
 ``delay``
     sleep ``seconds`` (default 1.0), then handle the request normally.
+``access_denied``
+    control plane: 403 AccessDeniedException, as IAM answers a caller whose policy does not
+    allow the action (any operation; the model need not list the error).
 """
 
 import threading
 
-FAULT_KINDS = ("throttle", "internal", "drop", "expire_url", "delay")
+FAULT_KINDS = ("throttle", "internal", "drop", "expire_url", "delay", "access_denied")
 UPLOAD_OPERATIONS = ("UploadPut", "DownloadGet")
 
 
@@ -50,6 +53,8 @@ class FaultTable:
             raise ValueError("unknown operation %r (one of: %s)" % (operation, ", ".join(sorted(self._operations))))
         if kind not in FAULT_KINDS:
             raise ValueError("unknown fault %r (one of: %s)" % (kind, ", ".join(FAULT_KINDS)))
+        if kind == "access_denied" and operation in UPLOAD_OPERATIONS:
+            raise ValueError("access_denied applies to API operations, not %s" % operation)
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ValueError("count must be an integer >= 1")
         if seconds is None:

@@ -15,7 +15,9 @@ from urllib.parse import quote, unquote
 
 from localconnect import defaults, modes, quotas, sigv4
 from localconnect.clock import iso8601
+from localconnect.contacts import TASK_MAX_ATTACHMENTS, UPLOAD_SCOPES, ContactOperations
 from localconnect.errors import ApiError
+from localconnect.recordings import RecordingOperations
 from localconnect.service import EmulatedService
 from localconnect.servicemodel import not_found_error_code, validation_error_code
 from localconnect.state import APPROVED, PENDING_UPLOAD, PROCESSING, REJECTED, FileRecord
@@ -59,6 +61,9 @@ class AttachedFilesService(EmulatedService):
             "UpdateAttachedFilesConfiguration": self.update_attached_files_configuration,
             "ListAttachedFilesConfigurations": self.list_attached_files_configurations,
         }
+        # DescribeContact (contacts.py) and CreateAttachedFile (recordings.py) live in their own files.
+        self.handlers.update(ContactOperations(world, region, account_id).handlers())
+        self.handlers.update(RecordingOperations(self).handlers())
 
     @staticmethod
     def validation_reason(operation_model, issues):
@@ -113,9 +118,10 @@ class AttachedFilesService(EmulatedService):
             return "CASE"
         if parent != instance_id:
             raise self._invalid(operation_model, "AssociatedResourceArn is a contact of another instance: %s" % parent)
-        if (parent, child) not in self.world.contacts:
+        contact = self.world.contacts.get((parent, child))
+        if contact is None:
             raise self._invalid(operation_model, "AssociatedResourceArn names an unknown contact: %s" % child)
-        return "EMAIL"
+        return contact.channel if contact.channel not in UPLOAD_SCOPES else UPLOAD_SCOPES[contact.channel]
 
     def _file(self, operation_model, params, allow_deleted=False):
         """The file named by InstanceId + AssociatedResourceArn + FileId, or 404."""
@@ -188,6 +194,9 @@ class AttachedFilesService(EmulatedService):
         with self.world.lock:
             scopes = self._instance(operation_model, instance_id)
             scope = self._resource_scope(operation_model, instance_id, arn)
+            if scope not in scopes:
+                raise self._invalid(operation_model, "AssociatedResourceArn is a %s contact: uploaded files attach to "
+                                    "cases, email contacts and task contacts only" % scope)
             if params["FileUseCaseType"] != "ATTACHMENT":
                 raise self._invalid(operation_model, "FileUseCaseType %s is not supported for attached files; use "
                                     "ATTACHMENT" % params["FileUseCaseType"])
@@ -207,6 +216,7 @@ class AttachedFilesService(EmulatedService):
                 if modes.known_token_answer(self.world.modes, record) == "replay" and key in self.world.first_responses:
                     return copy.deepcopy(self.world.first_responses[key])
                 return self._start_response(record, params, modes.status_of_known(self.world.modes, record))
+            self._check_task_attachments(arn, scope)
             record = self._create(operation_model, params, scopes[scope], scope)
             response = self._start_response(record, params, modes.reported_status(self.world.modes, record.status))
             if token is not None:
@@ -229,6 +239,17 @@ class AttachedFilesService(EmulatedService):
             "CreatedBy": record.created_by,
             "UploadUrlMetadata": {"Url": url, "UrlExpiry": iso8601(now + expires), "HeadersToInclude": headers},
         }
+
+    def _check_task_attachments(self, arn, scope):
+        """A task takes at most TASK_MAX_ATTACHMENTS files (AWS feature limits); 402 beyond."""
+        if scope != "TASK":
+            return
+        held = [record for record in self.world.files.values()
+                if record.associated_resource_arn == arn and not record.deleted and record.status != REJECTED]
+        if len(held) >= TASK_MAX_ATTACHMENTS:
+            raise ApiError("ServiceQuotaExceededException",
+                           "A task can have at most %d attached files" % TASK_MAX_ATTACHMENTS,
+                           reason={"AttachedFileServiceQuotaExceededExceptionReason": "TOTAL_FILE_COUNT_EXCEEDED"})
 
     def _create(self, operation_model, params, config, scope):
         size = params["FileSizeInBytes"]
@@ -360,6 +381,12 @@ class AttachedFilesService(EmulatedService):
         with self.world.lock:
             scopes = self._instance(operation_model, params["InstanceId"])
             config = scopes[params["AttachmentScope"]]
+            size = params.get("MaximumSizeLimitInBytes")
+            email_limit = defaults.EMAIL_MAXIMUM_SIZE_LIMIT_IN_BYTES
+            if params["AttachmentScope"] == "EMAIL" and size is not None and size > email_limit:
+                raise ApiError("InvalidParameterException", "MaximumSizeLimitInBytes %d: an email attachment can be at "
+                               "most %d bytes; the EMAIL scope can be lowered, not raised"
+                               % (size, email_limit))
             if params.get("MaximumSizeLimitInBytes") is not None:
                 config["MaximumSizeLimitInBytes"] = params["MaximumSizeLimitInBytes"]
             if params.get("ExtensionConfiguration") is not None:

@@ -12,7 +12,9 @@ that kind (see ``defaults.py``)::
                                   "AllowedExtensions": ["pdf", "txt"]}}}],
       "cases_domains": [{"domain_id": "...", "cases": ["case-1", "case-2"],
                          "instance_id": "the instance the domain is associated with"}],
-      "contacts": [{"instance_id": "...", "contact_id": "..."}],
+      "contacts": [{"instance_id": "...", "contact_id": "...",
+                    "channel": "EMAIL|TASK|CHAT|VOICE", "subtype": "optional",
+                    "completed": true}],
       "scan_delay": 0.5,
       "quotas": {"files_per_resource": 50, "total_file_size_per_resource": null},
       "modes": {"start_with_known_token": "fresh"}
@@ -22,13 +24,16 @@ A domain without ``instance_id`` belongs to the first seeded instance. ``modes``
 behaviour modes of ``modes.py`` (the others keep their defaults).
 
 Scopes (EMAIL, CHAT, CASE, TASK) and fields not given in an instance's
-``attached_files_configuration`` keep the defaults.
+``attached_files_configuration`` keep the defaults. A contact's ``channel`` defaults to
+EMAIL, its ``subtype`` to ``connect:Telephony`` for VOICE (``connect:<Channel>`` otherwise),
+``completed`` to true (see ``contacts.py``).
 """
 
 import copy
 import json
 
 from localconnect import defaults, modes
+from localconnect.contacts import default_contacts, parse_contact
 from localconnect.quotas import DEFAULTS as DEFAULT_QUOTAS
 from localconnect.quotas import QuotaSeedError, parse_quotas
 
@@ -46,7 +51,7 @@ class Seed:
         self.domains = {defaults.CASES_DOMAIN_ID: set(defaults.CASE_IDS)}
         # domain id -> the instance it is associated with (mode case_domain_instance)
         self.domain_instances = {defaults.CASES_DOMAIN_ID: defaults.INSTANCE_ID}
-        self.contacts = {(defaults.INSTANCE_ID, contact) for contact in defaults.CONTACT_IDS}
+        self.contacts = default_contacts()
         self.scan_delay = None
         self.quotas = dict(DEFAULT_QUOTAS)  # see quotas.py
         self.modes = {}  # only the modes this seed sets
@@ -148,8 +153,10 @@ def build_seed(document=None):
                 "cases_domains" not in document and seed.domain_instances[domain_id] not in seed.instances):
             seed.domain_instances[domain_id] = first_instance
     if "contacts" in document:
-        seed.contacts = {(_string(item, "instance_id", "contact"), _string(item, "contact_id", "contact"))
-                         for item in _list_of_dicts(document, "contacts")}
+        seed.contacts = {}
+        for item in _list_of_dicts(document, "contacts"):
+            contact = parse_contact(item, _require)
+            seed.contacts[(contact.instance_id, contact.contact_id)] = contact
     if "scan_delay" in document:
         delay = document["scan_delay"]
         _require(isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay >= 0,

@@ -9,6 +9,7 @@ lazily whenever a file is read (``refresh``), no background thread needed.
 import threading
 
 from localconnect import defaults
+from localconnect.sources import SourceObjects
 
 PENDING_UPLOAD = "PENDING_UPLOAD"
 PROCESSING = "PROCESSING"
@@ -33,6 +34,7 @@ class FileRecord:  # pylint: disable=too-many-instance-attributes
         self.created_by = fields.get("created_by")
         self.tags = fields.get("tags")
         self.creation_time = fields["creation_time"]
+        self.source_uri = fields.get("source_uri")  # CreateAttachedFile: the S3 object copied
         self.status = PENDING_UPLOAD
         self.completed_at = None
         self.deleted = False
@@ -61,6 +63,7 @@ class FileRecord:  # pylint: disable=too-many-instance-attributes
             "stored_size": self.stored_size,
             "upload_count": self.upload_count,
             "deleted": self.deleted,
+            "source_uri": self.source_uri,
         }
 
 
@@ -101,7 +104,8 @@ class World:  # pylint: disable=too-many-instance-attributes
         self.instances = {}
         self.domains = {}
         self.domain_instances = {}
-        self.contacts = set()
+        self.contacts = {}  # (instance_id, contact_id) -> contacts.ContactRecord
+        self.source_objects = SourceObjects()  # CreateAttachedFile's S3 sources (recordings.py)
         self.scan_delay = scan_delay
         self.modes = {}
         self.files = {}
@@ -138,6 +142,7 @@ class World:  # pylint: disable=too-many-instance-attributes
             self.tokens = {}
             self.first_responses = {}
             self.related_items = []
+            self.source_objects.clear()
             self.store.clear()
 
     def lookup_credentials(self, access_key):

@@ -10,11 +10,18 @@ DELETE   faults                 drop pending faults
 POST     forget-tokens          empty the ClientToken table (files stay)
 POST     config                 ``{"scan_delay": seconds}``
 POST     clock                  ``{"offset_seconds": n}``: shift the server clock
+POST     objects                ``{"uri": "s3://bucket/key", "content_base64": ...}``
+                                (or ``"content"``, text): a source object for
+                                CreateAttachedFile (``recordings.py``)
+POST     pacing                 ``{"latency", "upload_latency", "rate_limits"}`` (pacing.py)
+GET      timeline               requests since the reset: ``[seconds, operation, admitted]``
 GET      modes                  the behaviour modes (``modes.py``)
 POST     modes                  ``{name: value}``: change some behaviour modes
 =======  =====================  ==============================================
 """
 
+import base64
+import binascii
 import json
 
 from localconnect import modes
@@ -41,6 +48,9 @@ class TestControl:
             ("POST", "forget-tokens"): self.forget_tokens,
             ("POST", "config"): self.config,
             ("POST", "clock"): self.clock,
+            ("POST", "objects"): self.put_object,
+            ("POST", "pacing"): self.pacing,
+            ("GET", "timeline"): self.timeline,
             ("GET", "modes"): self.modes,
             ("POST", "modes"): self.set_modes,
         }
@@ -69,15 +79,19 @@ class TestControl:
         """Everything a test may want to assert on."""
         app = self.app
         calls, bytes_received, log = app.telemetry.snapshot()
+        pacing, throttled = app.pacing.snapshot()
         return {
             "calls": calls,
             "uploads": {"bytes_received": bytes_received},
             "files": app.world.snapshot_files(),
             "related_items": app.world.snapshot_related_items(),
+            "source_objects": app.world.source_objects.snapshot(),
             "log": log,
             "faults": app.faults.pending(),
             "scan_delay": app.world.scan_delay,
             "clock_offset_seconds": app.clock.offset,
+            "pacing": pacing,
+            "throttled": throttled,
             "modes": dict(app.world.modes),
         }
 
@@ -89,6 +103,7 @@ class TestControl:
         app.telemetry.reset()
         app.faults.clear()
         app.clock.set_offset(0)
+        app.pacing.reset()
         return {"ok": True}
 
     def add_fault(self, document):
@@ -142,3 +157,29 @@ class TestControl:
             raise ValueError("offset_seconds must be a number")
         self.app.clock.set_offset(offset)
         return {"ok": True, "offset_seconds": self.app.clock.offset}
+
+    def put_object(self, document):
+        """Store a source object that CreateAttachedFile can copy (kept until the next reset)."""
+        if not isinstance(document, dict) or set(document) - {"uri", "content", "content_base64"} \
+                or ("content" in document) == ("content_base64" in document):
+            raise ValueError("body must be an object with uri and exactly one of content, content_base64")
+        if "content" in document:
+            if not isinstance(document["content"], str):
+                raise ValueError("content must be a string")
+            data = document["content"].encode("utf-8")
+        else:
+            try:
+                data = base64.b64decode(document["content_base64"], validate=True)
+            except (binascii.Error, TypeError) as exc:
+                raise ValueError("content_base64 is not valid base64") from exc
+        with self.app.world.lock:
+            self.app.world.source_objects.put(document["uri"], data)
+        return {"ok": True, "uri": document["uri"], "size": len(data)}
+
+    def pacing(self, document):
+        """Latency and rate limits (pacing.py); keys left out keep their values."""
+        return {"ok": True, "pacing": self.app.pacing.configure(document)}
+
+    def timeline(self, _document):
+        """Every request since the reset, with its time (pacing.py), for profiling."""
+        return {"requests": self.app.pacing.timeline()}

@@ -18,6 +18,7 @@ Example (pytest)::
 Control calls use urllib only; ``client()`` imports boto3 lazily.
 """
 
+import base64
 import json
 import os
 import select
@@ -237,6 +238,18 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
     def set_clock_offset(self, seconds):
         """POST /_localconnect/clock: shift the server clock by ``seconds``."""
         return self._control("POST", "clock", {"offset_seconds": seconds})
+
+    def put_object(self, uri, data):
+        """POST /_localconnect/objects: an S3 object (bytes) that CreateAttachedFile can copy from ``uri``."""
+        return self._control("POST", "objects", {"uri": uri, "content_base64": base64.b64encode(data).decode("ascii")})
+
+    def set_pacing(self, **document):
+        """POST /_localconnect/pacing: ``latency``, ``upload_latency``, ``rate_limits`` (keys left out stay)."""
+        return self._control("POST", "pacing", document)
+
+    def timeline(self):
+        """GET /_localconnect/timeline: ``[seconds since reset, operation, admitted]`` per request."""
+        return self._control("GET", "timeline")["requests"]
 
     def modes(self):
         """GET /_localconnect/modes: the current behaviour modes."""

@@ -14,6 +14,7 @@ INSTANCE = "11111111-1111-4111-8111-111111111111"
 CONTACT = f"arn:aws:connect:us-east-1:123456789012:instance/{INSTANCE}/contact/c-1"
 TASK = dict(instance_id=INSTANCE, associated_resource_arn=CONTACT, state="present", file_use_case_type="ATTACHMENT", tags=None,
             created_by=None, link_to_case=None, performed_by=None, url_expiry_in_seconds=None)
+EMAIL_CONTACT = {"Contact": {"Id": "c-1", "Channel": "EMAIL"}}
 CONFIGURATION = {"AttachedFilesConfiguration": {
     "InstanceId": INSTANCE, "AttachmentScope": "EMAIL", "MaximumSizeLimitInBytes": 1000,
     "ExtensionConfiguration": {"AllowedExtensions": [{"Extension": "txt"}]}}}
@@ -37,6 +38,7 @@ def test_a_replayed_start_for_another_file_fails_naming_what_differs_and_uploads
     client, stubber = stubbed
     spec = file_spec(item_options(TASK, dict(content="hello\n", file_name="a.txt", tags={"team": "claims"})),
                      client.meta.service_model.operation_model("StartAttachedFileUpload"), 0)
+    stubber.add_response("describe_contact", EMAIL_CONTACT)  # a contact's scope is its channel's
     stubber.add_response("describe_attached_files_configuration", CONFIGURATION)
     stubber.add_response("start_attached_file_upload", started(status="PENDING_UPLOAD"))
     other = metadata(spec, Tags={"team": "billing", DIGEST_TAG: spec.checksum}, FileSizeInBytes=99)
@@ -55,6 +57,7 @@ def test_a_replayed_start_for_the_same_approved_file_is_unchanged(stubbed, tmp_p
     client, stubber = stubbed
     spec = file_spec(item_options(TASK, dict(content="hello\n", file_name="a.txt")),
                      client.meta.service_model.operation_model("StartAttachedFileUpload"))
+    stubber.add_response("describe_contact", EMAIL_CONTACT)  # a contact's scope is its channel's
     stubber.add_response("describe_attached_files_configuration", CONFIGURATION)
     stubber.add_response("start_attached_file_upload", started())
     stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec)], "Errors": []})
@@ -68,6 +71,7 @@ def test_check_mode_makes_no_write_call(stubbed, tmp_path):
     client, stubber = stubbed
     spec = file_spec(item_options(TASK, dict(content="hello\n", file_name="a.txt")),
                      client.meta.service_model.operation_model("StartAttachedFileUpload"))
+    stubber.add_response("describe_contact", EMAIL_CONTACT)  # a contact's scope is its channel's
     stubber.add_response("describe_attached_files_configuration", CONFIGURATION)  # the only call: a read
     outcome = Engine(client, check_mode=True, lock_directory=str(tmp_path)).run([spec])
     result = outcome.items[0].as_dict(check_mode=True, diff=True)
@@ -126,6 +130,7 @@ def test_without_a_usable_lock_directory_the_file_is_still_made_with_a_warning(s
     client, stubber = stubbed
     spec = file_spec(item_options(TASK, dict(content="hello\n", file_name="a.txt")),
                      client.meta.service_model.operation_model("StartAttachedFileUpload"))
+    stubber.add_response("describe_contact", EMAIL_CONTACT)  # a contact's scope is its channel's
     stubber.add_response("describe_attached_files_configuration", CONFIGURATION)
     stubber.add_response("start_attached_file_upload", started())
     stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec)], "Errors": []})

@@ -17,8 +17,9 @@ def test_case_arn_is_case_scope():
     assert (target.attachment_scope, target.domain_id, target.case_id) == ("CASE", "dom-1", "case-1")
 
 
-def test_contact_arn_is_email_scope():
-    assert parse_target(INSTANCE, CONTACT).attachment_scope == "EMAIL"
+def test_contact_arn_scope_is_unknown_until_the_contact_is_described():
+    # email or task: only DescribeContact's Channel tells (attached_file.resolve_scope)
+    assert parse_target(INSTANCE, CONTACT).attachment_scope is None
 
 
 def test_other_partition_is_accepted():

@@ -1,0 +1,12 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the contactcenter.connect project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""connect_attached_file: its src found on the controller and put where the module reads it (see plugin_utils/upload_action.py)."""
+
+from ansible_collections.contactcenter.connect.plugins.plugin_utils.upload_action import UploadAction
+
+
+class ActionModule(UploadAction):
+    """The module's own src, remote_src and decrypt options."""
