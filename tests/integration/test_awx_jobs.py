@@ -16,13 +16,12 @@ import pathlib
 import shutil
 import time
 
+import ansible_runner
 import pytest
 from conftest import BIN
 from conftest import CASE_ARN
 from conftest import COLLECTIONS
 from conftest import ROOT
-
-ansible_runner = pytest.importorskip("ansible_runner")
 
 EXAMPLES = ROOT / "examples" / "awx"
 # A temporary credential, injected as AWX's "Amazon Web Services" credential type injects it: AWS_SECURITY_TOKEN,
