@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The version matrix of contactcenter.connect: the oldest claimed, the primary and the newest combination.
 
     python tools/matrix.py prepare [NAME ...]          create / refresh the venvs and amazon.aws trees (cached)
@@ -148,10 +147,8 @@ def unpack_amazon_aws(wheel_version, expected, collections):
 
 def get_pip_stand_in(python):
     """ansible-test's get-pip download cannot reach its host here: a cached stand-in (ensurepip + pip) for this core's pin."""
-    source = subprocess.run(
-        [str(python), "-c", "import ansible_test, pathlib; print(pathlib.Path(ansible_test.__file__).parent / '_internal' / 'python_requirements.py')"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
+    script = "import ansible_test, pathlib; print(pathlib.Path(ansible_test.__file__).parent / '_internal' / 'python_requirements.py')"
+    source = subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=True).stdout.strip()
     pin = re.search(r"^\s*pip='([0-9.]+)',$", pathlib.Path(source).read_text(), re.M).group(1)
     get_pip = pathlib.Path.home() / ".ansible" / "test" / "cache" / f"get_pip_{pin.replace('.', '_')}.py"
     if not get_pip.exists():
@@ -182,7 +179,8 @@ def prepare(name):
     get_pip_stand_in(where["python"])
     # unit tests import the working tree itself: a tree of symlinks pytest-ansible injects (no copy)
     units = where["units"] / "ansible_collections"
-    for link, target in ((units / "contactcenter" / "connect", ROOT), (units / "amazon" / "aws", where["collections"] / "ansible_collections" / "amazon" / "aws")):
+    amazon_aws = where["collections"] / "ansible_collections" / "amazon" / "aws"
+    for link, target in ((units / "contactcenter" / "connect", ROOT), (units / "amazon" / "aws", amazon_aws)):
         if not (link.is_symlink() and pathlib.Path(os.readlink(link)) == target):
             link.parent.mkdir(parents=True, exist_ok=True)
             if link.is_symlink() or link.exists():
