@@ -225,10 +225,12 @@ def stage_commands(name, stage, smoke, jobs):
             str(where["venv"] / "bin" / "ansible-test"), "sanity", "--venv", "--python", combo["python"], "--color", "no"]
     if stage == "units":
         return ROOT, environment(name, where["units"]), pytest + ["--ansible-unit-inject-only", "tests/unit"]
+    if stage == "modules":
+        env = environment(name, where["units"])
+        env["PYTHONPATH"] = str(ROOT / "tools")
+        return ROOT, env, pytest + ["--ansible-unit-inject-only", "tests/modules"]
     env = environment(name, where["collections"])
     env["PYTHONPATH"] = str(ROOT / "tools")
-    if stage == "modules":
-        return ROOT, env, pytest + ["--ansible-unit-inject-only", "tests/modules"]
     tests = ["tests/integration/test_smoke.py"] if smoke else ["tests/integration", "-n", str(jobs)]
     return ROOT, env, pytest + ["-p", "no:pytest-ansible"] + tests
 
@@ -273,9 +275,33 @@ def table():
     return "\n".join(rows)
 
 
+def floors():
+    """The oldest combination must be the floors the collection states: otherwise the table claims what nobody tests."""
+    import yaml  # pylint: disable=import-outside-toplevel  (only the dev venv has it for sure)
+
+    found = versions("oldest")
+    requires = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text())["requires_ansible"]
+    galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text())["dependencies"]["amazon.aws"]
+    collections = {c["name"]: c["version"] for c in yaml.safe_load((ROOT / "requirements.yml").read_text())["collections"]}
+    python = dict(re.findall(r"^(boto3|botocore)>=([0-9.]+)", (ROOT / "requirements.txt").read_text(), re.M))
+    problems = []
+    if not found["ansible-core"].startswith(requires.lstrip(">=").rsplit(".", 1)[0] + "."):
+        problems.append(f"meta/runtime.yml requires_ansible {requires} but the oldest combination runs ansible-core {found['ansible-core']}")
+    for where, spec in (("galaxy.yml", galaxy), ("requirements.yml", collections.get("amazon.aws", ""))):
+        if spec != f">={found['amazon.aws']}":
+            problems.append(f"{where} asks for amazon.aws {spec!r} but the oldest combination runs {found['amazon.aws']}")
+    for package in ("boto3", "botocore"):
+        if python.get(package) != found[package]:
+            problems.append(f"requirements.txt asks for {package}>={python.get(package)} but the oldest combination runs {found[package]}")
+    return problems
+
+
 def readme(check):
+    problems = floors()
+    if problems:
+        raise SystemExit("matrix: " + "\nmatrix: ".join(problems))
     text = README.read_text()
-    pattern = re.compile(re.escape(TABLE_START) + r"\n.*?\n" + re.escape(TABLE_END), re.S)
+    pattern = re.compile(re.escape(TABLE_START) + r"\n(?:.*?\n)?" + re.escape(TABLE_END), re.S)
     if not pattern.search(text):
         raise SystemExit(f"matrix: README.md has no table between {TABLE_START!r} and {TABLE_END!r}")
     wanted = pattern.sub(lambda _m: f"{TABLE_START}\n{table()}\n{TABLE_END}", text)
