@@ -34,6 +34,8 @@ import sys
 import time
 import zipfile
 
+import yaml
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
 CACHE = BUILD / "cache"
@@ -277,8 +279,6 @@ def table():
 
 def floors():
     """The oldest combination must be the floors the collection states: otherwise the table claims what nobody tests."""
-    import yaml  # pylint: disable=import-outside-toplevel  (only the dev venv has it for sure)
-
     found = versions("oldest")
     requires = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text())["requires_ansible"]
     galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text())["dependencies"]["amazon.aws"]
