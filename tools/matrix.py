@@ -1,7 +1,7 @@
 """The version matrix of contactcenter.connect: the oldest claimed, the primary and the newest combination.
 
     python tools/matrix.py prepare [NAME ...]          create / refresh the venvs and amazon.aws trees (cached)
-    python tools/matrix.py run NAME [--smoke] [--stages sanity,units,modules,integration]
+    python tools/matrix.py run NAME [--smoke] [--stages sanity,units,modules,integration] [--jobs N] [-- PYTEST ARGS]
     python tools/matrix.py readme [--check]            the README's supported-versions table, from the venvs
 
 Each combination is a virtualenv (pinned requirements file) on one pyenv Python, plus amazon.aws
@@ -217,8 +217,8 @@ def environment(name, collections):
     return env
 
 
-def stage_commands(name, stage, smoke, jobs):
-    """(cwd, env, command) of one stage."""
+def stage_commands(name, stage, smoke, jobs, tests=None):
+    """(cwd, env, command) of one stage; tests: pytest arguments instead of the stage's folder."""
     combo, where = COMBINATIONS[name], paths(name)
     python = str(where["python"])
     pytest = [python, "-m", "pytest", "-p", "no:cacheprovider", "-q"]
@@ -226,18 +226,18 @@ def stage_commands(name, stage, smoke, jobs):
         return where["collection"], environment(name, where["collections"]), [
             str(where["venv"] / "bin" / "ansible-test"), "sanity", "--venv", "--python", combo["python"], "--color", "no"]
     if stage == "units":
-        return ROOT, environment(name, where["units"]), pytest + ["--ansible-unit-inject-only", "tests/unit"]
+        return ROOT, environment(name, where["units"]), pytest + ["--ansible-unit-inject-only"] + (tests or ["tests/unit"])
     if stage == "modules":
         env = environment(name, where["units"])
         env["PYTHONPATH"] = str(ROOT / "tools")
-        return ROOT, env, pytest + ["--ansible-unit-inject-only", "tests/modules"]
+        return ROOT, env, pytest + ["--ansible-unit-inject-only"] + (tests or ["tests/modules"])
     env = environment(name, where["collections"])
     env["PYTHONPATH"] = str(ROOT / "tools")
-    tests = ["tests/integration/test_smoke.py"] if smoke else ["tests/integration", "-n", str(jobs)]
-    return ROOT, env, pytest + ["-p", "no:pytest-ansible"] + tests
+    selected = tests or (["tests/integration/test_smoke.py"] if smoke else ["tests/integration"])
+    return ROOT, env, pytest + ["-p", "no:pytest-ansible"] + selected + ([] if smoke else ["-n", str(jobs)])
 
 
-def run(name, stages, smoke, jobs):
+def run(name, stages, smoke, jobs, tests=None):
     prepare(name)
     where = paths(name)
     subprocess.run([str(where["python"]), str(ROOT / "tools" / "sync_collection.py"), str(ROOT), str(where["collection"])], check=True)
@@ -251,7 +251,7 @@ def run(name, stages, smoke, jobs):
     results.parent.mkdir(parents=True, exist_ok=True)
     failed = None
     for stage in stages:
-        cwd, env, command = stage_commands(name, stage, smoke, jobs)
+        cwd, env, command = stage_commands(name, stage, smoke, jobs, tests)
         log(f"{name} ({label}): {stage}")
         started = time.monotonic()
         rc = subprocess.run(command, cwd=cwd, env=env, check=False).returncode
@@ -326,7 +326,9 @@ def main():
     r.add_argument("--jobs", type=int, default=2)
     d = sub.add_parser("readme")
     d.add_argument("--check", action="store_true")
-    args = parser.parse_args()
+    argv = sys.argv[1:]
+    tests = argv[argv.index("--") + 1:] if "--" in argv else []  # pytest arguments instead of the stage's folder
+    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     if args.command == "prepare":
         for name in args.names or [n for n in COMBINATIONS if "venv" not in COMBINATIONS[n]]:
             prepare(name)
@@ -335,7 +337,7 @@ def main():
         unknown = set(stages) - set(STAGES)
         if unknown:
             parser.error(f"unknown stages: {', '.join(sorted(unknown))}")
-        run(args.name, stages, args.smoke, args.jobs)
+        run(args.name, stages, args.smoke, args.jobs, tests)
     else:
         readme(args.check)
 
