@@ -37,16 +37,30 @@ options:
 notes:
   - Downloads go through the same HTTP proxy as botocore's calls, the C(proxies) of O(aws_config), else
     C(HTTPS_PROXY)/C(HTTP_PROXY) and C(NO_PROXY), and honour O(validate_certs) and O(aws_ca_bundle).
-  - Supports check mode; in check mode nothing is downloaded and RV(downloads) says what would be written.
+  - In check mode nothing is downloaded and RV(downloads) says what would be written.
     For files not uploaded by this collection (no recorded SHA-256) an existing local copy cannot be compared
     without downloading, so check mode reports it as a change.
   - Connect calls are retried on C(ThrottlingException) and C(InternalServiceException); downloads are retried
     on connection and server errors, and an expired download URL is replaced by a fresh one.
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Nothing is downloaded; RV(downloads) says what would be written. A local copy of a file without a recorded
+        SHA-256 cannot be compared without downloading it, so it is reported as a change.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+  action_group:
+    membership:
+      - contactcenter.connect.connect
 extends_documentation_fragment:
   - contactcenter.connect.attached_file
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 """
 
 EXAMPLES = r"""
