@@ -26,17 +26,30 @@ mkdir -p "$OUT/src"
 chmod 755 "$OUT/src"
 antsibull-docs sphinx-init --use-current --lenient --fail-on-error --dest-dir "$OUT/src" contactcenter.connect >/dev/null
 # Offline: Sphinx cannot fetch the intersphinx inventories, so the references antsibull-docs' pages
-# make to the Ansible docsite resolve against a local inventory of those labels (real URLs there);
-# any other unresolved reference is still a warning, and fails the build.
+# make to the Ansible docsite (a few reference pages, every ansible.builtin plugin's page) resolve
+# against a local inventory of those labels (their real URLs there); any other unresolved reference
+# is still a warning, and fails the build.
 "$ROOT/.venv/bin/python" - "$OUT/src/ansible_devel.inv" <<'PY'
-import sys, zlib
+import pathlib, sys, zlib
+import ansible
+
 labels = {  # label: (page#anchor on docs.ansible.com/projects/ansible/devel/, title)
     "common_return_values": ("reference_appendices/common_return_values.html#common-return-values", "Return Values"),
     "ansible_configuration_settings": ("reference_appendices/config.html#ansible-configuration-settings", "Ansible Configuration Settings"),
     "module_defaults": ("playbook_guide/playbooks_module_defaults.html#module-defaults", "Module defaults"),
     "check_mode_dry": ("playbook_guide/playbooks_checkmode.html#check-mode-dry", "Validating tasks: check mode and diff mode"),
 }
-body = "".join(f"{name} std:label -1 {uri} {title}\n" for name, (uri, title) in labels.items())
+# every ansible.builtin plugin of the installed ansible-core has its page there (M(ansible.builtin.copy) etc.)
+core = pathlib.Path(ansible.__file__).parent
+plugins = [("module", p) for p in (core / "modules").glob("*.py")]
+plugins += [(kind.name, p) for kind in (core / "plugins").iterdir() if kind.is_dir() for p in kind.glob("*.py")]
+plugins += [(kind, p) for kind in ("filter", "test") for p in (core / "plugins" / kind).glob("*.yml")]
+for kind, path in plugins:
+    if not path.stem.startswith("_"):
+        name = f"ansible.builtin.{path.stem}"
+        anchor = f"ansible-collections-ansible-builtin-{path.stem}-{kind}".replace("_", "-")
+        labels[f"ansible_collections.{name}_{kind}"] = (f"collections/ansible/builtin/{path.stem}_{kind}.html#{anchor}", f"{name} {kind}")
+body = "".join(f"{name} std:label -1 {uri} {title}\n" for name, (uri, title) in sorted(labels.items()))
 with open(sys.argv[1], "wb") as out:
     out.write(b"# Sphinx inventory version 2\n# Project: Ansible\n# Version: devel\n# The remainder of this file is compressed using zlib.\n")
     out.write(zlib.compress(body.encode()))
