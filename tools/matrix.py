@@ -234,7 +234,7 @@ def stage_commands(name, stage, smoke, jobs, tests=None):
     env = environment(name, where["collections"])
     env["PYTHONPATH"] = str(ROOT / "tools")
     selected = tests or (["tests/integration/test_smoke.py"] if smoke else ["tests/integration"])
-    return ROOT, env, pytest + ["-p", "no:pytest-ansible"] + selected + ([] if smoke else ["-n", str(jobs)])
+    return ROOT, env, pytest + ["-p", "no:pytest-ansible"] + selected + ([] if smoke else ["-n", str(jobs), "--dist", "loadgroup"])
 
 
 def run(name, stages, smoke, jobs, tests=None):
