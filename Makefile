@@ -5,6 +5,8 @@
 #   make units|endpoint|integration TESTS=<paths or pytest args> JOBS=<n>   a subset
 #   make bench   benchmarks (not part of the test suite); rewrites docs/performance.md
 #   make bench-bulk BENCH_ARGS=...   only the many-files benchmarks (tools/bench/bulk.py), their section of it
+#   make matrix  every stage on every combination of tools/matrix.py (oldest claimed, primary, newest)
+#   make docs    antsibull-docs lint + the HTML docs site in build/docs/html
 
 SHELL := /bin/bash
 ROOT := $(CURDIR)
@@ -12,6 +14,9 @@ BIN := $(ROOT)/.venv/bin
 COLLECTIONS := $(ROOT)/build/collections
 COLL := $(COLLECTIONS)/ansible_collections/contactcenter/connect
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
+MATRIX := $(BIN)/python tools/matrix.py
+# unit and module tests import the working tree through this tree of symlinks (pytest-ansible injects it)
+UNITS_TREE := $(ROOT)/build/matrix/primary/units
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_LOCAL_TEMP := $(ROOT)/build/tmp/local
@@ -19,24 +24,31 @@ export ANSIBLE_REMOTE_TMP := $(ROOT)/build/tmp/remote
 export ANSIBLE_HOME := $(ROOT)/build/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: bootstrap test sanity units endpoint integration lint changelog-lint demo bench bench-bulk build clean
+.PHONY: bootstrap test sanity units modules endpoint integration lint changelog-lint docs smoke matrix matrix-readme demo bench bench-bulk build clean
 
 bootstrap:
 	@bash tools/bootstrap.sh
 
 test: bootstrap
-	@echo "== 1/6 ansible-test sanity" && $(MAKE) --no-print-directory sanity
-	@echo "== 2/6 unit tests" && $(MAKE) --no-print-directory units
-	@echo "== 3/6 local endpoint tests" && $(MAKE) --no-print-directory endpoint
-	@echo "== 4/6 integration tests (ansible-playbook against the local endpoint)" && $(MAKE) --no-print-directory integration
-	@echo "== 5/6 ansible-lint" && $(MAKE) --no-print-directory lint
-	@echo "== 6/6 changelog lint" && $(MAKE) --no-print-directory changelog-lint
+	@echo "== 1/10 ansible-test sanity" && $(MAKE) --no-print-directory sanity
+	@echo "== 2/10 unit tests" && $(MAKE) --no-print-directory units
+	@echo "== 3/10 module tests (pytest-ansible ansible_module)" && $(MAKE) --no-print-directory modules
+	@echo "== 4/10 local endpoint tests" && $(MAKE) --no-print-directory endpoint
+	@echo "== 5/10 integration tests (ansible-playbook against the local endpoint)" && $(MAKE) --no-print-directory integration
+	@echo "== 6/10 ansible-lint" && $(MAKE) --no-print-directory lint
+	@echo "== 7/10 changelog lint" && $(MAKE) --no-print-directory changelog-lint
+	@echo "== 8/10 docs (antsibull-docs lint, HTML site)" && $(MAKE) --no-print-directory docs
+	@echo "== 9/10 smoke: oldest and newest combinations" && $(MAKE) --no-print-directory smoke
+	@echo "== 10/10 README supported versions = the matrix" && $(MAKE) --no-print-directory matrix-readme
 
 sanity: bootstrap
 	cd $(COLL) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
 units: bootstrap
-	cd $(COLL) && $(PYTEST) $(or $(TESTS),tests/unit) -q
+	ANSIBLE_COLLECTIONS_PATH=$(UNITS_TREE) $(PYTEST) --ansible-unit-inject-only $(or $(TESTS),tests/unit) -q
+
+modules: bootstrap
+	ANSIBLE_COLLECTIONS_PATH=$(UNITS_TREE) PYTHONPATH=$(ROOT)/tools $(PYTEST) --ansible-unit-inject-only $(or $(TESTS),tests/modules) -q
 
 endpoint: bootstrap
 	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible $(or $(TESTS),tests/localconnect) -q
@@ -49,6 +61,22 @@ lint: bootstrap
 
 changelog-lint: bootstrap
 	$(BIN)/antsibull-changelog lint
+
+docs: bootstrap
+	@bash tools/docs.sh
+
+smoke: bootstrap
+	$(MATRIX) run oldest --stages integration --smoke
+	$(MATRIX) run newest --stages integration --smoke
+
+matrix: bootstrap
+	$(MATRIX) run primary
+	$(MATRIX) run oldest
+	$(MATRIX) run newest
+	$(MATRIX) readme --check
+
+matrix-readme: bootstrap
+	$(MATRIX) readme --check
 
 demo: bootstrap
 	@bash tools/demo.sh

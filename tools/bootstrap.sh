@@ -10,7 +10,12 @@
 #                           a copy of this working tree (ansible-test needs the collection inside an
 #                           ansible_collections/<namespace>/<name>/ tree; symlinks are resolved away)
 #
-# Steps 1-3 are skipped when their inputs have not changed; a second run takes about a second.
+#   5. build/matrix/{oldest,newest}/   the version matrix's other combinations (tools/matrix.py prepare):
+#                           a venv each (tools/matrix/<name>.txt on pyenv's Python 3.10 / 3.13) and the
+#                           amazon.aws of its `ansible` wheel; build/matrix/*/units/: symlink trees the
+#                           unit and module tests import the working tree through
+#
+# Steps 1-3 and 5 are skipped when their inputs have not changed; a second run takes about a second.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -68,6 +73,9 @@ subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade"])
 subprocess.check_call([sys.executable, "-m", "pip", "install"] + args)
 PY
 fi
+
+# 5. the matrix's combinations (cached under build/matrix and build/cache; pip's cache is the machine's)
+"$VENV/bin/python" "$ROOT/tools/matrix.py" prepare primary oldest newest
 
 # 4. this working tree, copied into the collections tree (tracked and untracked-but-not-ignored files)
 "$VENV/bin/python" "$ROOT/tools/sync_collection.py" "$ROOT" "$COLLECTIONS/contactcenter/connect"

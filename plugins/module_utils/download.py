@@ -27,6 +27,15 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.transfer imp
 URL_REFRESHES = 3
 
 
+def move_into_place(module, temp_path, path):
+    """Put a verified download at path with AnsibleModule.atomic_move (an existing file's mode and owner kept).
+
+    amazon.aws 7.x's AnsibleAWSModule does not pass AnsibleModule's other methods through (later
+    releases do), so the wrapped AnsibleModule's own atomic_move is called.
+    """
+    getattr(module, "_module", module).atomic_move(temp_path, path)
+
+
 def safe_name(name):
     """A file name that stays inside the destination directory."""
     cleaned = name.replace("/", "_").replace("\\", "_").replace("\0", "_")

@@ -160,6 +160,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api 
 from ansible_collections.contactcenter.connect.plugins.module_utils.download import fetch
 from ansible_collections.contactcenter.connect.plugins.module_utils.download import local_digest
 from ansible_collections.contactcenter.connect.plugins.module_utils.download import local_names
+from ansible_collections.contactcenter.connect.plugins.module_utils.download import move_into_place
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
@@ -189,7 +190,7 @@ def ensure_downloaded(module, client, target, metadata, path):
     if local == (size, digest):
         os.unlink(temp_path)
         return dict(entry, size=size, sha256=digest, changed=False)
-    module.atomic_move(temp_path, path)
+    move_into_place(module, temp_path, path)
     return dict(entry, size=size, sha256=digest, changed=True)
 
 

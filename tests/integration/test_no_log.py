@@ -27,7 +27,8 @@ def test_content_never_appears_with_vvv(playbook, connect, option, outcome):
     value = SECRET_TEXT if option == "content" else base64.b64encode(SECRET_BINARY).decode()
     # failure: the instance's configuration refuses the extension, after the content was read and hashed
     file_name = "claim.txt" if outcome == "success" else "claim.exe"
-    run = playbook(verbosity=3, associated_resource_arn=CONTACT_ARN, file_name=file_name, **{option: value})
+    # ansible-core 2.21 adds the module arguments (`invocation`) to results only with INJECT_INVOCATION; earlier cores always
+    run = playbook(verbosity=3, env={"ANSIBLE_INJECT_INVOCATION": "1"}, associated_resource_arn=CONTACT_ARN, file_name=file_name, **{option: value})
     if outcome == "success":
         assert run.rc == 0 and run.result()["changed"] is True, run.stdout[-2000:]
         assert [f["file_name"] for f in connect.state()["files"]] == ["claim.txt"]
