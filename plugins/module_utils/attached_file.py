@@ -17,14 +17,13 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api 
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import error_code
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import start_attached_file_upload
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import PresignedUrl
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import SourceChanged
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import put_once
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import with_retries
 
 APPROVED = "APPROVED"
 # Final states in which the file will never become usable.
 FAILED_STATES = ("REJECTED", "FAILED", "DELETED")
-URL_REFRESHES = 3
 
 # Task option behind each StartAttachedFileUpload member, for messages.
 OPTION_NAMES = {
@@ -128,23 +127,30 @@ def refuse_failed(started, client_token):
         )
 
 
-def upload(client, params, started, source, transport=None, sleep=time.sleep):
-    """PUT the content to Start's pre-signed URL; on an expired URL, Start again (same token) for a fresh one.
+def upload(client, params, started, source, session, sha256=None):
+    """PUT the content to Start's pre-signed URL over the run's TransferSession; on an expired URL, Start again
+    (same token) for a fresh one. With sha256, an upload whose bytes do not hash to it is not completed.
 
     Returns the Start response whose URL was used.
     """
-    for refresh in range(URL_REFRESHES + 1):
-        metadata = started.get("UploadUrlMetadata") or {}
+    pending = [started]
+
+    def next_url():
+        response = pending.pop() if pending else start_upload(client, params)
+        metadata = response.get("UploadUrlMetadata") or {}
         if not metadata.get("Url"):
-            raise AttachedFileError(message=f"Connect returned no upload URL for file {started.get('FileId')}")
-        try:
-            with_retries(lambda: put_once(metadata["Url"], metadata.get("HeadersToInclude"), source, transport=transport), sleep=sleep)
-            return started
-        except TransferError as e:
-            if not e.expired or refresh == URL_REFRESHES:
-                raise AttachedFileError(message=str(e), http_status=e.status, s3_error_code=e.code) from None
-        started = start_upload(client, params)
-    raise AssertionError("unreachable")
+            raise AttachedFileError(message=f"Connect returned no upload URL for file {response.get('FileId')}")
+        return PresignedUrl(metadata["Url"], metadata.get("HeadersToInclude"), response)
+
+    try:
+        return session.upload(next_url, source, sha256).response
+    except SourceChanged as e:
+        raise AttachedFileError(
+            message=f"{e}: the upload of file {started.get('FileId')} was not completed; run the task again to upload the new content",
+            file_id=started.get("FileId"),
+        ) from None
+    except TransferError as e:
+        raise AttachedFileError(message=str(e), http_status=e.status, s3_error_code=e.code) from None
 
 
 def complete(client, target, file_id):

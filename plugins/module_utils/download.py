@@ -20,11 +20,8 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api 
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import CHUNK_SIZE
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import PresignedUrl
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import download_to
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import with_retries
-
-URL_REFRESHES = 3
 
 
 def safe_name(name):
@@ -57,7 +54,7 @@ def local_digest(path):
     return os.path.getsize(path), digest.hexdigest()
 
 
-def fetch(client, target, metadata, directory, transport=None):
+def fetch(client, target, metadata, directory, session):
     """Download one file into a temporary file in directory; returns (temp path, size, sha256).
 
     Verifies the size against the metadata and, when the file carries the digest tag, the sha256.
@@ -66,31 +63,33 @@ def fetch(client, target, metadata, directory, transport=None):
     handle, temp_path = tempfile.mkstemp(prefix=".connect-download-", dir=directory)
     try:
         with os.fdopen(handle, "wb") as stream:
-            for refresh in range(URL_REFRESHES + 1):
-                response = get_attached_file(client, target.instance_id, target.associated_resource_arn, metadata["FileId"])
-                url = ((response or {}).get("DownloadUrlMetadata") or {}).get("Url")
-                if not url:
-                    raise AttachedFileError(message=f"Connect returned no download URL for file {metadata['FileId']}")
-                try:
-                    size, digest = with_retries(lambda: _restart(stream) or download_to(url, stream, transport=transport))
-                    break
-                except TransferError as e:
-                    if not e.expired or refresh == URL_REFRESHES:
-                        raise AttachedFileError(message=str(e), http_status=e.status, s3_error_code=e.code) from None
-        expected = (metadata.get("Tags") or {}).get(DIGEST_TAG)
-        if size != metadata["FileSizeInBytes"] or (expected and digest != expected):
-            raise AttachedFileError(
-                message=(
-                    f"download of file {metadata['FileId']} does not match its metadata: got {size} bytes with sha256 {digest}, "
-                    f"expected {metadata['FileSizeInBytes']} bytes" + (f" with sha256 {expected}" if expected else "")
-                )
-            )
+            size, digest = session.download(lambda: download_url(client, target, metadata["FileId"]), stream)
+        check_download(metadata, size, digest)
         return temp_path, size, digest
+    except TransferError as e:
+        os.unlink(temp_path)
+        raise AttachedFileError(message=str(e), http_status=e.status, s3_error_code=e.code) from None
     except BaseException:
         os.unlink(temp_path)
         raise
 
 
-def _restart(stream):
-    stream.seek(0)
-    stream.truncate()
+def download_url(client, target, file_id):
+    """A fresh pre-signed GET URL for the file (GetAttachedFile)."""
+    response = get_attached_file(client, target.instance_id, target.associated_resource_arn, file_id)
+    url = ((response or {}).get("DownloadUrlMetadata") or {}).get("Url")
+    if not url:
+        raise AttachedFileError(message=f"Connect returned no download URL for file {file_id}")
+    return PresignedUrl(url, None, response)
+
+
+def check_download(metadata, size, digest):
+    """Raise unless the bytes received have the file's size and, when recorded, its sha256."""
+    expected = (metadata.get("Tags") or {}).get(DIGEST_TAG)
+    if size != metadata["FileSizeInBytes"] or (expected and digest != expected):
+        raise AttachedFileError(
+            message=(
+                f"download of file {metadata['FileId']} does not match its metadata: got {size} bytes with sha256 {digest}, "
+                f"expected {metadata['FileSizeInBytes']} bytes" + (f" with sha256 {expected}" if expected else "")
+            )
+        )

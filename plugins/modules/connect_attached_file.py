@@ -277,7 +277,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.inputs impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import performed_by_info
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import request_tags
 from ansible_collections.contactcenter.connect.plugins.module_utils.model_checks import request_problems
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import transport_for
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
 
 ARGUMENT_SPEC = dict(
     instance_id=dict(type="str", required=True),
@@ -360,14 +360,14 @@ def ensure_absent(module, client, cases, target):
     return dict(changed=bool(existing), file={}, diff=dict(before=before, after={}))
 
 
-def upload_and_wait(module, client, target, source, params):
+def upload_and_wait(module, client, target, source, params, checksum):
     """Start, upload, complete and wait; returns (final metadata, changed)."""
     p = module.params
     started = steps.start_upload(client, params)
     steps.refuse_failed(started, params["ClientToken"])
     changed = started.get("FileStatus") != steps.APPROVED
     if changed:
-        started = steps.upload(client, params, started, source, transport_for(p))
+        started = steps.upload(client, params, started, source, TransferSession.for_module(module, client), checksum)
         steps.complete(client, target, started["FileId"])
     if p["wait"]:
         return steps.wait_for_final_status(client, target, started["FileId"], p["wait_timeout"]), changed
@@ -393,7 +393,7 @@ def ensure_present(module, client, cases, target):
             if not p["file_id"] and not cases:
                 result["check_mode_reason"] = "without file_id, check mode cannot look the file up: finding it needs StartAttachedFileUpload, a write"
             return dict(result, changed=True, file=after, diff=dict(before=before, after=after))
-        final, changed = upload_and_wait(module, client, target, source, params)
+        final, changed = upload_and_wait(module, client, target, source, params, checksum)
     if cases and final.get("FileStatus") == steps.APPROVED:
         performed_by = performed_by_info(p["performed_by"])
         result["related_item_id"], linked = ensure_linked(cases, target, final["FileArn"], performed_by, module.check_mode, links)

@@ -152,7 +152,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.errors impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import file_result
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import transport_for
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
 
 ARGUMENT_SPEC = dict(
     instance_id=dict(type="str", required=True),
@@ -171,7 +171,7 @@ def ensure_downloaded(module, client, target, metadata, path):
         return dict(entry, size=local[0], sha256=local[1], changed=False)
     if module.check_mode:
         return dict(entry, size=metadata["FileSizeInBytes"], sha256=recorded, changed=True)
-    temp_path, size, digest = fetch(client, target, metadata, os.path.dirname(path), transport_for(module.params))
+    temp_path, size, digest = fetch(client, target, metadata, os.path.dirname(path), TransferSession.for_module(module, client))
     if local == (size, digest):
         os.unlink(temp_path)
         return dict(entry, size=size, sha256=digest, changed=False)

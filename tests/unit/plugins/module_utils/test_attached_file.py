@@ -5,6 +5,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.errors impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import Source
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
 
 INSTANCE = "11111111-1111-4111-8111-111111111111"
 CASE = "arn:aws:cases:us-east-1:123456789012:domain/dom-1/case/case-1"
@@ -88,26 +89,28 @@ def test_expired_url_is_replaced_by_a_fresh_start_with_the_same_token(stubbed, m
     stubber.add_response("start_attached_file_upload", started(url=fresh), PARAMS)
     urls = []
 
-    def fake_put(url, headers, source, transport=None):
+    def fake_put(url, headers, source, sha256=None):
         urls.append(url)
         if len(urls) == 1:
             raise TransferError("expired", status=403, expired=True)
         return '"etag"'
 
-    monkeypatch.setattr(steps, "put_once", fake_put)
-    used = steps.upload(client, PARAMS, started(), Source(data=b"hello"))
+    session = TransferSession()
+    monkeypatch.setattr(session, "put", fake_put)
+    used = steps.upload(client, PARAMS, started(), Source(data=b"hello"), session)
     assert urls == [URL["Url"], fresh["Url"]] and used["UploadUrlMetadata"] == fresh
 
 
 def test_upload_failure_message_has_no_url(stubbed, monkeypatch):
     client, _stubber = stubbed
 
-    def fake_put(url, headers, source, transport=None):
+    def fake_put(url, headers, source, sha256=None):
         raise TransferError("upload to https://bucket.s3.amazonaws.com/k failed: HTTP 403 SignatureDoesNotMatch", status=403, code="SignatureDoesNotMatch")
 
-    monkeypatch.setattr(steps, "put_once", fake_put)
+    session = TransferSession()
+    monkeypatch.setattr(session, "put", fake_put)
     with pytest.raises(AttachedFileError) as raised:
-        steps.upload(client, PARAMS, started(), Source(data=b"hello"))
+        steps.upload(client, PARAMS, started(), Source(data=b"hello"), session)
     assert "SignatureDoesNotMatch" in raised.value.message and "Signature=" not in raised.value.message
     assert raised.value.kwargs["s3_error_code"] == "SignatureDoesNotMatch"
 
