@@ -67,6 +67,7 @@ class TestControl:
         return {
             "calls": calls,
             "uploads": {"bytes_received": bytes_received},
+            "connections": app.telemetry.connections(),
             "files": app.world.snapshot_files(),
             "related_items": app.world.snapshot_related_items(),
             "log": log,
