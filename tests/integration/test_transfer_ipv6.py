@@ -28,6 +28,6 @@ def test_upload_and_download_over_ipv6(playbook, connect, tmp_path):
     assert [f["sha256"] for f in connect.state()["files"]] == [hashlib.sha256(BODY).hexdigest()]
     dest = tmp_path / "out"
     dest.mkdir()
-    fetched = playbook("attached_file_info.yml", file_ids=[run.result()["file"]["file_id"]], dest=str(dest))
+    fetched = playbook("attached_file_download.yml", file_ids=[run.result()["file"]["file_id"]], dest=str(dest))
     assert fetched.rc == 0, fetched.stdout
     assert (dest / "v6.pdf").read_bytes() == BODY and connect.state()["calls"]["DownloadGet"] == 1

@@ -46,7 +46,7 @@ def test_https_upload_and_download_verified_with_aws_ca_bundle(playbook, connect
     assert run.result()["changed"] is True and stored_sha256(connect) == [hashlib.sha256(BODY).hexdigest()]
     dest = tmp_path / "out"
     dest.mkdir()
-    fetched = playbook("attached_file_info.yml", file_ids=[run.result()["file"]["file_id"]], dest=str(dest), aws_ca_bundle=pki.ca)
+    fetched = playbook("attached_file_download.yml", file_ids=[run.result()["file"]["file_id"]], dest=str(dest), aws_ca_bundle=pki.ca)
     assert fetched.rc == 0, fetched.stdout
     assert (dest / "tls.pdf").read_bytes() == BODY and connect.state()["calls"]["DownloadGet"] == 1
 
