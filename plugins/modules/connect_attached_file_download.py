@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 module: connect_attached_file_download
 short_description: Download approved Amazon Connect attached files into a directory, verified and atomically
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Downloads the APPROVED attached files of a Connect case or email contact into the directory O(dest).
   - Each file streams into a temporary file in O(dest), is checked against its size and, for files uploaded by
