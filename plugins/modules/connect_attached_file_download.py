@@ -50,7 +50,7 @@ notes:
   - The file options (O(mode), O(owner), O(group), ...) apply to each file written and to a local copy left alone.
     Without O(mode), a new file gets the default permissions (0666 minus the umask) and a replaced one keeps those of
     the file it replaces. Attachments often hold personal data; consider O(mode=0600).
-  - Supports check mode exactly: nothing is written, and RV(downloads) and C(changed) say what would be. A local copy
+  - Supports check mode exactly; nothing is written, and RV(downloads) and C(changed) say what would be. A local copy
     of a file without a recorded SHA-256 can only be compared by its content, so check mode downloads that file,
     hashing it without writing it.
   - Supports diff mode; the diff lists the files that are (or would be) written, before and after.
@@ -175,7 +175,8 @@ def file_ids(module, target):
 
 def not_returned(errors):
     return [
-        dict(file_id=e.get("FileId"), file_name=None, file_status=None, reason=f"Connect did not return it: {e.get('ErrorCode')} {e.get('ErrorMessage') or ''}".strip())
+        dict(file_id=e.get("FileId"), file_name=None, file_status=None,
+             reason=f"Connect did not return it: {e.get('ErrorCode')} {e.get('ErrorMessage') or ''}".strip())
         for e in errors
     ]
 
