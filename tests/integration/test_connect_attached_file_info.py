@@ -56,8 +56,6 @@ def test_info_is_read_only(playbook, connect, uploaded, tmp_path):
     for operation in WRITES + ("GetAttachedFile", "DownloadGet", "CreateRelatedItem"):
         assert after.get(operation, 0) == before.get(operation, 0), operation  # no write, no download URL, no download
     assert sorted(os.listdir(tmp_path)) == listing + ["run4"]  # only the run's own folder (vars, results)
-    refused = playbook("attached_file_info.yml", file_ids=list(uploaded), dest=str(tmp_path / "d"))  # no such option any more
-    assert refused.rc != 0 and "dest" in refused.result(TASK)["msg"] and not (tmp_path / "d").exists()
 
 
 def test_without_file_ids_the_files_shown_on_the_case_are_read(playbook, connect, tmp_path):
