@@ -187,33 +187,36 @@ def _release(response, reuse=True):
         raw.close()
 
 
-def _innermost(error):
-    """The exception at the bottom of botocore's and urllib3's wrappers."""
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
+def _chain(error):
+    """The exception and those it wraps (botocore's kwargs["error"], urllib3's reason / original_error, causes), outermost first."""
+    found = []
+    while isinstance(error, BaseException) and all(error is not seen for seen in found):
+        found.append(error)
         inner = (getattr(error, "kwargs", None) or {}).get("error") or getattr(error, "reason", None) or getattr(error, "original_error", None)
-        if not isinstance(inner, BaseException):
-            inner = error.__cause__ or error.__context__
-        if inner is None:
-            return error
-        error = inner
-    return error
+        error = inner if isinstance(inner, BaseException) else (error.__cause__ or error.__context__)
+    return found
 
 
 def _connection_failure(error, url, what):
     """TransferError for an exception of the HTTP stack: what kind, why (never the URL's query), whether to retry."""
-    inner = _innermost(error)
-    if isinstance(inner, SourceChanged):
-        return inner
+    chain = _chain(error)
+    inner = chain[-1]
+    for wrapped in chain:
+        if isinstance(wrapped, SourceChanged):
+            return wrapped
     kind = error.__class__.__name__
+    where = f"{what} {redacted(url)} failed"
+    if any(isinstance(e, botocore.exceptions.InvalidProxiesConfigError) for e in chain):
+        return TransferError(f"{where}: aws_config's proxies_config cannot be used: {getattr(inner, 'strerror', None) or inner}")
+    if isinstance(error, botocore.exceptions.ProxyConnectionError):
+        where += f" (through proxy {error.kwargs.get('proxy_url')})"
     if isinstance(inner, ssl.SSLCertVerificationError):
-        return TransferError(f"{what} {redacted(url)} failed: {kind}: certificate verify failed: {inner.verify_message}")
-    if isinstance(error, (botocore.exceptions.SSLError, botocore.exceptions.InvalidProxiesConfigError)):
+        return TransferError(f"{where}: {kind}: certificate verify failed: {inner.verify_message}")
+    if isinstance(error, botocore.exceptions.SSLError):
         reason = getattr(inner, "reason", None) or getattr(inner, "strerror", None) or str(inner)
-        return TransferError(" ".join(f"{what} {redacted(url)} failed: {kind}: {_scrub(str(reason), url)}".split()))
+        return TransferError(" ".join(f"{where}: {kind}: {_scrub(str(reason), url)}".split()))
     reason = getattr(inner, "strerror", None) or inner.__class__.__name__
-    return TransferError(f"{what} {redacted(url)} failed: {kind} ({_scrub(str(reason), url)})", retryable=True)
+    return TransferError(f"{where}: {kind} ({_scrub(str(reason), url)})", retryable=True)
 
 
 def with_retries(attempt, retries=TRANSFER_RETRIES, delay=0.5, max_delay=8.0, sleep=time.sleep):

@@ -22,7 +22,7 @@ class TestPKI:
     __test__ = False  # not a pytest test class
 
     def __init__(self, folder):
-        self.folder = folder
+        self.folder = os.path.abspath(folder)
         self.ca = os.path.join(folder, "ca.pem")
         self.server_cert = os.path.join(folder, "server.pem")
         self.client_cert = os.path.join(folder, "client.pem")
