@@ -164,7 +164,7 @@ def _failure(response, url, what):
         body = response.raw.read(65536) or b""
     except Exception:  # pylint: disable=broad-except
         pass  # the status alone still tells what happened
-    _release(response, reuse=False)
+    _release(response)
     match = _S3_ERROR.search(body)
     code = match.group(1).decode("utf-8", "replace") if match else None
     detail = (match.group(2) or b"").decode("utf-8", "replace") if match else getattr(response.raw, "reason", "") or ""
@@ -174,15 +174,12 @@ def _failure(response, url, what):
     return TransferError(" ".join(message.split()), status=status, code=code, expired=expired, retryable=retryable)
 
 
-def _release(response, reuse=True):
-    """Give the connection back to the pool (its response fully read), or close it."""
+def _release(response):
+    """Give the connection back to the pool, the rest of its response read; close it when that fails."""
     raw = response.raw
     try:
-        if reuse:
-            raw.release_conn()
-        else:
-            raw.drain_conn()
-            raw.release_conn()
+        raw.drain_conn()
+        raw.release_conn()
     except Exception:  # pylint: disable=broad-except
         raw.close()
 

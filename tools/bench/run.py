@@ -280,7 +280,13 @@ def environment_info(collections, curl, ref_sha):
         "git": "%s%s" % (head, " (plugins/ has uncommitted changes)" if dirty else ""),
         "command": "`%s`" % " ".join(["tools/bench/run.py"] + sys.argv[1:]),
         "source": ("commit %s (git archive, --ref)" % ref_sha) if ref_sha else "working tree as copied by tools/bootstrap.sh",
+        "load": load_average(),
     }
+
+
+def load_average():
+    """The 1, 5 and 15 minute load averages, as text (how busy the shared machine was)."""
+    return "%.1f / %.1f / %.1f" % os.getloadavg() if hasattr(os, "getloadavg") else "unknown"
 
 
 class Files:
@@ -836,7 +842,7 @@ def report_header(info, options, elapsed):
     for key, label in (("date", "Date"), ("nproc", "CPUs (nproc)"), ("cpu", "CPU model"), ("memory", "Memory"), ("kernel", "Kernel"),
                        ("python", "Python"), ("ansible_core", "ansible-core"), ("botocore", "botocore"), ("boto3", "boto3"),
                        ("curl", "curl"), ("collection", "Collection measured"), ("source", "Collection source"), ("git", "Repository HEAD"),
-                       ("command", "Command")):
+                       ("command", "Command"), ("load", "Load average (1 / 5 / 15 min)")):
         out.append("| %s | %s |" % (label, str(info[key]).replace("|", "\\|")))
     out.append("")
     return out
@@ -1055,6 +1061,7 @@ def main(argv=None):
             bench.memory()
             bench.fixed_cost()
             bench.profile()
+        info["load"] += " at the start, %s at the end (%d CPUs)" % (load_average(), info["nproc"])
     except BenchError as exc:
         sys.stderr.write("bench: FAILED: %s\n" % exc)
         if not options.ref:
