@@ -224,3 +224,25 @@ def test_dest_that_is_a_file_fails_before_any_download(playbook, connect, tmp_pa
     blocker.write_text("x")
     run = playbook(PLAYBOOK, file_ids=[one], dest=str(blocker))
     assert run.rc != 0 and "is not a directory" in run.result(TASK)["msg"] and gets(connect) == 0
+
+
+def test_owner_and_group_apply_to_files_and_created_folders(playbook, connect, tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("changing owners needs root (CI runs as root)")
+    import grp  # pylint: disable=import-outside-toplevel
+    import pwd  # pylint: disable=import-outside-toplevel
+
+    one = put_file(connect, "one.txt", b"one\n")
+    dest = tmp_path / "owned" / "case"
+    run = playbook(PLAYBOOK, file_ids=[one], dest=str(dest), owner="nobody", group="daemon", mode="0600")
+    assert run.rc == 0, run.stdout
+    expected = (pwd.getpwnam("nobody").pw_uid, grp.getgrnam("daemon").gr_gid)
+    for path, mode in ((dest / "one.txt", 0o600), (dest, 0o700), (dest.parent, 0o700)):
+        info = os.stat(path)
+        assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == expected + (mode,), path
+    again = playbook(PLAYBOOK, file_ids=[one], dest=str(dest), owner="nobody", group="daemon", mode="0600")
+    assert again.rc == 0 and again.result(TASK)["changed"] is False
+    os.chown(dest / "one.txt", 0, 0)  # someone changed the owner: the next run puts it back, without downloading
+    fixed = playbook(PLAYBOOK, file_ids=[one], dest=str(dest), owner="nobody", group="daemon", mode="0600")
+    assert fixed.result(TASK)["changed"] is True and (os.stat(dest / "one.txt").st_uid, os.stat(dest / "one.txt").st_gid) == expected
+    assert gets(connect) == 1

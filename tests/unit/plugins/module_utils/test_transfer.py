@@ -251,3 +251,18 @@ def test_transfer_refreshes_an_expired_url_and_retries_transient_failures(server
     session = transfer.TransferSession(sleep=lambda _s: None)
     used = session.upload(lambda: transfer.PresignedUrl(next(urls), {}, "r"), Source(data=b"hello"))
     assert used.url.startswith(f"{server}/second") and [p.split("?")[0] for _m, p, _h, _b in Recorder.seen] == ["/first", "/first", "/second"]
+
+
+class FakeModule:
+    def __init__(self, **params):
+        self.params = params
+
+
+@pytest.mark.parametrize("params, verify", [
+    ({"validate_certs": True, "aws_ca_bundle": "/ca.pem"}, "/ca.pem"),
+    ({"validate_certs": True, "aws_ca_bundle": None}, True),
+    ({"validate_certs": False, "aws_ca_bundle": "/ca.pem"}, False),
+])
+def test_for_module_verifies_as_amazon_aws_does(params, verify):
+    session = transfer.TransferSession.for_module(FakeModule(**params), client_with(), concurrency=3)
+    assert session.http_session("https://bucket.s3.amazonaws.com/k")._verify == verify
