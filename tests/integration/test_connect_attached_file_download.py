@@ -4,7 +4,9 @@ Files are put on the endpoint through its API in the tests' set-up (fast); what 
 """
 
 import hashlib
+import json
 import os
+import pathlib
 import stat
 import subprocess
 import time
@@ -246,3 +248,20 @@ def test_owner_and_group_apply_to_files_and_created_folders(playbook, connect, t
     fixed = playbook(PLAYBOOK, file_ids=[one], dest=str(dest), owner="nobody", group="daemon", mode="0600")
     assert fixed.result(TASK)["changed"] is True and (os.stat(dest / "one.txt").st_uid, os.stat(dest / "one.txt").st_gid) == expected
     assert gets(connect) == 1
+
+
+def test_the_archive_example_archives_a_case(playbook, connect, tmp_path):
+    example = pathlib.Path(__file__).resolve().parents[2] / "examples" / "archive_case.yml"
+    ids = [put_file(connect, name, data) for name, data in (("claim.pdf", b"%PDF claim"), ("letter.txt", b"Dear customer\n"))]
+    for file_id in ids:
+        link(connect, file_id)
+    variables = dict(connect_endpoint_url=connect.endpoint_url, connect_instance_id=connect.instance_id, case_arn=CASE_ARN,
+                     archive_root=str(tmp_path / "archive"))
+    run = playbook(str(example), **variables)
+    assert run.rc == 0, run.stdout
+    folder = tmp_path / "archive" / CASE_ARN.rsplit("/", 1)[1]
+    assert (folder / "claim.pdf").read_bytes() == b"%PDF claim" and (folder / "letter.txt").read_bytes() == b"Dear customer\n"
+    mapping = json.loads((folder.parent / f"{folder.name}.json").read_text())
+    assert {m["file_id"]: os.path.basename(m["path"]) for m in mapping} == dict(zip(ids, ["claim.pdf", "letter.txt"]))
+    again = playbook(str(example), **variables)
+    assert again.rc == 0 and all(r["status"] == "ok" for r in again.results) and gets(connect) == 2
