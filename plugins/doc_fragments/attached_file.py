@@ -10,7 +10,10 @@ class ModuleDocFragment:
 options:
   instance_id:
     description:
-      - The identifier of the Amazon Connect instance (the id, not the ARN).
+      - The identifier of the Amazon Connect instance, or its ARN
+        C(arn:aws:connect:<region>:<account>:instance/<instance id>).
+      - An ARN is reduced to the id before anything else, so both forms name the same files (and the same
+        derived client token). Its partition, region and account must be those of O(associated_resource_arn).
     type: str
     required: true
   associated_resource_arn:

@@ -49,7 +49,7 @@ def start_request(target, file_name, size, file_use_case_type, client_token, cre
         FileUseCaseType=file_use_case_type,
     )
     optional = dict(CreatedBy=created_by, Tags=tags, UrlExpiryInSeconds=url_expiry_in_seconds)
-    params.update({k: v for k, v in optional.items() if v})
+    params.update({k: v for k, v in optional.items() if v is not None})  # 0 is a value (checked against the model), not "unset"
     return params
 
 

@@ -56,7 +56,12 @@ def missing_operations(client):
 
 
 def connect_client(module):
-    """The module's connect client, with retries; AttachedFileError when botocore's model is too old."""
+    """The module's connect client, with retries.
+
+    A botocore older than MINIMUM_BOTOCORE fails through amazon.aws's own check (the message every AWS module gives);
+    a model that lacks an operation all the same (botocore's data replaced through AWS_DATA_PATH) raises AttachedFileError.
+    """
+    module.require_botocore_at_least(MINIMUM_BOTOCORE, reason="for the Amazon Connect attached-file operations")
     client = module.client("connect", retry_decorator=connect_retry())
     missing = missing_operations(client)
     if missing:
@@ -73,9 +78,77 @@ def error_code(error):
     return response.get("Error", {}).get("Code")
 
 
+def error_reason(error):
+    """The ``Reason`` of a modelled Connect error behind an AttachedFileError (one string), or None.
+
+    StartAttachedFileUpload's InvalidRequestException carries AttachedFileInvalidRequestExceptionReason,
+    its ServiceQuotaExceededException AttachedFileServiceQuotaExceededExceptionReason (botocore model).
+    """
+    response = getattr(error.exception, "response", None) or {}
+    reason = response.get("Reason") or {}
+    return reason.get("AttachedFileInvalidRequestExceptionReason") or reason.get("AttachedFileServiceQuotaExceededExceptionReason")
+
+
+# Why Connect refused a Start, by (error code, reason): a message naming the limit or the option.
+_START_REFUSALS = {
+    ("ServiceQuotaExceededException", "TOTAL_FILE_COUNT_EXCEEDED"): (
+        "associated_resource_arn {arn} already holds as many files as Connect allows on one resource "
+        "(a case holds 50 files by default; the limit is an adjustable service quota): delete files it no longer needs "
+        "(state=absent) or ask AWS to raise the quota"
+    ),
+    ("ServiceQuotaExceededException", "TOTAL_FILE_SIZE_EXCEEDED"): (
+        "this file ({size} bytes) would take the files on associated_resource_arn {arn} over the total size Connect allows "
+        "on one resource (an adjustable service quota): delete files it no longer needs (state=absent) or ask AWS to raise the quota"
+    ),
+    ("ServiceQuotaExceededException", None): (
+        "Connect refused a new file on associated_resource_arn {arn}: a service quota is exceeded (reason {reason})"
+    ),
+    ("InvalidRequestException", "INVALID_FILE_SIZE"): (
+        "Connect refused the size of the content (src, content or content_base64), {size} bytes: it is more than the "
+        "instance allows for this resource's attachments (MaximumSizeLimitInBytes of its attached-files configuration, "
+        "20 MB unless changed, 100 MB at most)"
+    ),
+    ("InvalidRequestException", "INVALID_FILE_TYPE"): (
+        "Connect refused file_name {name!r}: its extension is not one the instance allows for this resource's attachments "
+        "(AllowedExtensions of its attached-files configuration): rename the file or change the configuration"
+    ),
+    ("InvalidRequestException", "INVALID_FILE_NAME"): (
+        "Connect refused file_name {name!r} as a file name: set file_name to another name (1 to 256 characters, "
+        "no control characters)"
+    ),
+}
+
+
+def start_refusal(error, params):
+    """The message for a StartAttachedFileUpload refusal with a known reason (quota, size, type, name), or None."""
+    code, reason = error_code(error), error_reason(error)
+    template = _START_REFUSALS.get((code, reason))
+    if template is None and code == "ServiceQuotaExceededException":
+        template = _START_REFUSALS[(code, None)]
+    if template is None:
+        return None
+    return template.format(
+        arn=params.get("AssociatedResourceArn"), size=params.get("FileSizeInBytes"), name=params.get("FileName"), reason=reason or "not given"
+    )
+
+
 @ConnectErrorHandler.common_error_handler("start the attached file upload")
-def start_attached_file_upload(client, **params):
+def _start_attached_file_upload(client, **params):
     return client.start_attached_file_upload(aws_retry=True, **params)
+
+
+def start_attached_file_upload(client, **params):
+    """StartAttachedFileUpload; a refusal Connect explains (quota, size, type, name) says so, naming the limit or option.
+
+    The botocore error stays attached, so the failure still carries the error code, the Reason and the request id.
+    """
+    try:
+        return _start_attached_file_upload(client, **params)
+    except AttachedFileError as e:
+        message = start_refusal(e, params)
+        if message is None:
+            raise
+        raise AttachedFileError(message=message, exception=e.exception) from e
 
 
 @ConnectErrorHandler.common_error_handler("complete the attached file upload")
@@ -89,7 +162,7 @@ def complete_attached_file_upload(client, instance_id, associated_resource_arn, 
 def get_attached_file(client, instance_id, associated_resource_arn, file_id, url_expiry_in_seconds=None):
     """GetAttachedFile (includes a download URL when the file is APPROVED); None when not found."""
     params = dict(InstanceId=instance_id, AssociatedResourceArn=associated_resource_arn, FileId=file_id)
-    if url_expiry_in_seconds:
+    if url_expiry_in_seconds is not None:
         params["UrlExpiryInSeconds"] = url_expiry_in_seconds
     return client.get_attached_file(aws_retry=True, **params)
 

@@ -21,15 +21,43 @@ DIGEST_TAG = "contactcenter.connect:sha256"
 
 _CASE_RESOURCE = re.compile(r"^domain/(?P<domain_id>[^/]+)/case/(?P<case_id>[^/]+)$")
 _CONTACT_RESOURCE = re.compile(r"^instance/(?P<instance_id>[^/]+)/contact/(?P<contact_id>[^/]+)$")
+_INSTANCE_RESOURCE = re.compile(r"^instance/(?P<instance_id>[^/]+)$")
 
 Target = namedtuple("Target", "instance_id associated_resource_arn attachment_scope domain_id case_id")
+
+
+def instance_id_of(instance_id):
+    """(the instance id, the parsed instance ARN or None): instance_id may be the id or the instance's ARN."""
+    if not (instance_id or "").startswith("arn:"):
+        return instance_id, None
+    arn = parse_aws_arn(instance_id)
+    instance = _INSTANCE_RESOURCE.match(arn["resource"]) if arn and arn["service"] == "connect" else None
+    if not instance:
+        raise OptionError(
+            message=f"instance_id {instance_id!r} is neither an instance id nor a Connect instance ARN "
+            "(arn:aws:connect:<region>:<account>:instance/<instance id>)"
+        )
+    return instance["instance_id"], arn
+
+
+def _same_place(instance_arn, resource_arn, given):
+    """Refuse an instance ARN whose partition, region or account differ from associated_resource_arn's."""
+    for field in ("partition", "region", "account_id"):
+        if instance_arn[field] != resource_arn[field]:
+            raise OptionError(
+                message=f"instance_id {given!r} is in {field.replace('_id', '')} {instance_arn[field]!r}, "
+                f"but associated_resource_arn is in {resource_arn[field]!r}"
+            )
 
 
 def parse_target(instance_id, associated_resource_arn):
     """Validate associated_resource_arn; return a Target or raise OptionError with a message naming the option.
 
-    A case ARN (scope CASE) or an email contact ARN of the same instance (scope EMAIL).
+    A case ARN (scope CASE) or an email contact ARN of the same instance (scope EMAIL). instance_id may be the
+    instance's ARN: the Target always holds the id, so the client token and every call are the same either way.
     """
+    given_instance = instance_id
+    instance_id, instance_arn = instance_id_of(instance_id)
     expected = (
         "expected a Connect Cases case ARN (arn:aws:cases:<region>:<account>:domain/<domain id>/case/<case id>) "
         "or an email contact ARN (arn:aws:connect:<region>:<account>:instance/<instance id>/contact/<contact id>)"
@@ -37,14 +65,16 @@ def parse_target(instance_id, associated_resource_arn):
     arn = parse_aws_arn(associated_resource_arn or "")
     if not arn or not associated_resource_arn.startswith("arn:"):
         raise OptionError(message=f"associated_resource_arn {associated_resource_arn!r} is not an ARN: {expected}")
+    if instance_arn:
+        _same_place(instance_arn, arn, given_instance)
     case = _CASE_RESOURCE.match(arn["resource"]) if arn["service"] == "cases" else None
     if case:
         return Target(instance_id, associated_resource_arn, "CASE", case["domain_id"], case["case_id"])
     contact = _CONTACT_RESOURCE.match(arn["resource"]) if arn["service"] == "connect" else None
     if contact:
-        if contact["instance_id"] != instance_id.rsplit("/", 1)[-1]:
+        if contact["instance_id"] != instance_id:
             raise OptionError(
-                message=f"associated_resource_arn is a contact of instance {contact['instance_id']}, not of instance_id {instance_id}"
+                message=f"associated_resource_arn is a contact of instance {contact['instance_id']}, not of instance_id {given_instance}"
             )
         return Target(instance_id, associated_resource_arn, "EMAIL", None, None)
     raise OptionError(message=f"associated_resource_arn {associated_resource_arn!r} is not a case or contact ARN: {expected}")

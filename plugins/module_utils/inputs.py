@@ -6,8 +6,8 @@
 """Turn task options into request values; raise OptionError with a message naming the option."""
 
 import base64
-import binascii
 import os
+import string
 
 from ansible.module_utils.common.text.converters import to_bytes
 
@@ -29,9 +29,11 @@ def open_source(src=None, content=None, content_base64=None):
     elif content is not None:
         source, option = Source(data=to_bytes(content, errors="surrogate_or_strict")), "content"
     else:
+        # Line-wrapped base64 (base64(1), openssl, b64encode filters, YAML folding) is base64 all the same.
+        compact = content_base64.translate({ord(c): None for c in string.whitespace})
         try:
-            data = base64.b64decode(content_base64, validate=True)
-        except binascii.Error as e:
+            data = base64.b64decode(compact, validate=True)
+        except ValueError as e:  # binascii.Error (a ValueError), or characters outside ASCII
             raise OptionError(message=f"content_base64 is not valid base64: {e}") from None
         source, option = Source(data=data), "content_base64"
     if source.size == 0:
@@ -75,3 +77,15 @@ def created_by_info(created_by):
 def performed_by_info(performed_by):
     """Connect Cases' UserUnion from the performed_by option."""
     return _union(performed_by, {"user_arn": "userArn", "custom_entity": "customEntity"})
+
+
+def refuse_unused_performed_by(performed_by, link_to_case, attachment_scope):
+    """performed_by names who creates the case's related item: refuse it where no related item is created."""
+    if not performed_by:
+        return
+    if attachment_scope != "CASE":
+        raise OptionError(
+            message="performed_by applies only to a case: associated_resource_arn is an email contact, which has no related items"
+        )
+    if link_to_case is False:
+        raise OptionError(message="performed_by has no effect with link_to_case=false: no related item is created")

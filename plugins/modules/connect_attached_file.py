@@ -39,10 +39,16 @@ options:
   content:
     description:
       - Text to upload, encoded as UTF-8. Requires O(file_name).
+      - Not logged (C(no_log)), like C(content) of M(ansible.builtin.copy), because attachments often hold personal data.
+        As with every C(no_log) value, Ansible masks each occurrence of the text in the task's output, so a very
+        short text also masks the same characters in names and messages.
     type: str
   content_base64:
     description:
       - Binary content to upload, base64-encoded. Requires O(file_name).
+      - Line breaks and other whitespace are ignored (the output of C(base64) and of C(b64encode) filters is accepted
+        as it is); any other character outside the base64 alphabet fails.
+      - Not logged (C(no_log)).
     type: str
   file_name:
     description:
@@ -60,7 +66,8 @@ options:
     description:
       - The idempotency token of the file, at most 500 characters. The same token names the same file.
       - When not set, the module derives C(ccc1-<sha256>), where C(<sha256>) is the hex SHA-256 of these lines joined
-        with newlines, UTF-8 encoded, C(contactcenter.connect/v1), O(instance_id), O(associated_resource_arn),
+        with newlines, UTF-8 encoded, C(contactcenter.connect/v1), the instance id (O(instance_id), an ARN reduced to
+        its id), O(associated_resource_arn),
         O(file_name), O(file_use_case_type), and the hex SHA-256 of the content.
       - Connect remembers tokens for a limited time only; after that the same token makes a new file.
     type: str
@@ -83,7 +90,8 @@ options:
     type: dict
   url_expiry_in_seconds:
     description:
-      - Lifetime of the pre-signed upload URL, 5 to 300 seconds. Connect's default is 300.
+      - Lifetime of the pre-signed upload URL, 5 to 300 seconds. Connect's default is 300. Any other value
+        (V(0) included) fails before a call is made.
       - An upload that finds its URL expired asks Connect for a fresh one (same token) and uploads again.
     type: int
   wait:
@@ -118,6 +126,8 @@ options:
   performed_by:
     description:
       - Who is recorded as creating the case's related item. Exactly one of its keys.
+      - Only for a case with O(link_to_case) not V(false); with an email contact ARN or O(link_to_case=false) the task
+        fails, because no related item is created.
     type: dict
     suboptions:
       user_arn:
@@ -127,13 +137,16 @@ options:
         description: Any other identity, as a string.
         type: str
 notes:
-  - Supports check mode; no write call (Start, upload, Complete, Delete, CreateRelatedItem) is made in check mode.
+  - In check mode no write call (Start, upload, Complete, Delete, CreateRelatedItem) is made.
     For a case (with O(link_to_case)) or with O(file_id), check mode answers from read-only calls. Otherwise it
     cannot see whether the file exists and reports C(changed=true), saying why in RV(check_mode_reason).
-  - Supports diff mode; the diff shows the file's metadata before and after.
+  - In diff mode (C(--diff)) the result has a C(diff) with the file's metadata before and after; without it, no C(diff).
   - Before an upload (not when the file is already there) the module reads the instance's attached-files configuration for the scope of
     O(associated_resource_arn) (CASE for cases, EMAIL for contacts) and fails early when the file is too large or its
     extension is not allowed. When the caller may not read the configuration, it warns and goes on.
+  - A refusal Connect explains (a service quota such as the 50 files a case holds by default, or a file size, type or
+    name the instance refuses) fails with a message naming the limit or the option; the AWS error code and its
+    C(reason) stay in the result.
   - Connect calls are retried on C(ThrottlingException) and C(InternalServiceException) with jittered backoff;
     the upload is retried on connection errors and server errors.
   - The upload goes through botocore's own HTTP stack, configured as the Connect client is (O(validate_certs),
@@ -141,11 +154,27 @@ notes:
     C(HTTPS_PROXY)/C(HTTP_PROXY) and C(NO_PROXY); C(user:password@) in a proxy URL is sent as Proxy-Authorization).
   - The content is hashed again while it uploads; when it no longer matches the digest taken before the upload
     (O(src) changed meanwhile), the upload is cut off before its last bytes and not completed, and the task fails.
+attributes:
+  check_mode:
+    support: partial
+    details:
+      - No write call is made. For a case, or with O(file_id), the prediction comes from read-only calls and is exact.
+      - For an email contact without O(file_id), the module cannot see whether the file exists and reports a change,
+        saying why in RV(check_mode_reason).
+  diff_mode:
+    support: full
+    details: The file's metadata before and after.
+  platform:
+    platforms: all
+  action_group:
+    membership:
+      - contactcenter.connect.connect
 extends_documentation_fragment:
   - contactcenter.connect.attached_file
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 """
 
 EXAMPLES = r"""
@@ -213,6 +242,17 @@ related_item_id:
   description: The id of the case's File related item for the file.
   returned: when the file is linked to its case (see O(link_to_case)); in check mode, when the link exists already
   type: str
+diff:
+  description: The file's metadata before and after (the keys of RV(file)); C({}) for no file.
+  returned: in diff mode (C(--diff))
+  type: dict
+  contains:
+    before:
+      description: The file as it was, or C({}).
+      type: dict
+    after:
+      description: The file as it is (or, in check mode, would be), or C({}).
+      type: dict
 check_mode_reason:
   description: Why check mode reports a change it cannot confirm.
   returned: in check mode, when the module cannot tell whether the file exists
@@ -277,6 +317,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.inputs impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import default_file_name
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import open_source
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import performed_by_info
+from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import refuse_unused_performed_by
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import request_tags
 from ansible_collections.contactcenter.connect.plugins.module_utils.model_checks import request_problems
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
@@ -286,8 +327,8 @@ ARGUMENT_SPEC = dict(
     associated_resource_arn=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     src=dict(type="path"),
-    content=dict(type="str"),
-    content_base64=dict(type="str"),
+    content=dict(type="str", no_log=True),
+    content_base64=dict(type="str", no_log=True),
     file_name=dict(type="str"),
     file_use_case_type=dict(type="str", default="ATTACHMENT"),
     client_token=dict(type="str", no_log=False),
@@ -440,6 +481,7 @@ def main():
         module.fail_json(msg=f"wait_timeout must be at least 1 second, got {module.params['wait_timeout']}")
     try:
         target = parse_target(module.params["instance_id"], module.params["associated_resource_arn"])
+        refuse_unused_performed_by(module.params["performed_by"], module.params["link_to_case"], target.attachment_scope)
         client = connect_client(module)
         cases = cases_for(module, target)
         if module.params["state"] == "absent":
@@ -448,6 +490,8 @@ def main():
             result = ensure_present(module, client, cases, target)
     except AttachedFileError as e:
         fail_with(module, e)
+    if not module._diff:
+        result.pop("diff", None)  # diff only in diff mode
     module.exit_json(**result)
 
 

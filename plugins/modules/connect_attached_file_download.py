@@ -50,19 +50,39 @@ notes:
   - The file options (O(mode), O(owner), O(group), ...) apply to each file written and to a local copy left alone.
     Without O(mode), a new file gets the default permissions (0666 minus the umask) and a replaced one keeps those of
     the file it replaces. Attachments often hold personal data; consider O(mode=0600).
-  - Supports check mode exactly; nothing is written, and RV(downloads) and C(changed) say what would be. A local copy
-    of a file without a recorded SHA-256 can only be compared by its content, so check mode downloads that file,
-    hashing it without writing it.
-  - Supports diff mode; the diff lists the files that are (or would be) written, before and after.
   - Downloads go through botocore's own HTTP stack, configured as the Connect client is (O(validate_certs),
     O(aws_ca_bundle), the C(proxies), C(proxies_config) and C(client_cert) of O(aws_config), else
     C(HTTPS_PROXY)/C(HTTP_PROXY) and C(NO_PROXY)); they are retried on connection and server errors.
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Nothing is written; RV(downloads) and C(changed) say exactly what would be. A local copy of a file without a
+        recorded SHA-256 can only be compared by its content, so check mode downloads that file, hashing it without
+        writing it.
+  diff_mode:
+    support: full
+    details: The files that are (or would be) written, before and after.
+  platform:
+    platforms: posix
+  safe_file_operations:
+    support: partial
+    details:
+      - Each file is written to a temporary file in O(dest), given its attributes, then renamed into place in the same
+        directory (atomic), not through Ansible's C(atomic_move).
+  vault:
+    support: none
+  action_group:
+    membership:
+      - contactcenter.connect.connect
 extends_documentation_fragment:
   - contactcenter.connect.attached_file
   - ansible.builtin.files
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.files
 """
 
 EXAMPLES = r"""

@@ -27,11 +27,24 @@ options:
 notes:
   - Supports check mode (it changes nothing in either mode).
   - Connect calls are retried on C(ThrottlingException) and C(InternalServiceException).
+attributes:
+  check_mode:
+    support: full
+    details:
+      - The module changes nothing, in check mode or not.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+  action_group:
+    membership:
+      - contactcenter.connect.connect
 extends_documentation_fragment:
   - contactcenter.connect.attached_file
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 """
 
 EXAMPLES = r"""

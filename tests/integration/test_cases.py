@@ -68,7 +68,7 @@ def test_check_mode_is_exact_for_cases(playbook, connect, doc):
 
 def test_absent_by_content_on_the_case(playbook, connect, doc):
     file_id = playbook(src=str(doc)).result()["file"]["file_id"]
-    check = playbook(src=str(doc), state="absent", check=True).result()
+    check = playbook(src=str(doc), state="absent", check=True, diff=True).result()
     assert check["changed"] is True and check["diff"]["before"]["file_id"] == file_id
     assert connect.state()["calls"].get("DeleteAttachedFile", 0) == 0
 

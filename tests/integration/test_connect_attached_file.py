@@ -227,16 +227,16 @@ def test_bad_inputs_fail_naming_the_option_with_zero_writes(playbook, connect, p
         (dict(src=str(tmp_path / "missing.pdf")), "src"),
         (dict(src=str(tmp_path)), "is a directory"),
         (dict(src=str(empty)), "src is empty"),
-        (dict(content="x", file_name="bad\u0007name.txt"), "file_name"),
-        (dict(content="x", file_name="x" * 257 + ".txt"), "file_name"),
+        (dict(content="some text", file_name="bad\u0007name.txt"), "file_name"),
+        (dict(content="some text", file_name="x" * 257 + ".txt"), "file_name"),
         (dict(src=str(pdf), url_expiry_in_seconds=301), "url_expiry_in_seconds"),
         (dict(src=str(pdf), tags={f"k{i}": "v" for i in range(51)}), "tags"),
         (dict(src=str(pdf), created_by={"connect_user_arn": "arn:a", "aws_identity_arn": "arn:b"}), "mutually exclusive"),
         (dict(src=str(pdf), created_by={}), "one of the following is required"),
-        (dict(src=str(pdf), content="x"), "mutually exclusive"),
+        (dict(src=str(pdf), content="some text"), "mutually exclusive"),
         (dict(src=str(pdf), client_token="t" * 501), "client_token"),
         (dict(src=str(pdf), associated_resource_arn="case-0001"), "associated_resource_arn"),
-        (dict(content="x"), "file_name"),
+        (dict(content="some text"), "file_name"),
     ]
     for variables, expected in cases:
         run = playbook(**variables)

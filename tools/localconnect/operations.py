@@ -12,7 +12,7 @@ import re
 import uuid
 from urllib.parse import quote, unquote
 
-from localconnect import defaults, sigv4
+from localconnect import defaults, quotas, sigv4
 from localconnect.clock import iso8601
 from localconnect.errors import ApiError
 from localconnect.service import EmulatedService
@@ -229,6 +229,7 @@ class AttachedFilesService(EmulatedService):
             raise self._invalid(operation_model, "File extension %s is not allowed for %s attachments"
                                 % ("'%s'" % extension if extension is not None else "(none)", scope),
                                 "INVALID_FILE_TYPE")
+        quotas.check_new_file(self.world.quotas, self.world.files.values(), params["AssociatedResourceArn"], size)
         file_id = str(uuid.uuid4())
         record = FileRecord(
             file_id=file_id,

@@ -12,7 +12,8 @@ that kind (see ``defaults.py``)::
                                   "AllowedExtensions": ["pdf", "txt"]}}}],
       "cases_domains": [{"domain_id": "...", "cases": ["case-1", "case-2"]}],
       "contacts": [{"instance_id": "...", "contact_id": "..."}],
-      "scan_delay": 0.5
+      "scan_delay": 0.5,
+      "quotas": {"files_per_resource": 50, "total_file_size_per_resource": null}
     }
 
 Scopes (EMAIL, CHAT, CASE, TASK) and fields not given in an instance's
@@ -23,6 +24,8 @@ import copy
 import json
 
 from localconnect import defaults
+from localconnect.quotas import DEFAULTS as DEFAULT_QUOTAS
+from localconnect.quotas import QuotaSeedError, parse_quotas
 
 
 class SeedError(ValueError):
@@ -38,6 +41,7 @@ class Seed:
         self.domains = {defaults.CASES_DOMAIN_ID: set(defaults.CASE_IDS)}
         self.contacts = {(defaults.INSTANCE_ID, contact) for contact in defaults.CONTACT_IDS}
         self.scan_delay = None
+        self.quotas = dict(DEFAULT_QUOTAS)  # see quotas.py
 
     def copy(self):
         """Deep copy (configurations are mutated by UpdateAttachedFilesConfiguration)."""
@@ -100,7 +104,7 @@ def build_seed(document=None):
     if document is None:
         return seed
     _require(isinstance(document, dict), "a seed must be a JSON object")
-    unknown = set(document) - {"credentials", "instances", "cases_domains", "contacts", "scan_delay"}
+    unknown = set(document) - {"credentials", "instances", "cases_domains", "contacts", "scan_delay", "quotas"}
     _require(not unknown, "unknown seed keys: %s" % ", ".join(sorted(unknown)))
     if "credentials" in document:
         seed.credentials = {}
@@ -129,6 +133,11 @@ def build_seed(document=None):
         _require(isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay >= 0,
                  "scan_delay must be a number >= 0")
         seed.scan_delay = float(delay)
+    if "quotas" in document:
+        try:
+            seed.quotas = parse_quotas(document["quotas"])
+        except QuotaSeedError as exc:
+            raise SeedError(str(exc)) from None
     return seed
 
 

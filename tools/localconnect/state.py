@@ -103,6 +103,7 @@ class World:  # pylint: disable=too-many-instance-attributes
         self.files = {}
         self.tokens = {}
         self.related_items = []
+        self.quotas = {}
         self.reset()
 
     def reset(self, seed=None):
@@ -117,6 +118,7 @@ class World:  # pylint: disable=too-many-instance-attributes
             self.instances = chosen.instances
             self.domains = chosen.domains
             self.contacts = chosen.contacts
+            self.quotas = chosen.quotas
             if seed is not None and seed.scan_delay is not None:
                 self.scan_delay = seed.scan_delay
             else:

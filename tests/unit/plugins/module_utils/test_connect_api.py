@@ -76,3 +76,32 @@ def test_missing_operations_reads_the_model(stubbed):
             service_model = OldModel
 
     assert "DescribeAttachedFilesConfiguration" in connect_api.missing_operations(OldClient)
+
+
+@pytest.mark.parametrize("code, status, reason, words", [
+    ("ServiceQuotaExceededException", 402, {"AttachedFileServiceQuotaExceededExceptionReason": "TOTAL_FILE_COUNT_EXCEEDED"},
+     ["associated_resource_arn " + CASE, "already holds as many files", "50 files by default", "state=absent"]),
+    ("ServiceQuotaExceededException", 402, {"AttachedFileServiceQuotaExceededExceptionReason": "TOTAL_FILE_SIZE_EXCEEDED"},
+     ["this file (3 bytes)", "over the total size", "associated_resource_arn " + CASE]),
+    ("ServiceQuotaExceededException", 402, None, ["a service quota is exceeded (reason not given)"]),
+    ("InvalidRequestException", 400, {"AttachedFileInvalidRequestExceptionReason": "INVALID_FILE_SIZE"},
+     ["size of the content (src, content or content_base64), 3 bytes", "MaximumSizeLimitInBytes"]),
+    ("InvalidRequestException", 400, {"AttachedFileInvalidRequestExceptionReason": "INVALID_FILE_TYPE"},
+     ["file_name 'a.txt'", "extension", "AllowedExtensions"]),
+    ("InvalidRequestException", 400, {"AttachedFileInvalidRequestExceptionReason": "INVALID_FILE_NAME"},
+     ["file_name 'a.txt' as a file name"]),
+])
+def test_start_refusals_with_a_reason_name_the_limit_or_option(stubbed, no_sleep, code, status, reason, words):
+    client, stubber = stubbed
+    fields = {"Message": "refused by the service"}
+    if reason:
+        fields["Reason"] = reason
+    stubber.add_client_error("start_attached_file_upload", service_error_code=code, http_status_code=status,
+                             expected_params=START, modeled_fields=fields)
+    with pytest.raises(AttachedFileError) as raised:
+        connect_api.start_attached_file_upload(client, **START)
+    for word in words:
+        assert word in raised.value.message
+    # the botocore error stays attached: fail_json_aws reports its code, Reason and request id
+    assert connect_api.error_code(raised.value) == code and raised.value.exception.response.get("Reason") == reason
+    assert no_sleep == []

@@ -62,3 +62,31 @@ def test_file_result_keeps_tag_keys_and_drops_urls():
         "CreatedBy": {"ConnectUserArn": "arn:u"}, "DownloadUrlMetadata": {"Url": "https://secret"},
     })
     assert result == {"file_id": "f", "file_status": "APPROVED", "tags": {"CostCenter": "A"}, "created_by": {"connect_user_arn": "arn:u"}}
+
+
+INSTANCE_ARN = f"arn:aws:connect:us-east-1:123456789012:instance/{INSTANCE}"
+
+
+@pytest.mark.parametrize("resource", [CASE, CONTACT])
+def test_an_instance_arn_is_reduced_to_the_id_and_derives_the_same_token(resource):
+    by_arn, by_id = parse_target(INSTANCE_ARN, resource), parse_target(INSTANCE, resource)
+    assert by_arn == by_id and by_arn.instance_id == INSTANCE
+    assert derive_client_token(by_arn, "a.txt", "ATTACHMENT", "0" * 64) == derive_client_token(by_id, "a.txt", "ATTACHMENT", "0" * 64)
+
+
+@pytest.mark.parametrize("instance_id, message", [
+    (f"{INSTANCE_ARN}/agent/a-1", "neither an instance id nor a Connect instance ARN"),
+    (f"arn:aws:iam::123456789012:instance/{INSTANCE}", "neither an instance id nor a Connect instance ARN"),
+    ("arn:nonsense", "neither an instance id nor a Connect instance ARN"),
+    (INSTANCE_ARN.replace("us-east-1", "eu-west-1"), "instance_id .* is in region 'eu-west-1', but associated_resource_arn is in 'us-east-1'"),
+    (INSTANCE_ARN.replace("123456789012", "210987654321"), "is in account '210987654321'"),
+    (INSTANCE_ARN.replace("arn:aws:", "arn:aws-cn:"), "is in partition 'aws-cn'"),
+])
+def test_an_instance_arn_that_cannot_be_the_instance_names_the_option(instance_id, message):
+    with pytest.raises(OptionError, match=message):
+        parse_target(instance_id, CASE)
+
+
+def test_a_contact_of_another_instance_arn_is_refused():
+    with pytest.raises(OptionError, match="not of instance_id"):
+        parse_target(INSTANCE_ARN.replace(INSTANCE, "other-instance"), CONTACT)

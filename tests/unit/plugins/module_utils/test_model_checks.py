@@ -34,3 +34,15 @@ def test_valid_values_have_no_problems():
 def test_each_limit_is_read_from_the_model_and_names_the_option(values, option):
     found = problems(**values)
     assert len(found) == 1 and found[0].startswith(option), found
+
+
+@pytest.mark.parametrize("expiry", [0, 4, 301])
+def test_a_start_request_keeps_url_expiry_0_so_the_model_check_sees_it(expiry):
+    from ansible_collections.contactcenter.connect.plugins.module_utils.attached_file import start_request
+    from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
+
+    target = parse_target("i-1", "arn:aws:cases:us-east-1:123456789012:domain/d/case/c")
+    params = start_request(target, "a.txt", 1, "ATTACHMENT", "tok", None, {"k": "v"}, expiry)
+    assert params["UrlExpiryInSeconds"] == expiry
+    found = request_problems(MODEL, params, OPTION_NAMES)
+    assert any(p.startswith("url_expiry_in_seconds must be") for p in found), found
