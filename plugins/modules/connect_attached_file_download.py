@@ -66,11 +66,13 @@ attributes:
   platform:
     platforms: posix
   safe_file_operations:
+    description: Uses Ansible's strict file operation functions to ensure proper permissions and avoid data corruption.
     support: partial
     details:
       - Each file is written to a temporary file in O(dest), given its attributes, then renamed into place in the same
         directory (atomic), not through Ansible's C(atomic_move).
   vault:
+    description: Can automatically decrypt Ansible vaulted files.
     support: none
   action_group:
     membership:
@@ -82,7 +84,6 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
-  - ansible.builtin.action_common_attributes.files
 """
 
 EXAMPLES = r"""
