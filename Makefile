@@ -41,7 +41,7 @@ endpoint: bootstrap
 	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible $(or $(TESTS),tests/localconnect) -q
 
 integration: bootstrap
-	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible $(or $(TESTS),tests/integration) -q -n $(or $(JOBS),2)
+	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible $(or $(TESTS),tests/integration) -q -n $(or $(JOBS),2) --dist loadgroup
 
 lint: bootstrap
 	$(BIN)/ansible-lint --offline examples tests/integration/playbooks

@@ -22,8 +22,13 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.transfer imp
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
 
 APPROVED = "APPROVED"
+PROCESSING = "PROCESSING"
 # Final states in which the file will never become usable.
 FAILED_STATES = ("REJECTED", "FAILED", "DELETED")
+# Any other status (PROCESSING, and outside botocore's enum PENDING_UPLOAD, UPLOAD_EXPIRED, DRAFTING or a new
+# one) means "not usable yet": the file may still need its upload, so the flow uploads unless Connect refuses.
+# file id -> why its PUT was refused and taken for "completed meanwhile" (see upload); the wait's timeout message shows it.
+_REFUSED_PUTS = {}
 
 # Task option behind each StartAttachedFileUpload member, for messages.
 OPTION_NAMES = {
@@ -98,19 +103,39 @@ def read_configuration(client, target):
 
 
 def start_upload(client, params):
-    """StartAttachedFileUpload, with a clear message when the token belongs to a different file."""
+    """StartAttachedFileUpload; unless it says APPROVED (or a failed state), with the file's real status.
+
+    Start with a known token may answer with its first response again (the status of back then, the URL of back
+    then) or with the current status; which one is not documented. So a status other than APPROVED is checked
+    against the file's metadata (BatchGetAttachedFileMetadata), and the returned FileStatus is the real one: a
+    replayed PROCESSING of a file APPROVED since is not uploaded again. A token bound to a deleted file fails clearly.
+    """
     try:
-        return start_attached_file_upload(client, **params)
+        started = start_attached_file_upload(client, **params)
     except AttachedFileError as e:
         if error_code(e) == "ResourceConflictException":
             raise AttachedFileError(
                 message=(
                     f"client token {params['ClientToken']} already belongs to a file with other parameters "
-                    "(Connect cannot change an attached file's tags or created_by): delete that file, or set a new client_token"
+                    "(Connect cannot change an attached file's tags or created_by), or to a file whose upload was completed "
+                    "or that was deleted (Connect may not reuse a token for those, and does not say which file it is): "
+                    "give the file's file_id to manage it, or set a new client_token to upload it as a new file"
                 ),
                 exception=e.exception,
             ) from e
         raise
+    if started.get("FileStatus") == APPROVED or started.get("FileStatus") in FAILED_STATES:
+        return started
+    current = describe_attached_file(client, params["InstanceId"], params["AssociatedResourceArn"], started["FileId"])
+    if current is None:
+        raise AttachedFileError(
+            message=(
+                f"client token {params['ClientToken']} belongs to file {started['FileId']}, which no longer exists (it was deleted), "
+                "and Connect does not make a new file under the same token: set a new client_token"
+            ),
+            file_id=started["FileId"], file_status="DELETED",
+        )
+    return dict(started, FileStatus=current.get("FileStatus"))
 
 
 def refuse_failed(started, client_token):
@@ -127,34 +152,86 @@ def refuse_failed(started, client_token):
         )
 
 
+class _NoUploadNeeded(Exception):
+    """Start, asked for a fresh URL, says the file is APPROVED: another run finished it meanwhile."""
+
+    def __init__(self, response):
+        super().__init__("no upload needed")
+        self.response = response
+
+
 def upload(client, params, started, source, session, sha256=None):
     """PUT the content to Start's pre-signed URL over the run's TransferSession; on an expired URL, Start again
     (same token) for a fresh one. With sha256, an upload whose bytes do not hash to it is not completed.
 
-    Returns the Start response whose URL was used.
+    Returns the Start response whose URL was used (or whose file needs no upload any more).
     """
-    pending = [started]
+    used = []  # the Start responses whose URLs were handed out, latest last
 
     def next_url():
-        response = pending.pop() if pending else start_upload(client, params)
+        if not used:
+            response = started
+        else:
+            expired_url = used[-1]["UploadUrlMetadata"]["Url"]
+            response = start_upload(client, params)
+            refuse_failed(response, params["ClientToken"])
+            if response.get("FileStatus") == APPROVED:
+                raise _NoUploadNeeded(response)
+            # Never loop on a replayed URL: a service that replays Start's first answer gives the expired URL again.
+            if (response.get("UploadUrlMetadata") or {}).get("Url") == expired_url:
+                raise AttachedFileError(
+                    message=(
+                        f"the upload URL of file {response['FileId']} expired, and Start with client token {params['ClientToken']} "
+                        "gives the same expired URL again (Connect replays its first answer for a token): this token cannot upload "
+                        "the file any more; set a new client_token (and delete the incomplete file with state=absent and its file_id)"
+                    ),
+                    file_id=response["FileId"], file_status=response.get("FileStatus"),
+                )
         metadata = response.get("UploadUrlMetadata") or {}
         if not metadata.get("Url"):
             raise AttachedFileError(message=f"Connect returned no upload URL for file {response.get('FileId')}")
+        used.append(response)
         return PresignedUrl(metadata["Url"], metadata.get("HeadersToInclude"), response)
 
     try:
         return session.upload(next_url, source, sha256).response
+    except _NoUploadNeeded as e:
+        return e.response  # another run finished the file meanwhile
     except SourceChanged as e:
         raise AttachedFileError(
             message=f"{e}: the upload of file {started.get('FileId')} was not completed; run the task again to upload the new content",
             file_id=started.get("FileId"),
         ) from None
     except TransferError as e:
+        current = used[-1] if used else started
+        # A PUT refused (403, not expired) to a file that was completed meanwhile (an earlier run killed after
+        # Complete, a concurrent run): S3 may refuse to overwrite it. Complete and the wait then tell.
+        if not e.expired and e.status == 403 and e.code == "AccessDenied" and _completed_meanwhile(client, params, current):
+            _REFUSED_PUTS[current["FileId"]] = str(e)
+            return current
         raise AttachedFileError(message=str(e), http_status=e.status, s3_error_code=e.code) from None
 
 
+def _completed_meanwhile(client, params, started):
+    """True when the file is APPROVED or PROCESSING now, i.e. a refused PUT may be a file already uploaded and completed."""
+    current = describe_attached_file(client, params["InstanceId"], params["AssociatedResourceArn"], started["FileId"])
+    return bool(current) and current.get("FileStatus") in (APPROVED, PROCESSING)
+
+
 def complete(client, target, file_id):
-    complete_attached_file_upload(client, target.instance_id, target.associated_resource_arn, file_id)
+    """CompleteAttachedFileUpload; a file completed already (APPROVED or PROCESSING) is fine.
+
+    Completing a completed file may be a no-op or an InvalidRequestException (an earlier run killed after Complete,
+    a concurrent run); then the file's status says whether it was completed, and the wait does the rest.
+    """
+    try:
+        complete_attached_file_upload(client, target.instance_id, target.associated_resource_arn, file_id)
+    except AttachedFileError as e:
+        if error_code(e) != "InvalidRequestException":
+            raise
+        current = describe_attached_file(client, target.instance_id, target.associated_resource_arn, file_id)
+        if not current or current.get("FileStatus") not in (APPROVED, PROCESSING):
+            raise
 
 
 def wait_for_final_status(client, target, file_id, timeout, sleep=time.sleep, clock=time.monotonic):
@@ -175,8 +252,11 @@ def wait_for_final_status(client, target, file_id, timeout, sleep=time.sleep, cl
                 file_id=file_id, file_status=status,
             )
         if clock() + delay > deadline:
+            refused = _REFUSED_PUTS.get(file_id)
             raise AttachedFileError(
-                message=f"timed out after {timeout} seconds waiting for file {file_id} to be APPROVED; last status {status}",
+                message=f"timed out after {timeout} seconds waiting for file {file_id} to be APPROVED; last status {status}" + (
+                    f" (its upload had been refused, taken for a file already completed: {refused})" if refused else ""
+                ),
                 file_id=file_id, file_status=status,
             )
         sleep(delay)

@@ -8,6 +8,7 @@ endpoint's state (calls received, stored files and their sha256).
 import json
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -63,6 +64,40 @@ def connect(endpoint):
     """The local endpoint, reset to its seed: no files, no counters, no faults."""
     endpoint.reset()
     return endpoint
+
+
+def _children(pid):
+    """Direct children of a process (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def kill_run(process):
+    """SIGKILL a background ansible-playbook run and every process under it.
+
+    Ansible's workers call setsid(), so killing the playbook's process group leaves the module running: the whole
+    tree is collected first (by pid), then killed.
+    """
+    tree, pending = [], [process.pid]
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending.extend(_children(pid))
+    for pid in tree:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait()
 
 
 def writes(state):

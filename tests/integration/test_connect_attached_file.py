@@ -2,9 +2,6 @@
 
 import base64
 import hashlib
-import os
-import signal
-import time
 
 import pytest
 from conftest import CASE_ARN
@@ -169,29 +166,7 @@ def test_upload_server_errors_and_dropped_connections_are_retried(playbook, conn
     assert assert_one_approved(connect, PDF)["upload_count"] == 1
 
 
-def test_expired_upload_url_is_replaced_with_the_same_token(playbook, connect, pdf):
-    connect.inject_fault("UploadPut", "expire_url", count=1)
-    run = playbook(src=str(pdf))
-    assert run.rc == 0 and run.result()["changed"] is True
-    calls = connect.state()["calls"]
-    assert calls["StartAttachedFileUpload"] == 2 and calls["UploadPut"] == 2
-    assert assert_one_approved(connect, PDF)["client_token"] == run.result()["client_token"]
-
-
-def test_run_killed_after_the_put_then_rerun_finishes_the_same_file(playbook, connect, pdf):
-    connect.inject_fault("CompleteAttachedFileUpload", "delay", count=1, seconds=10)
-    process = playbook(src=str(pdf), background=True)
-    deadline = time.monotonic() + 60
-    while connect.state()["calls"].get("CompleteAttachedFileUpload", 0) == 0:
-        assert time.monotonic() < deadline and process.poll() is None
-        time.sleep(0.1)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    assert [f["file_status"] for f in live_files(connect)] == ["PENDING_UPLOAD"]
-
-    rerun = playbook(src=str(pdf))
-    assert rerun.rc == 0 and rerun.result()["file"]["file_status"] == "APPROVED"
-    assert assert_one_approved(connect, PDF)["upload_count"] == 2
+# An expired URL, and a run killed at each step and run again: test_modes.py, under every reading of the service.
 
 
 def test_rejected_file_fails_the_task(playbook, connect):

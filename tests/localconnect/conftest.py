@@ -144,10 +144,12 @@ class Harness:
 
     @staticmethod
     def put(started, body, headers=None, url=None):
-        """PUT ``body`` to the upload URL with exactly HeadersToInclude (or ``headers``)."""
+        """PUT ``body`` to the upload URL with exactly HeadersToInclude (or ``headers``), values as UTF-8 bytes."""
         meta = started["UploadUrlMetadata"]
-        return http_request(url or meta["Url"], "PUT", body, dict(meta["HeadersToInclude"]) if headers is None
-                            else headers)
+        chosen = dict(meta["HeadersToInclude"]) if headers is None else headers
+        return http_request(url or meta["Url"], "PUT", body,
+                            {name: value.encode("utf-8") if isinstance(value, str) else value
+                             for name, value in chosen.items()})
 
     def complete(self, file_id, arn=CASE_ARN):
         """CompleteAttachedFileUpload."""

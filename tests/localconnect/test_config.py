@@ -40,7 +40,7 @@ def test_unknown_instance(lc):
 
 def test_size_limit(lc):
     assert _reason(lambda: lc.start(size=20971521)) == "INVALID_FILE_SIZE"
-    assert lc.start(size=20971520)["FileStatus"] == "PENDING_UPLOAD"
+    assert lc.start(size=20971520)["FileStatus"] == "PROCESSING"  # mode unuploaded_status
 
 
 @pytest.mark.parametrize("name", ["virus.exe", "noextension", "archive.tar.gz", "trailingdot."])
@@ -50,7 +50,7 @@ def test_extension_not_allowed(lc, name):
 
 @pytest.mark.parametrize("name", ["UPPER.PDF", "photo.JPeG", "two.dots.docx"])
 def test_extension_case_insensitive(lc, name):
-    assert lc.start(name=name)["FileStatus"] == "PENDING_UPLOAD"
+    assert lc.start(name=name)["FileStatus"] == "PROCESSING"  # mode unuploaded_status
 
 
 def test_update_then_start(lc):

@@ -181,7 +181,7 @@ def test_reset_clears_everything(lc):
     assert not any(state["calls"].values())
     assert state["uploads"]["bytes_received"] == 0
     assert state["scan_delay"] == 0.2 and state["clock_offset_seconds"] == 0
-    assert lc.start(size=3, ClientToken="tok")["FileStatus"] == "PENDING_UPLOAD"
+    assert lc.start(size=3, ClientToken="tok")["FileStatus"] == "PROCESSING"  # mode unuploaded_status
 
 
 def test_control_api_is_not_counted(lc):

@@ -14,7 +14,7 @@ def test_full_flow(lc):
     body = bytes(range(256)) * 4000 + b"tail"
     started = lc.start(size=len(body), name="report.pdf", ClientToken="flow-1",
                        CreatedBy={"ConnectUserArn": defaults.instance_arn() + "/agent/a1"}, Tags={"team": "qa"})
-    assert started["FileStatus"] == "PENDING_UPLOAD"
+    assert started["FileStatus"] == "PROCESSING"  # the default of mode unuploaded_status
     assert UUID4.match(started["FileId"])
     assert started["FileArn"] == defaults.file_arn(started["FileId"])
     assert started["CreatedBy"] == {"ConnectUserArn": defaults.instance_arn() + "/agent/a1"}
@@ -62,6 +62,7 @@ def test_full_flow(lc):
 
 
 def test_non_ascii_name_uses_rfc5987(lc):
+    lc.set_modes(non_ascii_headers="rfc5987")
     body = b"caf\xc3\xa9"
     started = lc.upload(body, name="r\u00e9sum\u00e9 \u20ac.txt")
     disposition = started["UploadUrlMetadata"]["HeadersToInclude"]["Content-Disposition"]
@@ -119,6 +120,7 @@ def test_complete_without_object(lc):
 
 
 def test_complete_twice_is_a_no_op(lc):
+    lc.set_modes(complete_twice="noop")
     lc.set_scan_delay(30)
     started = lc.upload(b"12345")
     lc.complete(started["FileId"])
@@ -173,7 +175,7 @@ def test_batch_get_reports_unknown_ids(lc):
         InstanceId=defaults.INSTANCE_ID, AssociatedResourceArn=lc.CASE_ARN,
         FileIds=[first["FileId"], "does-not-exist", second["FileId"], other["FileId"]])
     assert [item["FileId"] for item in response["Files"]] == [first["FileId"], second["FileId"]]
-    assert response["Files"][1]["FileStatus"] == "PENDING_UPLOAD"
+    assert response["Files"][1]["FileStatus"] == "PROCESSING"  # mode unuploaded_status
     assert {item["FileId"] for item in response["Errors"]} == {"does-not-exist", other["FileId"]}
     for error in response["Errors"]:
         assert error["ErrorCode"] == "ResourceNotFoundException"

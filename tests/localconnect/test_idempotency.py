@@ -14,6 +14,7 @@ def _query(url):
 
 
 def test_same_token_same_file_fresh_url(lc):
+    lc.set_modes(start_with_known_token="fresh")
     first = lc.start(ClientToken="tok", Tags={"a": "1"}, UrlExpiryInSeconds=300)
     lc.set_clock_offset(2)
     again = lc.start(ClientToken="tok", Tags={"a": "1"}, UrlExpiryInSeconds=60)
@@ -27,7 +28,8 @@ def test_same_token_same_file_fresh_url(lc):
     assert lc.put(again, b"x" * 11).status == 200
 
 
-def test_replay_returns_current_status(lc):
+def test_fresh_answer_has_the_current_status(lc):
+    lc.set_modes(start_with_known_token="fresh")
     lc.set_scan_delay(30)
     first = lc.upload(b"payload", ClientToken="tok")
     assert lc.start(size=7, ClientToken="tok")["FileStatus"] == "PROCESSING"
@@ -63,6 +65,7 @@ def test_forget_tokens_makes_a_new_file(lc):
 
 def test_tokens_are_per_instance(lc):
     lc.reset({"instances": [{"instance_id": defaults.INSTANCE_ID}, {"instance_id": SECOND_INSTANCE}],
+              "modes": {"case_domain_instance": "any"},
               "contacts": [{"instance_id": defaults.INSTANCE_ID, "contact_id": defaults.CONTACT_IDS[0]},
                            {"instance_id": SECOND_INSTANCE, "contact_id": "c2"}]})
     first = lc.start(ClientToken="tok")
@@ -87,6 +90,7 @@ def test_botocore_fills_a_token(lc):
 
 
 def test_deleted_file_frees_its_token(lc):
+    lc.set_modes(token_after_delete="freed")
     first = lc.start(ClientToken="tok")
     lc.connect.delete_attached_file(InstanceId=defaults.INSTANCE_ID, FileId=first["FileId"],
                                     AssociatedResourceArn=lc.CASE_ARN)

@@ -29,7 +29,7 @@ def test_a_case_holds_50_files_by_default(lc):
     assert len(_names(lc)) == 50
     # other resources have their own count; a replay of a known token creates nothing and is answered
     lc.start(name="other.txt", arn=lc.OTHER_CASE_ARN)
-    assert lc.start(name="f07.txt", ClientToken="t7")["FileStatus"] == "PENDING_UPLOAD"
+    assert lc.start(name="f07.txt", ClientToken="t7")["FileStatus"] == "PROCESSING"  # mode unuploaded_status
 
 
 def test_the_count_is_seedable_and_deleted_or_rejected_files_free_their_place(lc):

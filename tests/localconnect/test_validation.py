@@ -48,7 +48,7 @@ def test_bad_file_name(lc, name):
 
 
 def test_unicode_file_name_is_fine(lc):
-    assert lc.start(name="\u65e5\u672c\u8a9e \u00e9\u00e8 \U0001F600.txt")["FileStatus"] == "PENDING_UPLOAD"
+    assert lc.start(name="\u65e5\u672c\u8a9e \u00e9\u00e8 \U0001F600.txt")["FileStatus"] == "PROCESSING"  # mode unuploaded_status
 
 
 def test_file_size_below_one(lc):
@@ -146,7 +146,7 @@ def test_missing_client_token_is_allowed(lc):
     response = lc.signed("PUT", "/attached-files/%s" % defaults.INSTANCE_ID, body=body,
                          query={"associatedResourceArn": lc.CASE_ARN})
     assert response.status == 200, response.body
-    assert response.json()["FileStatus"] == "PENDING_UPLOAD"
+    assert response.json()["FileStatus"] == "PROCESSING"  # mode unuploaded_status
 
 
 def test_missing_query_member(lc):

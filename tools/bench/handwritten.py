@@ -17,7 +17,7 @@ Plain boto3 plus http.client, no Ansible. For each --file, in one process:
    with --check: stop there (what the module does in check mode for a file it did not find);
 3. StartAttachedFileUpload with a client token (--token, else derived from the name and content sha256, so running
    it twice on the same file is idempotent) and the tag contactcenter.connect:sha256 = content sha256, as the module;
-4. unless Start says the file is APPROVED already: an HTTP PUT of the file with exactly HeadersToInclude
+4. unless the file is APPROVED already (Start says so, or else BatchGetAttachedFileMetadata): an HTTP PUT of the file with exactly HeadersToInclude
    (http.client with the file object as the body), then CompleteAttachedFileUpload;
 5. BatchGetAttachedFileMetadata until APPROVED;
 6. with --link-to-case: CreateRelatedItem (type File, the file's ARN) unless the items read in step 1 link the file
@@ -203,7 +203,11 @@ def attach(clients, timer, options, path):
     started = timer.call(
         "start", client.start_attached_file_upload, ClientToken=token, FileName=name, FileSizeInBytes=size,
         FileUseCaseType=USE_CASE, Tags={DIGEST_TAG: sha256}, **common)
-    uploaded = started.get("FileStatus") != "APPROVED"
+    status = started.get("FileStatus")
+    if status != "APPROVED":  # as the module: a Start answer may be replayed, so read the file's real status
+        found = timer.call("batch_get", client.batch_get_attached_file_metadata, FileIds=[started["FileId"]], **common)["Files"]
+        status = found[0]["FileStatus"] if found else status
+    uploaded = status != "APPROVED"
     if uploaded:
         metadata = started["UploadUrlMetadata"]
         timer.call("put", put_file, metadata["Url"], metadata["HeadersToInclude"], path)

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from localconnect import defaults, server
+from localconnect import defaults, modes, server
 from localconnect.seed import SeedError, build_seed, load_seed_file
 
 
@@ -23,6 +23,9 @@ def build_parser():
     parser.add_argument("--upload-tls-cert", help="PEM certificate (chain): the upload plane speaks HTTPS with it")
     parser.add_argument("--upload-tls-key", help="PEM private key of --upload-tls-cert (default: in that file)")
     parser.add_argument("--upload-tls-client-ca", help="PEM CA: the upload plane requires a client certificate it signed")
+    parser.add_argument("--mode", action="append", default=[], metavar="NAME=VALUE",
+                        help="a behaviour mode, repeatable (overrides the seed's modes): %s" % "; ".join(
+                            "%s=%s" % (name, "|".join(values)) for name, (values, _summary) in modes.MODES.items()))
     parser.add_argument("--quiet", action="store_true", help="do not log requests to stderr")
     return parser
 
@@ -34,6 +37,11 @@ def main(argv=None):
         seed = load_seed_file(options.seed) if options.seed else build_seed()
     except (OSError, SeedError) as exc:
         sys.stderr.write("localconnect: bad seed: %s\n" % exc)
+        return 2
+    try:
+        seed.modes.update(modes.parse_assignments(options.mode))
+    except ValueError as exc:
+        sys.stderr.write("localconnect: %s\n" % exc)
         return 2
     if options.scan_delay is not None and options.scan_delay < 0:
         sys.stderr.write("localconnect: --scan-delay must be >= 0\n")

@@ -6,13 +6,14 @@ shape. Errors are raised as ``ApiError`` with codes the operation's model
 lists. See README.md for the rules implemented here.
 """
 
+import copy
 import json
 import mimetypes
 import re
 import uuid
 from urllib.parse import quote, unquote
 
-from localconnect import defaults, quotas, sigv4
+from localconnect import defaults, modes, quotas, sigv4
 from localconnect.clock import iso8601
 from localconnect.errors import ApiError
 from localconnect.service import EmulatedService
@@ -27,11 +28,8 @@ _START_REASONS = {"FileName": "INVALID_FILE_NAME", "FileSizeInBytes": "INVALID_F
 
 
 def content_disposition(kind, file_name):
-    """``attachment; filename="x"`` (RFC 6266), RFC 5987 ``filename*`` for non-ASCII names."""
-    if file_name.isascii():
-        escaped = file_name.replace("\\", "\\\\").replace('"', '\\"')
-        return '%s; filename="%s"' % (kind, escaped)
-    return "%s; filename*=UTF-8''%s" % (kind, quote(file_name, safe="!#$&+-.^_`|~"))
+    """``attachment; filename="x"`` (RFC 6266), RFC 5987 ``filename*`` for non-ASCII names (ASCII only)."""
+    return modes.content_disposition({"non_ascii_headers": "rfc5987"}, kind, file_name)
 
 
 def file_extension(file_name):
@@ -109,6 +107,9 @@ class AttachedFilesService(EmulatedService):
                 raise self._invalid(operation_model, "AssociatedResourceArn names an unknown Cases domain: %s" % parent)
             if child not in self.world.domains[parent]:
                 raise self._invalid(operation_model, "AssociatedResourceArn names an unknown case: %s" % child)
+            refusal = modes.domain_refusal(self.world.modes, self.world.domain_instances, parent, instance_id)
+            if refusal:
+                raise self._invalid(operation_model, refusal)
             return "CASE"
         if parent != instance_id:
             raise self._invalid(operation_model, "AssociatedResourceArn is a contact of another instance: %s" % parent)
@@ -157,20 +158,19 @@ class AttachedFilesService(EmulatedService):
         return {
             "Content-Type": content_type,
             "Content-Length": str(record.file_size_in_bytes),
-            "Content-Disposition": content_disposition("attachment", record.file_name),
+            "Content-Disposition": modes.content_disposition(self.world.modes, "attachment", record.file_name),
             "x-amz-acl": "bucket-owner-full-control",
             "x-amz-server-side-encryption": "AES256",
             "x-amz-expected-bucket-owner": self.account_id,
             "x-amz-meta-file-id": record.file_id,
         }
 
-    @staticmethod
-    def _metadata(record):
+    def _metadata(self, record):
         return {
             "FileArn": record.file_arn,
             "FileId": record.file_id,
             "CreationTime": iso8601(record.creation_time),
-            "FileStatus": record.status,
+            "FileStatus": modes.reported_status(self.world.modes, record.status),
             "FileName": record.file_name,
             "FileSizeInBytes": record.file_size_in_bytes,
             "AssociatedResourceArn": record.associated_resource_arn,
@@ -194,29 +194,41 @@ class AttachedFilesService(EmulatedService):
             token = params.get("ClientToken")
             fingerprint = json.dumps([arn, params["FileName"], params["FileSizeInBytes"], params["FileUseCaseType"],
                                       params.get("CreatedBy"), params.get("Tags")], sort_keys=True)
-            known = self.world.tokens.get((instance_id, token)) if token is not None else None
+            key = (instance_id, token)
+            known = self.world.tokens.get(key) if token is not None else None
+            if known is not None and self.world.files[known[1]].deleted and modes.frees_tokens_on_delete(self.world.modes):
+                known = None  # token_after_delete switched to freed after the deletion
             if known is not None:
                 if known[0] != fingerprint:
                     raise ApiError("ResourceConflictException", "ClientToken was already used with different "
                                    "parameters for this instance")
                 record = self.world.refresh(self.world.files[known[1]])
-            else:
-                record = self._create(operation_model, params, scopes[scope], scope)
-                if token is not None:
-                    self.world.tokens[(instance_id, token)] = (fingerprint, record.file_id)
-            now = self.world.clock.now()
-            expires = params.get("UrlExpiryInSeconds") or defaults.URL_EXPIRY_SECONDS
-            headers = self._upload_headers(record)
-            url = sigv4.presign("PUT", self.upload_base_url, self.object_path(record), headers,
-                                self.key_pair, self.region, expires, now)
-            return {
-                "FileArn": record.file_arn,
-                "FileId": record.file_id,
-                "CreationTime": iso8601(record.creation_time),
-                "FileStatus": record.status,
-                "CreatedBy": record.created_by,
-                "UploadUrlMetadata": {"Url": url, "UrlExpiry": iso8601(now + expires), "HeadersToInclude": headers},
-            }
+                # modes start_with_known_token and token_after_delete: replay, fresh answer or conflict
+                if modes.known_token_answer(self.world.modes, record) == "replay" and key in self.world.first_responses:
+                    return copy.deepcopy(self.world.first_responses[key])
+                return self._start_response(record, params, modes.status_of_known(self.world.modes, record))
+            record = self._create(operation_model, params, scopes[scope], scope)
+            response = self._start_response(record, params, modes.reported_status(self.world.modes, record.status))
+            if token is not None:
+                self.world.tokens[key] = (fingerprint, record.file_id)
+                self.world.first_responses[key] = copy.deepcopy(response)
+            return response
+
+    def _start_response(self, record, params, status):
+        """Start's answer for ``record``: ``status`` and a freshly signed upload URL."""
+        now = self.world.clock.now()
+        expires = params.get("UrlExpiryInSeconds") or defaults.URL_EXPIRY_SECONDS
+        headers = self._upload_headers(record)
+        url = sigv4.presign("PUT", self.upload_base_url, self.object_path(record), headers,
+                            self.key_pair, self.region, expires, now)
+        return {
+            "FileArn": record.file_arn,
+            "FileId": record.file_id,
+            "CreationTime": iso8601(record.creation_time),
+            "FileStatus": status,
+            "CreatedBy": record.created_by,
+            "UploadUrlMetadata": {"Url": url, "UrlExpiry": iso8601(now + expires), "HeadersToInclude": headers},
+        }
 
     def _create(self, operation_model, params, config, scope):
         size = params["FileSizeInBytes"]
@@ -255,6 +267,9 @@ class AttachedFilesService(EmulatedService):
                 raise self._invalid(operation_model, "File %s was deleted" % record.file_id)
             if record.status == REJECTED:
                 raise self._invalid(operation_model, "File %s was rejected by the scan" % record.file_id)
+            refusal = modes.refuse_second_complete(self.world.modes, record)
+            if refusal:
+                raise self._invalid(operation_model, refusal)
             stored = self.world.store.size(record.file_id)
             if stored is None:
                 raise self._invalid(operation_model, "The file's object not uploaded")
@@ -313,9 +328,11 @@ class AttachedFilesService(EmulatedService):
             self.world.delete_related_items(record.file_arn)
             record.sha256 = None
             record.stored_size = None
-            for key, known in list(self.world.tokens.items()):
-                if known[1] == record.file_id:
-                    del self.world.tokens[key]
+            if modes.frees_tokens_on_delete(self.world.modes):
+                for key, known in list(self.world.tokens.items()):
+                    if known[1] == record.file_id:
+                        del self.world.tokens[key]
+                        self.world.first_responses.pop(key, None)
             return {}
 
     @staticmethod

@@ -10,11 +10,16 @@ that kind (see ``defaults.py``)::
                      "attached_files_configuration": {
                          "CASE": {"MaximumSizeLimitInBytes": 1048576,
                                   "AllowedExtensions": ["pdf", "txt"]}}}],
-      "cases_domains": [{"domain_id": "...", "cases": ["case-1", "case-2"]}],
+      "cases_domains": [{"domain_id": "...", "cases": ["case-1", "case-2"],
+                         "instance_id": "the instance the domain is associated with"}],
       "contacts": [{"instance_id": "...", "contact_id": "..."}],
       "scan_delay": 0.5,
-      "quotas": {"files_per_resource": 50, "total_file_size_per_resource": null}
+      "quotas": {"files_per_resource": 50, "total_file_size_per_resource": null},
+      "modes": {"start_with_known_token": "fresh"}
     }
+
+A domain without ``instance_id`` belongs to the first seeded instance. ``modes`` are the
+behaviour modes of ``modes.py`` (the others keep their defaults).
 
 Scopes (EMAIL, CHAT, CASE, TASK) and fields not given in an instance's
 ``attached_files_configuration`` keep the defaults.
@@ -23,7 +28,7 @@ Scopes (EMAIL, CHAT, CASE, TASK) and fields not given in an instance's
 import copy
 import json
 
-from localconnect import defaults
+from localconnect import defaults, modes
 from localconnect.quotas import DEFAULTS as DEFAULT_QUOTAS
 from localconnect.quotas import QuotaSeedError, parse_quotas
 
@@ -39,9 +44,16 @@ class Seed:
         self.credentials = {defaults.ACCESS_KEY: (defaults.SECRET_KEY, None)}
         self.instances = {defaults.INSTANCE_ID: _default_scopes()}
         self.domains = {defaults.CASES_DOMAIN_ID: set(defaults.CASE_IDS)}
+        # domain id -> the instance it is associated with (mode case_domain_instance)
+        self.domain_instances = {defaults.CASES_DOMAIN_ID: defaults.INSTANCE_ID}
         self.contacts = {(defaults.INSTANCE_ID, contact) for contact in defaults.CONTACT_IDS}
         self.scan_delay = None
         self.quotas = dict(DEFAULT_QUOTAS)  # see quotas.py
+        self.modes = {}  # only the modes this seed sets
+
+    def effective_modes(self):
+        """Every mode: the defaults, overridden by this seed's."""
+        return dict(modes.defaults(), **self.modes)
 
     def copy(self):
         """Deep copy (configurations are mutated by UpdateAttachedFilesConfiguration)."""
@@ -104,7 +116,7 @@ def build_seed(document=None):
     if document is None:
         return seed
     _require(isinstance(document, dict), "a seed must be a JSON object")
-    unknown = set(document) - {"credentials", "instances", "cases_domains", "contacts", "scan_delay", "quotas"}
+    unknown = set(document) - {"credentials", "instances", "cases_domains", "contacts", "scan_delay", "quotas", "modes"}
     _require(not unknown, "unknown seed keys: %s" % ", ".join(sorted(unknown)))
     if "credentials" in document:
         seed.credentials = {}
@@ -120,11 +132,21 @@ def build_seed(document=None):
             seed.instances[instance_id] = _scopes(item.get("attached_files_configuration", {}), instance_id)
     if "cases_domains" in document:
         seed.domains = {}
+        seed.domain_instances = {}
         for item in _list_of_dicts(document, "cases_domains"):
             cases = item.get("cases", [])
             _require(isinstance(cases, list) and all(isinstance(case, str) for case in cases),
                      "cases_domains cases must be a list of strings")
-            seed.domains[_string(item, "domain_id", "cases domain")] = set(cases)
+            domain_id = _string(item, "domain_id", "cases domain")
+            seed.domains[domain_id] = set(cases)
+            if "instance_id" in item:
+                seed.domain_instances[domain_id] = _string(item, "instance_id", "cases domain")
+    # a domain without instance_id belongs to the first seeded instance
+    first_instance = next(iter(seed.instances), None)
+    for domain_id in seed.domains:
+        if domain_id not in seed.domain_instances or (
+                "cases_domains" not in document and seed.domain_instances[domain_id] not in seed.instances):
+            seed.domain_instances[domain_id] = first_instance
     if "contacts" in document:
         seed.contacts = {(_string(item, "instance_id", "contact"), _string(item, "contact_id", "contact"))
                          for item in _list_of_dicts(document, "contacts")}
@@ -138,6 +160,11 @@ def build_seed(document=None):
             seed.quotas = parse_quotas(document["quotas"])
         except QuotaSeedError as exc:
             raise SeedError(str(exc)) from None
+    if "modes" in document:
+        try:
+            seed.modes = modes.validate(document["modes"], "seed modes")
+        except ValueError as exc:
+            raise SeedError(str(exc)) from exc
     return seed
 
 

@@ -24,16 +24,34 @@ _AUTH_PARAM_RE = re.compile(r"(\w+)=([^,\s]*)")
 MAX_PRESIGN_EXPIRES = 604800
 
 
-def _rebuild(method, url, headers, signed_names, body=b"", params=None):
-    """AWSRequest carrying only the signed headers; None if one is missing."""
+def _rebuild(method, url, headers, signed_names, body=b"", params=None, wire_utf8=False):
+    """AWSRequest carrying only the signed headers; None if one is missing.
+
+    ``wire_utf8``: header values are taken as the UTF-8 text of the bytes received (Python's HTTP
+    parser hands them over decoded as ISO-8859-1), as S3 reads them; None when they are not UTF-8.
+    """
     request = AWSRequest(method=method, url=url, data=body, params=params)
     for name in signed_names:
         values = headers.get_all(name)
         if not values:
             return None
         for value in values:
+            if wire_utf8:
+                try:
+                    value = value.encode("iso-8859-1").decode("utf-8")
+                except (UnicodeEncodeError, UnicodeDecodeError):
+                    return None
             request.headers[name] = value
     return request
+
+
+def _s3_trimall(value):
+    """SigV4 Trimall as S3 applies it: only ASCII spaces and tabs are trimmed and collapsed.
+
+    (botocore's own ``' '.join(value.split())`` also collapses Unicode spaces such as U+00A0,
+    which can occur in a file name inside Content-Disposition.)
+    """
+    return re.sub(r"[ \t]+", " ", value.strip(" \t"))
 
 
 # ------------------------------------------------------------ control plane --
@@ -130,8 +148,15 @@ def quote_path(path):
     return "/".join(quote(unquote(segment), safe="-_.~") for segment in path.split("/"))
 
 
-class _TimedS3QueryAuth(S3SigV4QueryAuth):
-    """S3SigV4QueryAuth signing at a given timestamp (the server's clock)."""
+class _S3QueryAuth(S3SigV4QueryAuth):
+    """S3SigV4QueryAuth with S3's Trimall; values are signed over their UTF-8 bytes (string_to_sign)."""
+
+    def _header_value(self, value):
+        return _s3_trimall(value)
+
+
+class _TimedS3QueryAuth(_S3QueryAuth):
+    """S3 query signing at a given timestamp (the server's clock)."""
 
     def __init__(self, credentials, region_name, expires, timestamp):
         super().__init__(credentials, "s3", region_name, expires=expires)
@@ -203,11 +228,11 @@ def verify_presigned(request, key_pair, region, now):
         raise _s3_error(400, "AuthorizationQueryParametersError", "Host must be a signed header.")
     params = [(key, value) for key, value in request.query_pairs if key != "X-Amz-Signature"]
     url = "http://%s%s" % (request.headers.get("Host", ""), quote_path(request.path))
-    rebuilt = _rebuild(request.method, url, request.headers, signed, params=params)
+    rebuilt = _rebuild(request.method, url, request.headers, signed, params=params, wire_utf8=True)
     valid = False
     if rebuilt is not None:
         rebuilt.context["timestamp"] = query["X-Amz-Date"]
-        signer = S3SigV4QueryAuth(Credentials(*key_pair), "s3", region, expires=expires)
+        signer = _S3QueryAuth(Credentials(*key_pair), "s3", region, expires=expires)
         canonical = signer.canonical_request(rebuilt)
         expected = signer.signature(signer.string_to_sign(rebuilt, canonical), rebuilt)
         valid = hmac.compare_digest(expected, query["X-Amz-Signature"].lower())

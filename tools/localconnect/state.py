@@ -14,6 +14,8 @@ PENDING_UPLOAD = "PENDING_UPLOAD"
 PROCESSING = "PROCESSING"
 APPROVED = "APPROVED"
 REJECTED = "REJECTED"
+# What Start shows for a deleted file whose token stays bound to it (mode token_after_delete=bound).
+DELETED_STATUS = "DELETED"
 
 
 class FileRecord:  # pylint: disable=too-many-instance-attributes
@@ -98,10 +100,14 @@ class World:  # pylint: disable=too-many-instance-attributes
         self.credentials = {}
         self.instances = {}
         self.domains = {}
+        self.domain_instances = {}
         self.contacts = set()
         self.scan_delay = scan_delay
+        self.modes = {}
         self.files = {}
         self.tokens = {}
+        # (instance, token) -> the first StartAttachedFileUpload response (mode start_with_known_token=replay)
+        self.first_responses = {}
         self.related_items = []
         self.quotas = {}
         self.reset()
@@ -117,14 +123,20 @@ class World:  # pylint: disable=too-many-instance-attributes
             self.credentials = chosen.credentials
             self.instances = chosen.instances
             self.domains = chosen.domains
+            self.domain_instances = chosen.domain_instances
             self.contacts = chosen.contacts
             self.quotas = chosen.quotas
+            # behaviour modes: the startup ones (defaults, startup seed, --mode), then the given seed's
+            self.modes = dict(self._startup_seed.effective_modes())
+            if seed is not None:
+                self.modes.update(seed.modes)
             if seed is not None and seed.scan_delay is not None:
                 self.scan_delay = seed.scan_delay
             else:
                 self.scan_delay = self._default_scan_delay
             self.files = {}
             self.tokens = {}
+            self.first_responses = {}
             self.related_items = []
             self.store.clear()
 
@@ -137,6 +149,7 @@ class World:  # pylint: disable=too-many-instance-attributes
         """Empty the idempotency table (the replay window has passed)."""
         with self.lock:
             self.tokens = {}
+            self.first_responses = {}
 
     def refresh(self, record):
         """Apply the scan outcome once ``scan_delay`` has passed since Complete."""

@@ -10,11 +10,14 @@ DELETE   faults                 drop pending faults
 POST     forget-tokens          empty the ClientToken table (files stay)
 POST     config                 ``{"scan_delay": seconds}``
 POST     clock                  ``{"offset_seconds": n}``: shift the server clock
+GET      modes                  the behaviour modes (``modes.py``)
+POST     modes                  ``{name: value}``: change some behaviour modes
 =======  =====================  ==============================================
 """
 
 import json
 
+from localconnect import modes
 from localconnect.seed import SeedError, build_seed
 
 
@@ -38,6 +41,8 @@ class TestControl:
             ("POST", "forget-tokens"): self.forget_tokens,
             ("POST", "config"): self.config,
             ("POST", "clock"): self.clock,
+            ("GET", "modes"): self.modes,
+            ("POST", "modes"): self.set_modes,
         }
         handler = routes.get((method, action))
         if handler is None:
@@ -74,6 +79,7 @@ class TestControl:
             "faults": app.faults.pending(),
             "scan_delay": app.world.scan_delay,
             "clock_offset_seconds": app.clock.offset,
+            "modes": dict(app.world.modes),
         }
 
     def reset(self, document):
@@ -115,6 +121,18 @@ class TestControl:
             with self.app.world.lock:
                 self.app.world.scan_delay = float(delay)
         return {"ok": True, "scan_delay": self.app.world.scan_delay}
+
+    def modes(self, _document):
+        """The current behaviour modes."""
+        with self.app.world.lock:
+            return {"modes": dict(self.app.world.modes)}
+
+    def set_modes(self, document):
+        """Change the behaviour modes named in the body (the others stay); a reset restores the startup ones."""
+        changes = modes.validate(document, "body")
+        with self.app.world.lock:
+            self.app.world.modes.update(changes)
+            return {"ok": True, "modes": dict(self.app.world.modes)}
 
     def clock(self, document):
         """Shift the server clock (URL expiry, scan delay, CreationTime, SigV4 skew)."""

@@ -44,12 +44,14 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
     :param seed: seed document (dict) written to a temp file and passed as ``--seed``.
     :param scan_delay: ``--scan-delay`` seconds.
     :param data_dir: ``--data-dir`` (default: the server's own temp dir).
+    :param modes: behaviour modes ``{name: value}`` (``modes.py``), passed as ``--mode name=value``.
     :param extra_args: more command-line arguments.
     :param start_timeout: seconds to wait for the JSON start line.
     """
 
-    def __init__(self, seed=None, scan_delay=None, data_dir=None, extra_args=(), start_timeout=30.0):
+    def __init__(self, seed=None, scan_delay=None, data_dir=None, extra_args=(), start_timeout=30.0, modes=None):
         self.seed = seed
+        self.startup_modes = dict(modes or {})
         self.scan_delay = scan_delay
         self.data_dir = data_dir
         self.extra_args = list(extra_args)
@@ -73,6 +75,8 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
             command += ["--scan-delay", str(self.scan_delay)]
         if self.data_dir is not None:
             command += ["--data-dir", self.data_dir]
+        for name, value in sorted(self.startup_modes.items()):
+            command += ["--mode", "%s=%s" % (name, value)]
         return command + self.extra_args
 
     def start(self):
@@ -233,6 +237,14 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
     def set_clock_offset(self, seconds):
         """POST /_localconnect/clock: shift the server clock by ``seconds``."""
         return self._control("POST", "clock", {"offset_seconds": seconds})
+
+    def modes(self):
+        """GET /_localconnect/modes: the current behaviour modes."""
+        return self._control("GET", "modes")["modes"]
+
+    def set_modes(self, **modes):
+        """POST /_localconnect/modes: change behaviour modes (``set_modes(complete_twice="noop")``)."""
+        return self._control("POST", "modes", modes)["modes"]
 
     def client(self, service="connect", **kwargs):
         """A boto3 client for ``service`` pointed at this server with the test credentials."""

@@ -11,7 +11,7 @@ import time
 import uuid
 from xml.sax.saxutils import escape
 
-from localconnect import sigv4
+from localconnect import modes, sigv4
 from localconnect.errors import S3Error
 from localconnect.httpbase import Handler
 from localconnect.storage import CHUNK_SIZE, IncompleteBody
@@ -107,6 +107,8 @@ class UploadHandler(Handler):
             raise S3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header.", close=True)
         record = self._verify()
         if record is None or record.deleted:
+            raise S3Error(403, "AccessDenied", "Access Denied", close=True)
+        if modes.refuses_put(app.world.modes, record):  # mode put_after_complete=refused
             raise S3Error(403, "AccessDenied", "Access Denied", close=True)
         if length != record.file_size_in_bytes:
             raise S3Error(400, "IncompleteBody", "The request body length does not match the declared file size.",

@@ -14,6 +14,9 @@ PARAMS = steps.start_request(TARGET, "a.txt", 5, "ATTACHMENT", "tok", None, {"co
 URL = {"Url": "https://bucket.s3.amazonaws.com/k?X-Amz-Signature=abc", "UrlExpiry": "2026-01-01T00:00:00Z", "HeadersToInclude": {"Content-Type": "text/plain"}}
 
 
+BATCH_PARAMS = {"InstanceId": INSTANCE, "AssociatedResourceArn": CASE, "FileIds": ["f-1"]}
+
+
 def started(status="PENDING_UPLOAD", url=None):
     return {"FileId": "f-1", "FileArn": "arn:f", "FileStatus": status, "CreationTime": "2026-01-01T00:00:00.000Z", "UploadUrlMetadata": url or URL}
 
@@ -87,6 +90,7 @@ def test_expired_url_is_replaced_by_a_fresh_start_with_the_same_token(stubbed, m
     client, stubber = stubbed
     fresh = dict(URL, Url="https://bucket.s3.amazonaws.com/k?X-Amz-Signature=fresh")
     stubber.add_response("start_attached_file_upload", started(url=fresh), PARAMS)
+    stubber.add_response("batch_get_attached_file_metadata", batch(metadata("PENDING_UPLOAD")), BATCH_PARAMS)
     urls = []
 
     def fake_put(url, headers, source, sha256=None):
@@ -153,3 +157,134 @@ def test_wait_times_out_naming_the_last_status(stubbed):
         stubber.add_response("batch_get_attached_file_metadata", batch(metadata("PENDING_SCAN")))
     with pytest.raises(AttachedFileError, match="timed out after 3 seconds.*last status PENDING_SCAN"):
         steps.wait_for_final_status(client, TARGET, "f-1", 3, sleep=clock.sleep, clock=clock)
+
+
+# ------------------------------------------------ whichever way Start, PUT and Complete behave --
+
+def test_start_saying_approved_is_taken_as_it_is(stubbed):
+    client, stubber = stubbed
+    stubber.add_response("start_attached_file_upload", started("APPROVED"), PARAMS)
+    assert steps.start_upload(client, PARAMS)["FileStatus"] == "APPROVED"
+
+
+@pytest.mark.parametrize("replayed, real", [("PROCESSING", "APPROVED"), ("PENDING_UPLOAD", "APPROVED"),
+                                            ("PROCESSING", "PROCESSING"), ("PENDING_UPLOAD", "PENDING_UPLOAD"),
+                                            ("PROCESSING", "REJECTED"), ("SOMETHING_NEW", "DRAFTING")])
+def test_start_not_saying_approved_returns_the_real_status(stubbed, replayed, real):
+    client, stubber = stubbed
+    stubber.add_response("start_attached_file_upload", started(replayed), PARAMS)
+    stubber.add_response("batch_get_attached_file_metadata", batch(metadata(real)), BATCH_PARAMS)
+    found = steps.start_upload(client, PARAMS)
+    assert found["FileStatus"] == real and found["UploadUrlMetadata"] == URL
+
+
+def test_start_naming_a_deleted_file_says_set_a_new_token(stubbed):
+    client, stubber = stubbed
+    stubber.add_response("start_attached_file_upload", started("PROCESSING"), PARAMS)
+    stubber.add_response("batch_get_attached_file_metadata", {"Files": [], "Errors": [
+        {"FileId": "f-1", "ErrorCode": "ResourceNotFoundException", "ErrorMessage": "not found"}]}, BATCH_PARAMS)
+    with pytest.raises(AttachedFileError, match="belongs to file f-1, which no longer exists.*set a new client_token") as raised:
+        steps.start_upload(client, PARAMS)
+    assert raised.value.kwargs["file_status"] == "DELETED"
+
+
+def test_start_saying_deleted_fails_without_reading_back(stubbed):
+    client, stubber = stubbed
+    stubber.add_response("start_attached_file_upload", started("DELETED"), PARAMS)
+    with pytest.raises(AttachedFileError, match="DELETED.*client_token"):
+        steps.refuse_failed(steps.start_upload(client, PARAMS), "tok")
+
+
+def test_conflict_message_covers_completed_and_deleted_files(stubbed):
+    client, stubber = stubbed
+    stubber.add_client_error("start_attached_file_upload", service_error_code="ResourceConflictException", http_status_code=409)
+    with pytest.raises(AttachedFileError, match="completed or that was deleted.*file_id.*new client_token"):
+        steps.start_upload(client, PARAMS)
+
+
+def fake_puts(monkeypatch, *outcomes):
+    """A TransferSession whose put takes the next outcome (an exception to raise, or an ETag); returns (URLs used, session)."""
+    urls, queue = [], list(outcomes)
+
+    def fake_put(url, headers, source, sha256=None):
+        urls.append(url)
+        outcome = queue.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    session = TransferSession(sleep=lambda _seconds: None)
+    monkeypatch.setattr(session, "put", fake_put)
+    return urls, session
+
+
+EXPIRED = TransferError("upload failed: HTTP 403 AccessDenied Request has expired", status=403, code="AccessDenied", expired=True)
+REFUSED = TransferError("upload failed: HTTP 403 AccessDenied Access Denied", status=403, code="AccessDenied")
+
+
+def test_a_replayed_expired_url_is_not_tried_again(stubbed, monkeypatch):
+    client, stubber = stubbed
+    stubber.add_response("start_attached_file_upload", started("PROCESSING"), PARAMS)  # the first answer, replayed
+    stubber.add_response("batch_get_attached_file_metadata", batch(metadata("PROCESSING")), BATCH_PARAMS)
+    urls, session = fake_puts(monkeypatch, EXPIRED, '"never"')
+    with pytest.raises(AttachedFileError, match="same expired URL again.*set a new client_token") as raised:
+        steps.upload(client, PARAMS, started(), Source(data=b"hello"), session)
+    assert urls == [URL["Url"]] and "Signature" not in raised.value.message
+
+
+def test_after_an_expired_url_a_file_approved_meanwhile_is_not_uploaded(stubbed, monkeypatch):
+    client, stubber = stubbed
+    stubber.add_response("start_attached_file_upload", started("APPROVED"), PARAMS)
+    urls, session = fake_puts(monkeypatch, EXPIRED)
+    assert steps.upload(client, PARAMS, started(), Source(data=b"hello"), session)["FileStatus"] == "APPROVED"
+    assert len(urls) == 1
+
+
+def test_a_put_refused_for_a_file_completed_meanwhile_goes_on(stubbed, monkeypatch):
+    client, stubber = stubbed
+    stubber.add_response("batch_get_attached_file_metadata", batch(metadata("PROCESSING")), BATCH_PARAMS)
+    _urls, session = fake_puts(monkeypatch, REFUSED)
+    assert steps.upload(client, PARAMS, started("PROCESSING"), Source(data=b"hello"), session)["FileId"] == "f-1"
+    clock = Clock()
+    for _poll in range(3):
+        stubber.add_response("batch_get_attached_file_metadata", batch(metadata("PROCESSING")))
+    with pytest.raises(AttachedFileError, match="last status PROCESSING .its upload had been refused.*AccessDenied"):
+        steps.wait_for_final_status(client, TARGET, "f-1", 1, sleep=clock.sleep, clock=clock)
+
+
+@pytest.mark.parametrize("status", ["PENDING_UPLOAD", "UPLOAD_EXPIRED"])
+def test_a_put_refused_for_a_file_not_completed_fails(stubbed, monkeypatch, status):
+    client, stubber = stubbed
+    stubber.add_response("batch_get_attached_file_metadata", batch(metadata(status)), BATCH_PARAMS)
+    _urls, session = fake_puts(monkeypatch, REFUSED)
+    with pytest.raises(AttachedFileError, match="Access Denied"):
+        steps.upload(client, PARAMS, started(status), Source(data=b"hello"), session)
+
+
+def test_a_signature_mismatch_fails_without_reading_the_status(stubbed, monkeypatch):
+    client, _stubber = stubbed
+    _urls, session = fake_puts(monkeypatch, TransferError("upload failed: HTTP 403 SignatureDoesNotMatch", status=403, code="SignatureDoesNotMatch"))
+    with pytest.raises(AttachedFileError, match="SignatureDoesNotMatch"):
+        steps.upload(client, PARAMS, started("PROCESSING"), Source(data=b"hello"), session)
+
+
+COMPLETE_PARAMS = {"InstanceId": INSTANCE, "AssociatedResourceArn": CASE, "FileId": "f-1"}
+
+
+@pytest.mark.parametrize("status", ["PROCESSING", "APPROVED"])
+def test_complete_of_a_completed_file_is_fine(stubbed, status):
+    client, stubber = stubbed
+    stubber.add_client_error("complete_attached_file_upload", service_error_code="InvalidRequestException", http_status_code=400,
+                             expected_params=COMPLETE_PARAMS)
+    stubber.add_response("batch_get_attached_file_metadata", batch(metadata(status)), BATCH_PARAMS)
+    steps.complete(client, TARGET, "f-1")
+
+
+@pytest.mark.parametrize("files", [[metadata("PENDING_UPLOAD")], [metadata("REJECTED")], []])
+def test_complete_refused_otherwise_fails(stubbed, files):
+    client, stubber = stubbed
+    stubber.add_client_error("complete_attached_file_upload", service_error_code="InvalidRequestException", http_status_code=400,
+                             service_message="The file's object not uploaded")
+    stubber.add_response("batch_get_attached_file_metadata", {"Files": files, "Errors": []}, BATCH_PARAMS)
+    with pytest.raises(AttachedFileError, match="complete the attached file upload"):
+        steps.complete(client, TARGET, "f-1")
