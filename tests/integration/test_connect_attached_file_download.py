@@ -33,7 +33,8 @@ def put_file(connect, name, data, tagged=True, approve=True):
         FileName=name, FileSizeInBytes=len(data), FileUseCaseType="ATTACHMENT", **({"Tags": {DIGEST_TAG: sha256(data)}} if tagged else {}),
     )
     metadata = started["UploadUrlMetadata"]
-    response = URLLib3Session().send(AWSPreparedRequest("PUT", metadata["Url"], dict(metadata["HeadersToInclude"]), data, False))
+    headers = {name: value.encode("utf-8") for name, value in metadata["HeadersToInclude"].items()}  # S3 signs the UTF-8 bytes
+    response = URLLib3Session().send(AWSPreparedRequest("PUT", metadata["Url"], headers, data, False))
     assert response.status_code == 200, response.content
     client.complete_attached_file_upload(InstanceId=connect.instance_id, AssociatedResourceArn=CASE_ARN, FileId=started["FileId"])
     deadline = time.monotonic() + 30
