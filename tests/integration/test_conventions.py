@@ -12,7 +12,8 @@ from conftest import COLLECTIONS
 from conftest import ROOT
 
 BIN = pathlib.Path(sys.executable).parent
-MODULES = ["contactcenter.connect.connect_attached_file", "contactcenter.connect.connect_attached_file_info"]
+MODULES = ["contactcenter.connect.connect_attached_file", "contactcenter.connect.connect_attached_file_info",
+           "contactcenter.connect.connect_attached_file_download"]
 
 
 def ansible_doc(module, tmp_path):
@@ -37,12 +38,15 @@ def test_ansible_doc_lists_one_requirement_for_boto3_and_botocore(module, tmp_pa
     assert pins == [f"boto3>={version}", f"botocore>={version}"]
 
 
-@pytest.mark.parametrize("module, check_mode, diff_mode", [(MODULES[0], "partial", "full"), (MODULES[1], "full", "none")])
-def test_every_module_has_an_attributes_block(module, check_mode, diff_mode, tmp_path):
+@pytest.mark.parametrize("module, check_mode, diff_mode, platforms", [
+    (MODULES[0], "partial", "full", "all"), (MODULES[1], "full", "none", "all"),
+    (MODULES[2], "full", "full", "posix"),  # it writes files with POSIX modes and owners
+])
+def test_every_module_has_an_attributes_block(module, check_mode, diff_mode, platforms, tmp_path):
     attributes = ansible_doc(module, tmp_path)["attributes"]
     assert attributes["check_mode"]["support"] == check_mode and attributes["check_mode"]["description"]
     assert attributes["diff_mode"]["support"] == diff_mode and attributes["diff_mode"]["description"]
-    assert attributes["platform"]["platforms"] == "all"
+    assert attributes["platform"]["platforms"] == platforms
     assert attributes["action_group"]["membership"] == ["contactcenter.connect.connect"]
 
 
