@@ -4,6 +4,7 @@
 #   make test    everything CI runs, in order, stopping at the first failure
 #   make units|endpoint|integration TESTS=<paths or pytest args> JOBS=<n>   a subset
 #   make bench   benchmarks (not part of the test suite); rewrites docs/performance.md
+#   make bench-bulk BENCH_ARGS=...   only the many-files benchmarks (tools/bench/bulk.py), their section of it
 
 SHELL := /bin/bash
 ROOT := $(CURDIR)
@@ -18,7 +19,7 @@ export ANSIBLE_REMOTE_TMP := $(ROOT)/build/tmp/remote
 export ANSIBLE_HOME := $(ROOT)/build/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: bootstrap test sanity units endpoint integration lint changelog-lint demo bench build clean
+.PHONY: bootstrap test sanity units endpoint integration lint changelog-lint demo bench bench-bulk build clean
 
 bootstrap:
 	@bash tools/bootstrap.sh
@@ -54,6 +55,10 @@ demo: bootstrap
 
 bench: bootstrap
 	PYTHONPATH=$(ROOT)/tools $(BIN)/python tools/bench/run.py
+	PYTHONPATH=$(ROOT)/tools $(BIN)/python tools/bench/bulk.py
+
+bench-bulk: bootstrap
+	PYTHONPATH=$(ROOT)/tools $(BIN)/python tools/bench/bulk.py $(BENCH_ARGS)
 
 build: bootstrap
 	mkdir -p build/dist && $(BIN)/ansible-galaxy collection build --force --output-path build/dist

@@ -17,9 +17,11 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api 
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import error_code
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import start_attached_file_upload
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import PresignedUrl
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import SourceChanged
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
 
 APPROVED = "APPROVED"
 PROCESSING = "PROCESSING"
@@ -67,6 +69,39 @@ def expected_metadata(params):
     return expected
 
 
+# The Start parameters a replayed Start's file must have, with the option (or value) behind each, for messages.
+REPLAY_FIELDS = {
+    "FileName": "file_name",
+    "FileSizeInBytes": "size",
+    "FileUseCaseType": "file_use_case_type",
+    "AssociatedResourceArn": "associated_resource_arn",
+    "Tags": "tags",
+    "CreatedBy": "created_by",
+}
+
+
+def replay_problems(metadata, params):
+    """How the file a Start returned differs from the file these Start parameters describe (empty when it is that file).
+
+    Connect answers a known client token with its file; a conflict error is not guaranteed, so the caller checks.
+    The content digest (the reserved tag) is reported as the content, the other tags as tags.
+    """
+    expected = expected_metadata(params)
+    problems = []
+    for field, option in REPLAY_FIELDS.items():
+        wanted = expected.get(field) or None
+        found = metadata.get(field) or None
+        if field == "Tags":
+            wanted, found = dict(wanted or {}), dict(found or {})
+            digest_wanted, digest_found = wanted.pop(DIGEST_TAG, None), found.pop(DIGEST_TAG, None)
+            if digest_wanted != digest_found:
+                problems.append(f"content sha256 is {digest_found or 'not recorded'}, the task's is {digest_wanted}")
+            wanted, found = wanted or None, found or None
+        if wanted != found:
+            problems.append(f"{option} is {found!r}, the task has {wanted!r}")
+    return problems
+
+
 def matches(metadata, expected):
     """True when an existing file is APPROVED and is the file these parameters describe."""
     current = dict(metadata, Tags=metadata.get("Tags") or {})
@@ -102,8 +137,11 @@ def read_configuration(client, target):
         )
 
 
-def start_upload(client, params):
+def start_upload(client, params, describe=None):
     """StartAttachedFileUpload; unless it says APPROVED (or a failed state), with the file's real status.
+
+    describe(file_id) -> metadata or None reads the file (default: describe_attached_file); the engine passes its
+    batched reader, and keeps what it read to check the file against the task.
 
     Start with a known token may answer with its first response again (the status of back then, the URL of back
     then) or with the current status; which one is not documented. So a status other than APPROVED is checked
@@ -126,7 +164,10 @@ def start_upload(client, params):
         raise
     if started.get("FileStatus") == APPROVED or started.get("FileStatus") in FAILED_STATES:
         return started
-    current = describe_attached_file(client, params["InstanceId"], params["AssociatedResourceArn"], started["FileId"])
+    if describe is None:
+        current = describe_attached_file(client, params["InstanceId"], params["AssociatedResourceArn"], started["FileId"])
+    else:
+        current = describe(started["FileId"])
     if current is None:
         raise AttachedFileError(
             message=(
@@ -193,6 +234,7 @@ def upload(client, params, started, source, session, sha256=None):
         used.append(response)
         return PresignedUrl(metadata["Url"], metadata.get("HeadersToInclude"), response)
 
+    session = session or TransferSession()
     try:
         return session.upload(next_url, source, sha256).response
     except _NoUploadNeeded as e:

@@ -11,10 +11,13 @@ for a file with the same name, size, use case and content digest (the tag the mo
 upload). That lookup is read-only, so check mode can use it too.
 """
 
+import time
+
 from ansible_collections.contactcenter.connect.plugins.module_utils.attached_file import APPROVED
 from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import create_file_related_item
 from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import file_related_items_page
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import batch_get_attached_file_metadata
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import error_code
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
@@ -106,3 +109,28 @@ def ensure_linked(cases, target, file_arn, performed_by=None, check_mode=False, 
     if existing or check_mode:
         return existing, not existing
     return create_file_related_item(cases, target.domain_id, target.case_id, file_arn, performed_by), True
+
+
+LINK_ATTEMPTS = 4
+# Failures after which the related item may or may not exist: search before trying again.
+UNCERTAIN_CODES = ("InternalServerException", "ServiceUnavailableException", None)
+
+
+def link_file(cases, link_cases, target, file_arn, performed_by=None, attempts=LINK_ATTEMPTS, sleep=time.sleep):
+    """(related item id, created): show file_arn on its case once.
+
+    CreateRelatedItem has no idempotency token, so the case is searched for the file's item immediately before
+    creating one, and again before any retry of a create that failed without saying whether it happened.
+    ``link_cases`` is the client that never retries a create by itself (cases_api.link_client).
+    """
+    for attempt in range(attempts):
+        existing = case_links(cases, target, file_arn).get(file_arn)
+        if existing:
+            return existing, False
+        try:
+            return create_file_related_item(link_cases, target.domain_id, target.case_id, file_arn, performed_by), True
+        except AttachedFileError as e:
+            if error_code(e) not in UNCERTAIN_CODES or attempt == attempts - 1:
+                raise
+            sleep(min(8.0, 0.5 * 2 ** attempt))
+    raise AssertionError("unreachable")

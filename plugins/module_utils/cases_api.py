@@ -9,6 +9,11 @@ A file shows on a case through a related item of type File whose content is the 
 Retried on Cases' throttling and internal error codes; failures become AttachedFileError.
 """
 
+try:
+    import botocore.config
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import ConnectErrorHandler
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_retry
 
@@ -25,8 +30,16 @@ def cases_retry():
     return connect_retry(RETRY_CODES)
 
 
-def cases_client(module):
-    return module.client("connectcases", retry_decorator=cases_retry())
+def cases_client(module, **extra_params):
+    return module.client("connectcases", retry_decorator=cases_retry(), **extra_params)
+
+
+def link_client(module, **extra_params):
+    """A Cases client for CreateRelatedItem, which has no idempotency token: neither botocore nor AWSRetry repeats a
+    failed create (a 5xx may have created the item); only throttled requests, which did nothing, are retried.
+    The caller searches the case before trying again (case_files.link_file)."""
+    config = botocore.config.Config(retries={"total_max_attempts": 1})
+    return module.client("connectcases", retry_decorator=connect_retry(["ThrottlingException"]), config=config, **extra_params)
 
 
 @CasesErrorHandler.list_error_handler("search the case's file related items", default_value=None)

@@ -55,14 +55,14 @@ def missing_operations(client):
     return [op for op in REQUIRED_OPERATIONS if op not in names]
 
 
-def connect_client(module):
-    """The module's connect client, with retries.
+def connect_client(module, **extra_params):
+    """The module's connect client, with retries (extra_params: e.g. a botocore ``config``).
 
     A botocore older than MINIMUM_BOTOCORE fails through amazon.aws's own check (the message every AWS module gives);
     a model that lacks an operation all the same (botocore's data replaced through AWS_DATA_PATH) raises AttachedFileError.
     """
     module.require_botocore_at_least(MINIMUM_BOTOCORE, reason="for the Amazon Connect attached-file operations")
-    client = module.client("connect", retry_decorator=connect_retry())
+    client = module.client("connect", retry_decorator=connect_retry(), **extra_params)
     missing = missing_operations(client)
     if missing:
         raise AttachedFileError(

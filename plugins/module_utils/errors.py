@@ -21,3 +21,11 @@ def fail_with(module, error):
     if error.exception:
         module.fail_json_aws(error.exception, msg=error.message, **error.kwargs)
     module.fail_json(msg=error.message, **error.kwargs)
+
+
+def for_item(error, label):
+    """A copy of error whose message starts with the item's label (the same error for the single-file module)."""
+    if not label:
+        return error
+    copy = error.__class__(message=f"{label}: {error.message}", exception=error.exception, **error.kwargs)
+    return copy

@@ -240,7 +240,9 @@ checksum_sha256:
   sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 related_item_id:
   description: The id of the case's File related item for the file.
-  returned: when the file is linked to its case (see O(link_to_case)); in check mode, when the link exists already
+  returned: >-
+    when the file is shown on its case at the end of the task (see O(link_to_case)); in check mode, only when the case
+    shows it already (a link that would be created has no id yet, and the key is left out)
   type: str
 diff:
   description: The file's metadata before and after (the keys of RV(file)); C({}) for no file.
@@ -258,7 +260,11 @@ check_mode_reason:
   returned: in check mode, when the module cannot tell whether the file exists
   type: str
 file:
-  description: The attached file. Empty when there is none (state=absent).
+  description:
+    - The attached file. Empty when there is none (state=absent).
+    - Every key below is always present. In check mode, for a file that would be uploaded, the keys not known
+      before the upload (C(file_id), C(file_arn), C(creation_time)) are V(null), and C(created_by) is V(null)
+      when the task sets none.
   returned: always
   type: dict
   contains:
@@ -299,28 +305,13 @@ file:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.contactcenter.connect.plugins.module_utils import attached_file as steps
-from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import case_links
-from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import ensure_linked
-from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import find_on_case
-from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_client
-from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_client
-from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import delete_attached_file
-from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import describe_attached_file
+from ansible_collections.contactcenter.connect.plugins.module_utils.desired import file_spec
+from ansible_collections.contactcenter.connect.plugins.module_utils.engine import connect_for
+from ansible_collections.contactcenter.connect.plugins.module_utils.engine import engine_for
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
-from ansible_collections.contactcenter.connect.plugins.module_utils.identity import derive_client_token
-from ansible_collections.contactcenter.connect.plugins.module_utils.identity import file_result
-from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
-from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import created_by_info
-from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import default_file_name
-from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import open_source
-from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import performed_by_info
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import refuse_unused_performed_by
-from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import request_tags
-from ansible_collections.contactcenter.connect.plugins.module_utils.model_checks import request_problems
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
+from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import Pacer
 
 ARGUMENT_SPEC = dict(
     instance_id=dict(type="str", required=True),
@@ -353,119 +344,6 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def describe_file(module, client, target):
-    """Read and check the task's content and options; returns (source, Start parameters, content sha256)."""
-    p = module.params
-    source = open_source(p["src"], p["content"], p["content_base64"])
-    file_name = default_file_name(p["file_name"], p["src"])
-    start_model = client.meta.service_model.operation_model("StartAttachedFileUpload")
-    checksum = source.sha256()
-    token = p["client_token"] or derive_client_token(target, file_name, p["file_use_case_type"], checksum)
-    tags = request_tags(p["tags"], checksum, start_model.input_shape.members["Tags"].metadata["max"])
-    params = steps.start_request(
-        target, file_name, source.size, p["file_use_case_type"], token, created_by_info(p["created_by"]), tags, p["url_expiry_in_seconds"]
-    )
-    problems = request_problems(start_model, params, steps.OPTION_NAMES)
-    if problems:
-        raise OptionError(message="; ".join(problems))
-    return source, params, checksum
-
-
-def preflight(module, client, target, params):
-    """Fail early when the instance's attached-files configuration refuses the file; warn when it cannot be read."""
-    configuration, warning = steps.read_configuration(client, target)
-    if warning:
-        module.warn(warning)
-    refusal = configuration and steps.configuration_problem(configuration, params["FileName"], params["FileSizeInBytes"])
-    if refusal:
-        raise OptionError(message=f"Connect would refuse this file: {refusal}")
-
-
-def locate(module, client, cases, target, expected):
-    """(the existing file the task names, by file_id or by its identity among the case's files, or None; the case's links if listed)."""
-    if module.params["file_id"]:
-        return describe_attached_file(client, target.instance_id, target.associated_resource_arn, module.params["file_id"]), None
-    if cases and expected:
-        return find_on_case(client, cases, target, expected)
-    return None, None
-
-
-def ensure_absent(module, client, cases, target):
-    """Delete the file named by file_id (or found on the case by its content) unless it is already gone."""
-    p = module.params
-    if not p["file_id"] and not cases:
-        raise OptionError(message="state=absent needs file_id; only for a case (with link_to_case) can the file be found by its content")
-    expected = None if p["file_id"] else steps.expected_metadata(describe_file(module, client, target)[1])
-    existing, _links = locate(module, client, cases, target, expected)
-    if existing and not module.check_mode:
-        delete_attached_file(client, target.instance_id, target.associated_resource_arn, existing["FileId"])
-    before = file_result(existing) if existing else {}
-    return dict(changed=bool(existing), file={}, diff=dict(before=before, after={}))
-
-
-def upload_and_wait(module, client, target, source, params, checksum):
-    """Start, upload, complete and wait; returns (final metadata, changed)."""
-    p = module.params
-    started = steps.start_upload(client, params)
-    steps.refuse_failed(started, params["ClientToken"])
-    changed = started.get("FileStatus") != steps.APPROVED
-    if changed:
-        started = steps.upload(client, params, started, source, TransferSession.for_module(module, client), checksum)
-        steps.complete(client, target, started["FileId"])
-    if p["wait"]:
-        return steps.wait_for_final_status(client, target, started["FileId"], p["wait_timeout"]), changed
-    return describe_attached_file(client, target.instance_id, target.associated_resource_arn, started["FileId"]) or started, changed
-
-
-def ensure_present(module, client, cases, target):
-    """Upload the file unless it is there already, and link it to its case; returns the result."""
-    p = module.params
-    source, params, checksum = describe_file(module, client, target)
-    result = dict(client_token=params["ClientToken"], checksum_sha256=checksum)
-    expected = steps.expected_metadata(params)
-    current, links = locate(module, client, cases, target, expected)
-    before = file_result(current) if current else {}
-    if current and steps.matches(current, expected):
-        final, changed = current, False
-    else:
-        if cases and links is None:
-            links = case_links(cases, target)  # found by file_id: the case must exist before anything is written
-        preflight(module, client, target, params)
-        if module.check_mode:
-            after = file_result(dict(expected, FileStatus=steps.APPROVED))
-            if not p["file_id"] and not cases:
-                result["check_mode_reason"] = "without file_id, check mode cannot look the file up: finding it needs StartAttachedFileUpload, a write"
-            return dict(result, changed=True, file=after, diff=dict(before=before, after=after))
-        final, changed = upload_and_wait(module, client, target, source, params, checksum)
-    if cases and final.get("FileStatus") == steps.APPROVED:
-        performed_by = performed_by_info(p["performed_by"])
-        result["related_item_id"], linked = ensure_linked(cases, target, final["FileArn"], performed_by, module.check_mode, links)
-        changed = changed or linked
-    elif cases:
-        module.warn(f"file {final.get('FileId')} is {final.get('FileStatus')}, not yet APPROVED: it was not linked to the case; run the task again")
-    return dict(result, changed=changed, file=file_result(final), diff=dict(before=before, after=file_result(final)))
-
-
-def cases_for(module, target):
-    """The Cases client when the file is to be linked to (and looked up on) its case, else None."""
-    p = module.params
-    link = p["link_to_case"]
-    if target.attachment_scope != "CASE":
-        if link:
-            raise OptionError(message="link_to_case applies only when associated_resource_arn is a case ARN")
-        return None
-    if link is False or (p["state"] == "absent" and p["file_id"]):
-        return None  # deleting a file by id removes its related item too: no Cases call needed
-    cases = cases_client(module)
-    problems = request_problems(
-        cases.meta.service_model.operation_model("CreateRelatedItem"), {"performedBy": performed_by_info(module.params["performed_by"])},
-        {"performedBy": "performed_by"},
-    )
-    if problems:
-        raise OptionError(message="; ".join(problems))
-    return cases
-
-
 def main():
     module = AnsibleAWSModule(
         argument_spec=ARGUMENT_SPEC,
@@ -480,19 +358,21 @@ def main():
     if module.params["wait_timeout"] < 1:
         module.fail_json(msg=f"wait_timeout must be at least 1 second, got {module.params['wait_timeout']}")
     try:
-        target = parse_target(module.params["instance_id"], module.params["associated_resource_arn"])
-        refuse_unused_performed_by(module.params["performed_by"], module.params["link_to_case"], target.attachment_scope)
-        client = connect_client(module)
-        cases = cases_for(module, target)
-        if module.params["state"] == "absent":
-            result = ensure_absent(module, client, cases, target)
-        else:
-            result = ensure_present(module, client, cases, target)
+        pacer = Pacer()
+        client = connect_for(module, pacer)
+        spec = file_spec(module.params, client.meta.service_model.operation_model("StartAttachedFileUpload"))
+        if spec.error is not None:
+            raise spec.error
+        refuse_unused_performed_by(module.params["performed_by"], module.params["link_to_case"], spec.target.attachment_scope)
+        outcome = engine_for(module, client, [spec], pacer).run([spec])
     except AttachedFileError as e:
         fail_with(module, e)
-    if not module._diff:
-        result.pop("diff", None)  # diff only in diff mode
-    module.exit_json(**result)
+    for warning in outcome.warnings:
+        module.warn(warning)
+    [item] = outcome.items
+    if item.error is not None:
+        fail_with(module, item.error)
+    module.exit_json(**item.as_dict(check_mode=module.check_mode, diff=module._diff))
 
 
 if __name__ == "__main__":

@@ -110,7 +110,8 @@ def playbook(connect, tmp_path):
     """Run a playbook from tests/integration/playbooks with extra vars; returns a Run (or a Popen with background=True)."""
     counter = [0]
 
-    def run(name="attached_file.yml", check=False, diff=False, verbosity=0, env=None, background=False, secret_key=None, **extra_vars):
+    def run(name="attached_file.yml", check=False, diff=False, verbosity=0, env=None, background=False, secret_key=None, args=(),
+            **extra_vars):
         counter[0] += 1
         work = tmp_path / f"run{counter[0]}"
         work.mkdir()
@@ -120,7 +121,7 @@ def playbook(connect, tmp_path):
         variables.update(extra_vars)
         (work / "vars.json").write_text(json.dumps(variables))
         command = [str(BIN / "ansible-playbook"), str(PLAYBOOKS / name), "-e", f"@{work / 'vars.json'}"]
-        command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else [])
+        command += ["--check"] * check + ["--diff"] * diff + ([f"-{'v' * verbosity}"] if verbosity else []) + list(args)
         # the runner's AWS, Ansible and proxy settings stay out: a test sets what it needs through env
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "EC2_")) and not k.lower().endswith("_proxy")}
         environment.update(
@@ -138,7 +139,9 @@ def playbook(connect, tmp_path):
         )
         environment.update(env or {})
         if background:
-            return subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            process.work = work
+            return process
         done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300, check=False)
         results_path = work / "results.json"
         results = json.loads(results_path.read_text()) if results_path.exists() else []

@@ -1071,6 +1071,8 @@ def main(argv=None):
         if not options.keep:
             shutil.rmtree(run_dir, ignore_errors=True)
     text = report(info, bench.results, options, time.perf_counter() - began)
+    from bulk import keep_section  # pylint: disable=import-outside-toplevel,import-error
+    text = keep_section(options.output, text)  # tools/bench/bulk.py's section of the same file stays
     options.output.write_text(text, encoding="utf-8")
     log("wrote %s" % options.output)
     for name, met, figures in targets(bench.results):

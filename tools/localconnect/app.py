@@ -5,6 +5,7 @@ from localconnect.cases import CasesService
 from localconnect.clock import Clock
 from localconnect.faults import UPLOAD_OPERATIONS, FaultTable
 from localconnect.operations import AttachedFilesService
+from localconnect.pacing import Pacing
 from localconnect.routing import Router
 from localconnect.servicemodel import load_service_model
 from localconnect.state import World
@@ -34,6 +35,7 @@ class App:  # pylint: disable=too-many-instance-attributes
             self.router.add_service(load_service_model(name), service.operation_names)
         self.signing_names = {load_service_model(name).signing_name for name in self.services}
         self.faults = FaultTable(self.router.operation_names)
+        self.pacing = Pacing(self.router.operation_names, UPLOAD_OPERATIONS)
         self.telemetry = Telemetry(sorted(self.router.operation_names) + list(UPLOAD_OPERATIONS))
         self.test_control = TestControl(self)
 

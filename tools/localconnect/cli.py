@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from localconnect import defaults, modes, server
+from localconnect import defaults, modes, pacing, server
 from localconnect.seed import SeedError, build_seed, load_seed_file
 
 
@@ -23,6 +23,7 @@ def build_parser():
     parser.add_argument("--upload-tls-cert", help="PEM certificate (chain): the upload plane speaks HTTPS with it")
     parser.add_argument("--upload-tls-key", help="PEM private key of --upload-tls-cert (default: in that file)")
     parser.add_argument("--upload-tls-client-ca", help="PEM CA: the upload plane requires a client certificate it signed")
+    pacing.add_arguments(parser)
     parser.add_argument("--mode", action="append", default=[], metavar="NAME=VALUE",
                         help="a behaviour mode, repeatable (overrides the seed's modes): %s" % "; ".join(
                             "%s=%s" % (name, "|".join(values)) for name, (values, _summary) in modes.MODES.items()))
@@ -57,3 +58,6 @@ def main(argv=None):
     except OSError as exc:
         sys.stderr.write("localconnect: cannot start: %s\n" % exc)
         return 1
+    except pacing.PacingError as exc:
+        sys.stderr.write("localconnect: %s\n" % exc)
+        return 2

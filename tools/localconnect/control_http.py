@@ -97,8 +97,11 @@ class ControlHandler(Handler):
         if body is None:
             app.telemetry.record(operation, 411)
             return
+        app.pacing.wait()
         fault = app.faults.take(operation) if route is not None else None
         kind = fault[0] if fault else None
+        if kind is None and route is not None and not app.pacing.admit(operation):
+            kind = "rate_limit"  # pacing.py: the operation's token bucket is empty
         if kind == "drop":
             app.telemetry.record(operation, None, fault=kind)
             self.drop()
@@ -126,7 +129,7 @@ class ControlHandler(Handler):
 
     def _call(self, route, service_model, labels, query_pairs, body, fault_kind):  # pylint: disable=too-many-arguments
         app = self.app
-        if fault_kind == "throttle":
+        if fault_kind in ("throttle", "rate_limit"):
             raise ApiError("ThrottlingException", "Rate exceeded")
         if fault_kind == "internal":
             raise ApiError(internal_error_code(service_model), "An internal error occurred (injected fault)")

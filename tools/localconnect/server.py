@@ -9,7 +9,7 @@ import sys
 import tempfile
 import threading
 
-from localconnect import patterns
+from localconnect import pacing, patterns
 from localconnect.app import App
 from localconnect.control_http import ControlHandler
 from localconnect.httpbase import Server
@@ -53,6 +53,7 @@ def run(options, seed, scan_delay):
         servers.append(upload)
         app = App(seed, data_dir, scan_delay, _url(options.host, control.server_address[1]),
                   _url(options.host, upload.server_address[1], "https" if tls else "http"))
+        app.pacing.set_startup(pacing.startup_settings(app.pacing, options))
         control.app = app
         upload.app = app
 

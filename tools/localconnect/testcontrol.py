@@ -10,6 +10,8 @@ DELETE   faults                 drop pending faults
 POST     forget-tokens          empty the ClientToken table (files stay)
 POST     config                 ``{"scan_delay": seconds}``
 POST     clock                  ``{"offset_seconds": n}``: shift the server clock
+POST     pacing                 ``{"latency", "upload_latency", "rate_limits"}`` (pacing.py)
+GET      timeline               requests since the reset: ``[seconds, operation, admitted]``
 GET      modes                  the behaviour modes (``modes.py``)
 POST     modes                  ``{name: value}``: change some behaviour modes
 =======  =====================  ==============================================
@@ -41,6 +43,8 @@ class TestControl:
             ("POST", "forget-tokens"): self.forget_tokens,
             ("POST", "config"): self.config,
             ("POST", "clock"): self.clock,
+            ("POST", "pacing"): self.pacing,
+            ("GET", "timeline"): self.timeline,
             ("GET", "modes"): self.modes,
             ("POST", "modes"): self.set_modes,
         }
@@ -69,6 +73,7 @@ class TestControl:
         """Everything a test may want to assert on."""
         app = self.app
         calls, bytes_received, log = app.telemetry.snapshot()
+        pacing, throttled = app.pacing.snapshot()
         return {
             "calls": calls,
             "uploads": {"bytes_received": bytes_received},
@@ -79,6 +84,8 @@ class TestControl:
             "faults": app.faults.pending(),
             "scan_delay": app.world.scan_delay,
             "clock_offset_seconds": app.clock.offset,
+            "pacing": pacing,
+            "throttled": throttled,
             "modes": dict(app.world.modes),
         }
 
@@ -90,6 +97,7 @@ class TestControl:
         app.telemetry.reset()
         app.faults.clear()
         app.clock.set_offset(0)
+        app.pacing.reset()
         return {"ok": True}
 
     def add_fault(self, document):
@@ -143,3 +151,11 @@ class TestControl:
             raise ValueError("offset_seconds must be a number")
         self.app.clock.set_offset(offset)
         return {"ok": True, "offset_seconds": self.app.clock.offset}
+
+    def pacing(self, document):
+        """Latency and rate limits (pacing.py); keys left out keep their values."""
+        return {"ok": True, "pacing": self.app.pacing.configure(document)}
+
+    def timeline(self, _document):
+        """Every request since the reset, with its time (pacing.py), for profiling."""
+        return {"requests": self.app.pacing.timeline()}

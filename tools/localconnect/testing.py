@@ -238,6 +238,14 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
         """POST /_localconnect/clock: shift the server clock by ``seconds``."""
         return self._control("POST", "clock", {"offset_seconds": seconds})
 
+    def set_pacing(self, **document):
+        """POST /_localconnect/pacing: ``latency``, ``upload_latency``, ``rate_limits`` (keys left out stay)."""
+        return self._control("POST", "pacing", document)
+
+    def timeline(self):
+        """GET /_localconnect/timeline: ``[seconds since reset, operation, admitted]`` per request."""
+        return self._control("GET", "timeline")["requests"]
+
     def modes(self):
         """GET /_localconnect/modes: the current behaviour modes."""
         return self._control("GET", "modes")["modes"]

@@ -56,8 +56,11 @@ class UploadHandler(Handler):
         expect_continue, self.expect_continue = self.expect_continue, False
         app.telemetry.count(operation)
         request_id = uuid.uuid4().hex.upper()[:16]
+        app.pacing.wait(upload=True)
         fault = app.faults.take(operation)
         kind = fault[0] if fault else None
+        if kind is None and not app.pacing.admit(operation):
+            kind = "rate_limit"  # pacing.py: only when UploadPut / DownloadGet have a limit of their own
         if kind == "drop":
             if operation == "UploadPut":
                 self._read_half()
@@ -67,7 +70,7 @@ class UploadHandler(Handler):
         if kind == "delay":
             time.sleep(fault[1])
         try:
-            if kind == "throttle":
+            if kind in ("throttle", "rate_limit"):
                 raise S3Error(503, "SlowDown", "Please reduce your request rate.", close=True)
             if kind == "internal":
                 raise S3Error(500, "InternalError", "We encountered an internal error. Please try again.", close=True)

@@ -1,0 +1,217 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the contactcenter.connect project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Reading what exists, batched: the case's File related items once per task, file metadata 100 at a time,
+the attached-files configuration once per instance and scope.
+
+``MetadataReader`` is the one way the engine reads file metadata: threads that ask for files of the same
+resource while a BatchGetAttachedFileMetadata for it is under way (or waiting for its turn under the rate
+limit) are served together by the next call, so the wait for many files is one call per 100 files.
+"""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Optional
+
+from ansible_collections.contactcenter.connect.plugins.module_utils import attached_file as steps
+from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import case_link_pages
+from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import same_identity
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import BATCH_SIZE
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import batch_get_attached_file_metadata
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+
+
+def file_id_of(arn):
+    return arn.rsplit("/", 1)[-1]
+
+
+class MetadataReader:
+    """BatchGetAttachedFileMetadata for any number of files, coalescing concurrent requests per resource.
+
+    Every read is answered by a call that started after the read was asked for, so an answer is never older than
+    the question (the wait polls the same ids again and again).
+    """
+
+    def __init__(self, client):
+        self.client = client
+        self.cond = threading.Condition()
+        self.queued = {}  # (instance, resource) -> set of file ids asked for
+        self.busy = set()  # keys with a call under way
+        self.generation = 0  # number of calls started
+        self.answers = {}  # (instance, resource, file id) -> (generation, metadata or None, error or None)
+        self.calls = 0
+
+    def read(self, instance_id, resource_arn, file_ids):
+        """{file id: metadata or None (not found)} for the given ids; raises the call's AttachedFileError."""
+        key = (instance_id, resource_arn)
+        wanted, result = set(file_ids), {}
+        with self.cond:
+            since = self.generation
+            self.queued.setdefault(key, set()).update(wanted)
+        while True:
+            batch = None
+            with self.cond:
+                for file_id in list(wanted):
+                    answer = self.answers.get(key + (file_id,))
+                    if answer and answer[0] > since:
+                        if answer[2] is not None:
+                            raise answer[2]
+                        result[file_id] = answer[1]
+                        wanted.discard(file_id)
+                if not wanted:
+                    return result
+                if key in self.busy:
+                    self.cond.wait(1.0)
+                else:
+                    batch = sorted(self.queued.pop(key, set()) | wanted)
+                    self.busy.add(key)
+                    self.generation += 1
+                    generation = self.generation
+            if batch:
+                self._call(key, batch, generation)
+
+    def _call(self, key, batch, generation):
+        answers = {}
+        try:
+            for start in range(0, len(batch), BATCH_SIZE):
+                chunk = batch[start:start + BATCH_SIZE]
+                files, _errors = batch_get_attached_file_metadata(self.client, key[0], key[1], chunk)
+                self.calls += 1
+                found = {f["FileId"]: f for f in files}
+                answers.update({key + (file_id,): (generation, found.get(file_id), None) for file_id in chunk})
+        except AttachedFileError as e:
+            answers.update({key + (file_id,): (generation, None, e) for file_id in batch if key + (file_id,) not in answers})
+        finally:
+            with self.cond:
+                self.answers.update(answers)
+                self.busy.discard(key)
+                self.cond.notify_all()
+
+
+@dataclass
+class CaseView:
+    """What was read of one case: its File related items and the metadata of their files."""
+
+    target: object
+    links: dict = field(default_factory=dict)  # file ARN -> related item id
+    files: dict = field(default_factory=dict)  # file ARN -> metadata (files that still exist)
+    complete: bool = False  # every page was read
+    error: Optional[AttachedFileError] = None  # the case could not be read
+
+    def candidates(self, expected):
+        """Files on the case with the expected identity (name, size, use case, content digest), APPROVED first."""
+        found = [f for f in self.files.values() if same_identity(f, expected)]
+        return sorted(found, key=lambda f: f.get("FileStatus") != steps.APPROVED)
+
+
+@dataclass
+class Existing:
+    """Everything read before the plan."""
+
+    cases: dict = field(default_factory=dict)  # (domain id, case id) -> CaseView
+    by_id: dict = field(default_factory=dict)  # (instance, resource ARN, file id) -> metadata or None
+    configurations: dict = field(default_factory=dict)  # (instance, scope) -> (configuration, warning, error), each or None
+    failures: dict = field(default_factory=dict)  # (instance, resource ARN, file id) -> AttachedFileError
+
+
+def case_key(target):
+    return (target.domain_id, target.case_id)
+
+
+def _satisfied(view, specs):
+    """Every spec of the case already has its file among what was read (an APPROVED match for present)."""
+    for spec in specs:
+        found = view.candidates(spec.expected) if spec.expected else []
+        if spec.state == "present" and not any(f.get("FileStatus") == steps.APPROVED for f in found):
+            return False
+        if spec.state == "absent" and not found:
+            return False
+    return True
+
+
+def read_case(reader, cases, target, specs, full=False):
+    """Read one case: the first page and its files; then, unless every spec is found there (or ``full``), the rest.
+
+    A re-run for recent files costs two calls; a new file means every page, its files read 100 at a time.
+    """
+    view = CaseView(target)
+    pending = []
+    try:
+        for number, page in enumerate(case_link_pages(cases, target)):
+            new = [arn for arn in page if arn not in view.links]
+            for arn in new:
+                view.links[arn] = page[arn]
+            pending.extend(new)
+            if number == 0 or len(pending) >= BATCH_SIZE:
+                _read_files(reader, target, view, pending)
+                pending = []
+                if not full and _satisfied(view, specs):
+                    return view
+        _read_files(reader, target, view, pending)
+        view.complete = True
+    except AttachedFileError as e:
+        view.error = e
+    return view
+
+
+def _read_files(reader, target, view, arns):
+    if not arns:
+        return
+    by_id = {file_id_of(arn): arn for arn in arns}
+    found = reader.read(target.instance_id, target.associated_resource_arn, list(by_id))
+    for file_id, metadata in found.items():
+        if metadata is not None:
+            view.files[by_id[file_id]] = metadata
+
+
+def read_existing(reader, cases, specs, exclusive_cases=(), concurrency=4):
+    """Existing state for the specs: their cases (with their specs' files, or wholly for ``exclusive_cases``), their file ids."""
+    existing = Existing()
+    by_case = {}
+    for spec in specs:
+        if spec.error is None and spec.looks_on_case:
+            by_case.setdefault(case_key(spec.target), (spec.target, []))[1].append(spec)
+    for target in exclusive_cases:
+        by_case.setdefault(case_key(target), (target, []))
+    by_resource = {}
+    for spec in specs:
+        if spec.error is None and spec.file_id:
+            by_resource.setdefault((spec.target.instance_id, spec.target.associated_resource_arn), set()).add(spec.file_id)
+
+    def one_case(item):
+        key, (target, wanted) = item
+        return key, read_case(reader, cases, target, wanted, full=key in {case_key(t) for t in exclusive_cases})
+
+    def one_resource(item):
+        (instance_id, arn), file_ids = item
+        try:
+            return (instance_id, arn), reader.read(instance_id, arn, sorted(file_ids)), None
+        except AttachedFileError as e:
+            return (instance_id, arn), {}, e
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        case_views = list(pool.map(one_case, by_case.items()))
+        resources = list(pool.map(one_resource, by_resource.items()))
+    existing.cases.update(case_views)
+    for (instance_id, arn), found, error in resources:
+        for file_id in by_resource[(instance_id, arn)]:
+            if error:
+                existing.failures[(instance_id, arn, file_id)] = error
+            else:
+                existing.by_id[(instance_id, arn, file_id)] = found.get(file_id)
+    return existing
+
+
+def read_configurations(client, keys, existing):
+    """The attached-files configuration of each (instance id, scope) in keys, once each, into ``existing``."""
+    for instance_id, scope, target in keys:
+        if (instance_id, scope) not in existing.configurations:
+            try:
+                existing.configurations[(instance_id, scope)] = steps.read_configuration(client, target) + (None,)
+            except AttachedFileError as e:
+                existing.configurations[(instance_id, scope)] = (None, None, e)
+    return existing

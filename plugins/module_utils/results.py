@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the contactcenter.connect project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Per-item results, in the order given, and the bulk module's summary."""
+
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Optional
+
+from ansible_collections.contactcenter.connect.plugins.module_utils.plan import DELETE
+from ansible_collections.contactcenter.connect.plugins.module_utils.plan import LINK
+from ansible_collections.contactcenter.connect.plugins.module_utils.plan import UPLOAD
+from ansible_collections.contactcenter.connect.plugins.module_utils.plan import full_file
+
+UPLOADED, LINKED, UNCHANGED, DELETED, FAILED = "uploaded", "linked", "unchanged", "deleted", "failed"
+SUMMARY_KEYS = (UPLOADED, LINKED, UNCHANGED, DELETED, FAILED)
+
+
+@dataclass
+class ItemResult:  # pylint: disable=too-many-instance-attributes
+    """The outcome of one action (an item, or a file ``exclusive`` removes)."""
+
+    action: object
+    changed: bool = False
+    outcome: str = UNCHANGED
+    current: Optional[dict] = None  # the file's metadata at the end (None: no file)
+    related_item_id: Optional[str] = None
+    error: Optional[Exception] = None
+    warnings: list = field(default_factory=list)
+
+    @property
+    def spec(self):
+        return self.action.spec
+
+    def as_dict(self, check_mode=False, diff=False):
+        """The item's result with the single-file module's keys (plus failed/msg when it failed)."""
+        spec, action = self.spec, self.action
+        result = {}
+        if spec is not None and spec.params and spec.state == "present":
+            result.update(client_token=spec.client_token, checksum_sha256=spec.checksum)
+        result["changed"] = self.changed
+        if spec is not None and spec.state == "absent" or spec is None:
+            result["file"] = {}
+        elif check_mode:
+            result["file"] = action.after
+        else:
+            result["file"] = full_file(self.current) if self.current else {}
+        if self.related_item_id:
+            result["related_item_id"] = self.related_item_id
+        if check_mode and action.check_mode_reason and action.kind == UPLOAD:
+            result["check_mode_reason"] = action.check_mode_reason
+        if diff:
+            result["diff"] = dict(before=action.before, after=action.after if check_mode or self.error else self._after())
+        if self.error is not None:
+            result.update(failed=True, msg=self.error.message, **self.error.kwargs)
+            response = getattr(self.error.exception, "response", None) or {}
+            if response.get("Error"):
+                # what fail_json_aws reports for the single-file module: the AWS error code and message, the request id
+                result["error"] = dict(code=response["Error"].get("Code"), message=response["Error"].get("Message"))
+                result["response_metadata"] = dict(request_id=(response.get("ResponseMetadata") or {}).get("RequestId"))
+        return result
+
+    def _after(self):
+        if self.action.kind == DELETE or (self.spec is not None and self.spec.state == "absent"):
+            return {}
+        return full_file(self.current) if self.current else {}
+
+
+def planned(action):
+    """The ItemResult of an action in check mode: the plan itself."""
+    if action.error is not None:
+        return ItemResult(action, outcome=FAILED, error=action.error)
+    outcome = {UPLOAD: UPLOADED, LINK: LINKED, DELETE: DELETED}.get(action.kind, UNCHANGED)
+    item = ItemResult(action, changed=outcome != UNCHANGED, outcome=outcome, current=action.current,
+                      related_item_id=action.related_item_id if action.kind != DELETE else None)
+    if action.warning:
+        item.warnings.append(action.warning)
+    return item
+
+
+def summary(items, removed):
+    counts = {key: 0 for key in SUMMARY_KEYS}
+    for item in list(items) + list(removed):
+        counts[item.outcome] += 1
+    return counts
+
+
+def failure_message(items):
+    """The bulk task's message when items failed: naming each."""
+    failed = [item for item in items if item.error is not None]
+    names = "; ".join(item.error.message for item in failed)
+    return f"{len(failed)} of {len(items)} files failed: {names}"
+
+
+def removed_entry(item, check_mode=False):
+    """One file ``exclusive`` deleted (or would delete)."""
+    entry = dict(changed=item.changed, file=full_file(item.action.current))
+    if item.error is not None:
+        entry.update(failed=True, msg=item.error.message)
+    return entry
+
+
+def bulk_result(items, removed, check_mode=False, diff=False):
+    """The result of connect_attached_files."""
+    result = dict(
+        changed=any(item.changed for item in items) or any(item.changed for item in removed),
+        files=[item.as_dict(check_mode=check_mode) for item in items],
+        removed=[removed_entry(item, check_mode) for item in removed],
+        summary=summary(items, removed),
+    )
+    if diff:
+        result["diff"] = [
+            dict(before=i.action.before, after=i.action.after, before_header=label_of(i), after_header=label_of(i))
+            for i in list(items) + list(removed)
+            if i.changed
+        ]
+    return result
+
+
+def label_of(item):
+    spec = item.spec
+    if spec is not None:
+        return spec.label
+    current = item.action.current or {}
+    return f"{current.get('FileName')} ({current.get('FileId')}, not in files)"

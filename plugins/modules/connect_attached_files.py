@@ -1,0 +1,353 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the contactcenter.connect project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: connect_attached_files
+short_description: Make many files present on (or absent from) Amazon Connect cases and email contacts in one task
+version_added: 0.2.0
+description:
+  - The bulk form of M(contactcenter.connect.connect_attached_file), with the same engine. Each entry of O(files) is one
+    file; its options mean what the same options of M(contactcenter.connect.connect_attached_file) mean, and are checked
+    the same way.
+  - The module reads what exists first, batched (each case's File related items once per task, page by page; file
+    metadata 100 files per call; the attached-files configuration once per instance and scope), decides per file
+    (nothing, upload, link or delete), then carries the actions out O(concurrency) at a time over one Connect client,
+    one Connect Cases client and one pooled HTTP session for the uploads. The wait polls every pending file of a
+    resource with one call.
+  - One failing item never stops the others. Items refused before any write (a bad option, an extension or size the
+    instance does not allow) are refused before anything is written; when all items have finished, the task fails if
+    any item failed, naming each. An item either finished or is finished by running the task again, without duplicates.
+  - Requests are paced per API operation (see O(requests_per_second); Connect's default limit is 2 requests per second
+    with a burst of 5, per API and account); throttling that still happens is retried.
+author:
+  - contactcenter.connect maintainers (@contactcenter)
+options:
+  instance_id:
+    description:
+      - The identifier of the Amazon Connect instance (the id, not the ARN).
+    type: str
+    required: true
+  associated_resource_arn:
+    description:
+      - The resource of the items that set no O(files[].associated_resource_arn), a Connect Cases case ARN or an email
+        contact ARN of the instance, as for M(contactcenter.connect.connect_attached_file).
+      - With O(exclusive), a case named here is one of the cases whose other files are deleted.
+    type: str
+  files:
+    description:
+      - The files, one entry each. The result lists them in the same order.
+      - An entry's O(files[].tags), O(files[].created_by), O(files[].file_use_case_type), O(files[].state) and
+        O(files[].associated_resource_arn) replace the task's option of the same name for that entry.
+      - Two entries for the same file (same client token) are one file; the second reports C(changed=false).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      src:
+        description:
+          - Path of the file to upload, on the host that runs the module. Exactly one of O(files[].src),
+            O(files[].content) and O(files[].content_base64) (for O(files[].state=absent), or O(files[].file_id)).
+        type: path
+      content:
+        description: Text to upload, encoded as UTF-8. Requires O(files[].file_name).
+        type: str
+      content_base64:
+        description: Binary content to upload, base64-encoded. Requires O(files[].file_name).
+        type: str
+      file_name:
+        description: Name of the file as Connect shows it; defaults to the basename of O(files[].src).
+        type: str
+      associated_resource_arn:
+        description: The resource of this file (default O(associated_resource_arn)).
+        type: str
+      client_token:
+        description: The file's idempotency token; derived as M(contactcenter.connect.connect_attached_file) derives it when not set.
+        type: str
+      tags:
+        description: Tags of the file (default O(tags)).
+        type: dict
+      created_by:
+        description: The creator of the file (default O(created_by)), with exactly one of C(connect_user_arn), C(aws_identity_arn).
+        type: dict
+        suboptions:
+          connect_user_arn:
+            description: ARN of a Connect user.
+            type: str
+          aws_identity_arn:
+            description: ARN of an IAM identity.
+            type: str
+      file_use_case_type:
+        description: The use case of the file (default O(file_use_case_type)).
+        type: str
+      state:
+        description: V(present) or V(absent) (default O(state)).
+        type: str
+        choices: [present, absent]
+      file_id:
+        description: The id of an existing file, as for M(contactcenter.connect.connect_attached_file).
+        type: str
+  state:
+    description: The default state of the items.
+    type: str
+    choices: [present, absent]
+    default: present
+  tags:
+    description: The default tags of the items (at most 49; see M(contactcenter.connect.connect_attached_file)).
+    type: dict
+  created_by:
+    description: The default creator of the items. Exactly one of its keys.
+    type: dict
+    suboptions:
+      connect_user_arn:
+        description: ARN of a Connect user.
+        type: str
+      aws_identity_arn:
+        description: ARN of an IAM identity.
+        type: str
+  file_use_case_type:
+    description: The default use case of the items.
+    type: str
+    default: ATTACHMENT
+  exclusive:
+    description:
+      - On each case the task names (the cases of the items and O(associated_resource_arn)), delete the attached files
+        shown on the case (its File related items) that no item of O(files) describes. They are listed in RV(removed).
+      - Case ARNs only; with a contact ARN the task fails before any call, because Connect cannot list a contact's files.
+      - When an item of a case is refused before its content is known (a missing O(files[].src), for example), nothing
+        is deleted on that case, and the task warns.
+      - Check mode and diff show what would be deleted.
+    type: bool
+    default: false
+  link_to_case:
+    description: As for M(contactcenter.connect.connect_attached_file), for every item on a case.
+    type: bool
+  performed_by:
+    description: Who is recorded as creating the case's related items. Exactly one of its keys.
+    type: dict
+    suboptions:
+      user_arn:
+        description: ARN of a Connect user.
+        type: str
+      custom_entity:
+        description: Any other identity, as a string.
+        type: str
+  wait:
+    description: Wait until Connect has approved each uploaded file (all pending files are polled together).
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait for each file's final status, from the end of its upload.
+    type: int
+    default: 300
+  url_expiry_in_seconds:
+    description: Lifetime of the pre-signed upload URLs, 5 to 300 seconds.
+    type: int
+  concurrency:
+    description: How many actions (uploads, links, deletes, reads) are in flight at once, 1 to 32.
+    type: int
+    default: 4
+  requests_per_second:
+    description:
+      - Client-side pace of each Connect and Connect Cases API operation, a token bucket per operation with a burst of 5.
+      - Not set, the pace adapts; each operation starts at Connect's default limit (2 requests per second), speeds up
+        while the service does not throttle it, and slows down (by half) when it does.
+      - A number is a fixed pace (your quota, if it was raised); V(0) turns pacing off. Throttled calls are retried
+        in every case.
+    type: float
+notes:
+  - In check mode no write call is made. For cases (with O(link_to_case)) and items with O(files[].file_id) the
+    answer is exact, from one lookup per case.
+  - In diff mode (C(--diff)) the result has a C(diff) list with, per changed item and per file O(exclusive) deletes,
+    the metadata before and after; without it, no C(diff).
+  - Runs on one host serialise per file (client token) with a host-local lock, so forks and concurrent jobs on one
+    machine make each file once. Runs on different machines are not serialised; see docs/connect_attached_files.md.
+attributes:
+  check_mode:
+    support: partial
+    details:
+      - No write call is made. For cases, and items with O(files[].file_id), the prediction comes from read-only calls
+        and is exact.
+      - For an email contact item without O(files[].file_id), the module cannot see whether the file exists and
+        reports a change, saying why in the item's C(check_mode_reason).
+  diff_mode:
+    support: full
+    details: Per changed item (and per file O(exclusive) deletes), the file's metadata before and after.
+  platform:
+    platforms: all
+  action_group:
+    membership:
+      - contactcenter.connect.connect
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+requirements:
+  - boto3 >= 1.42.96
+  - botocore >= 1.42.96
+"""
+
+EXAMPLES = r"""
+- name: Put the case pack on a new case
+  contactcenter.connect.connect_attached_files:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0001
+    tags:
+      pack: onboarding
+    files:
+      - src: files/welcome.pdf
+      - src: files/terms.pdf
+      - content: "Your reference number is 4711."
+        file_name: reference.txt
+  register: pack
+
+- name: Migrate attachments of many cases, 16 files at a time
+  contactcenter.connect.connect_attached_files:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    concurrency: 16
+    files: "{{ attachments }}"   # a list of {associated_resource_arn: ..., src: ...}
+  register: migrated
+
+- name: Make the case show exactly these files (check first)
+  contactcenter.connect.connect_attached_files:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0002
+    exclusive: true
+    files:
+      - src: files/claim-form.pdf
+  check_mode: true
+  register: would_remove
+"""
+
+RETURN = r"""
+files:
+  description:
+    - One entry per item of O(files), in the same order, each with what M(contactcenter.connect.connect_attached_file)
+      returns for that file (C(changed), C(client_token), C(checksum_sha256), C(file), C(related_item_id),
+      C(check_mode_reason)), plus C(failed) and C(msg) for an item that failed.
+  returned: always
+  type: list
+  elements: dict
+removed:
+  description: The files O(exclusive) deleted (in check mode, would delete), each with C(changed) and C(file).
+  returned: always
+  type: list
+  elements: dict
+diff:
+  description: Per changed item and per file O(exclusive) deletes, the file before and after (C({}) for no file).
+  returned: in diff mode (C(--diff))
+  type: list
+  elements: dict
+summary:
+  description:
+    - How many items were C(uploaded) (uploaded, or finished, by this task), C(linked) (already there, now shown on
+      their case), C(unchanged), C(deleted) (items with state=absent, plus the files O(exclusive) deleted) and C(failed).
+    - In check mode, what the task would do.
+  returned: always
+  type: dict
+  sample: {"uploaded": 3, "linked": 0, "unchanged": 47, "deleted": 0, "failed": 0}
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.contactcenter.connect.plugins.module_utils.desired import exclusive_cases
+from ansible_collections.contactcenter.connect.plugins.module_utils.desired import file_spec
+from ansible_collections.contactcenter.connect.plugins.module_utils.desired import item_options
+from ansible_collections.contactcenter.connect.plugins.module_utils.desired import refuse_unused_task_performed_by
+from ansible_collections.contactcenter.connect.plugins.module_utils.engine import connect_for
+from ansible_collections.contactcenter.connect.plugins.module_utils.engine import engine_for
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
+from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import DEFAULT_BURST
+from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import Pacer
+from ansible_collections.contactcenter.connect.plugins.module_utils.results import bulk_result
+from ansible_collections.contactcenter.connect.plugins.module_utils.results import failure_message
+
+CREATED_BY = dict(
+    type="dict",
+    options=dict(connect_user_arn=dict(type="str"), aws_identity_arn=dict(type="str")),
+    mutually_exclusive=[("connect_user_arn", "aws_identity_arn")],
+    required_one_of=[("connect_user_arn", "aws_identity_arn")],
+)
+
+ARGUMENT_SPEC = dict(
+    instance_id=dict(type="str", required=True),
+    associated_resource_arn=dict(type="str"),
+    files=dict(
+        type="list", elements="dict", required=True,
+        options=dict(
+            src=dict(type="path"),
+            content=dict(type="str"),
+            content_base64=dict(type="str"),
+            file_name=dict(type="str"),
+            associated_resource_arn=dict(type="str"),
+            client_token=dict(type="str", no_log=False),
+            tags=dict(type="dict"),
+            created_by=CREATED_BY,
+            file_use_case_type=dict(type="str"),
+            state=dict(type="str", choices=["present", "absent"]),
+            file_id=dict(type="str"),
+        ),
+    ),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    tags=dict(type="dict"),
+    created_by=CREATED_BY,
+    file_use_case_type=dict(type="str", default="ATTACHMENT"),
+    exclusive=dict(type="bool", default=False),
+    link_to_case=dict(type="bool"),
+    performed_by=dict(
+        type="dict",
+        options=dict(user_arn=dict(type="str"), custom_entity=dict(type="str")),
+        mutually_exclusive=[("user_arn", "custom_entity")],
+        required_one_of=[("user_arn", "custom_entity")],
+    ),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=300),
+    url_expiry_in_seconds=dict(type="int"),
+    concurrency=dict(type="int", default=4),
+    requests_per_second=dict(type="float"),
+)
+
+
+def task_problem(params):
+    """Why the task's own options cannot work (before any call), or None."""
+    if not 1 <= params["concurrency"] <= 32:
+        return f"concurrency must be between 1 and 32, got {params['concurrency']}"
+    if params["wait_timeout"] < 1:
+        return f"wait_timeout must be at least 1 second, got {params['wait_timeout']}"
+    if params["requests_per_second"] is not None and params["requests_per_second"] < 0:
+        return f"requests_per_second must be 0 (no pacing) or more, got {params['requests_per_second']}"
+    return None
+
+
+def main():
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    problem = task_problem(params)
+    if problem:
+        module.fail_json(msg=problem)
+    try:
+        pacer = Pacer(params["requests_per_second"], DEFAULT_BURST)
+        client = connect_for(module, pacer, params["concurrency"])
+        start_model = client.meta.service_model.operation_model("StartAttachedFileUpload")
+        specs = [file_spec(item_options(params, item), start_model, index) for index, item in enumerate(params["files"])]
+        refuse_unused_task_performed_by(params, specs)
+        cases, warnings = exclusive_cases(params, specs)
+        engine = engine_for(module, client, specs, pacer, params["concurrency"], exclusive=cases)
+        outcome = engine.run(specs, cases)
+    except AttachedFileError as e:
+        fail_with(module, e)
+    for warning in warnings + outcome.warnings:
+        module.warn(warning)
+    result = bulk_result(outcome.items, outcome.removed, check_mode=module.check_mode, diff=module._diff)
+    failed = [item for item in outcome.items + outcome.removed if item.error is not None]
+    if failed:
+        module.fail_json(msg=failure_message(outcome.items + outcome.removed), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
