@@ -21,9 +21,10 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.errors impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import contact_id
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import PresignedUrl
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import SourceChanged
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import put_once
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import with_retries
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
 
 APPROVED = "APPROVED"
 PROCESSING = "PROCESSING"
@@ -31,7 +32,6 @@ PROCESSING = "PROCESSING"
 FAILED_STATES = ("REJECTED", "FAILED", "DELETED")
 # Any other status (PROCESSING, and outside botocore's enum PENDING_UPLOAD, UPLOAD_EXPIRED, DRAFTING or a new
 # one) means "not usable yet": the file may still need its upload, so the flow uploads unless Connect refuses.
-URL_REFRESHES = 3
 # A contact's attachment scope follows its channel (DescribeContact's Contact.Channel). The model's docs name Cases,
 # Email and Task as the resources files attach to (a task takes at most 5: connect_api's Start refusal says so).
 CONTACT_SCOPES = {"EMAIL": "EMAIL", "TASK": "TASK"}
@@ -235,44 +235,65 @@ def refuse_failed(started, client_token):
         )
 
 
-def upload(client, params, started, source, transport=None, sleep=time.sleep):
-    """PUT the content to Start's pre-signed URL; on an expired URL, Start again (same token) for a fresh one.
+class _NoUploadNeeded(Exception):
+    """Start, asked for a fresh URL, says the file is APPROVED: another run finished it meanwhile."""
+
+    def __init__(self, response):
+        super().__init__("no upload needed")
+        self.response = response
+
+
+def upload(client, params, started, source, session, sha256=None):
+    """PUT the content to Start's pre-signed URL over the run's TransferSession; on an expired URL, Start again
+    (same token) for a fresh one. With sha256, an upload whose bytes do not hash to it is not completed.
 
     Returns the Start response whose URL was used (or whose file needs no upload any more).
     """
-    for refresh in range(URL_REFRESHES + 1):
-        metadata = started.get("UploadUrlMetadata") or {}
+    used = []  # the Start responses whose URLs were handed out, latest last
+
+    def next_url():
+        if not used:
+            response = started
+        else:
+            expired_url = used[-1]["UploadUrlMetadata"]["Url"]
+            response = start_upload(client, params)
+            refuse_failed(response, params["ClientToken"])
+            if response.get("FileStatus") == APPROVED:
+                raise _NoUploadNeeded(response)
+            # Never loop on a replayed URL: a service that replays Start's first answer gives the expired URL again.
+            if (response.get("UploadUrlMetadata") or {}).get("Url") == expired_url:
+                raise AttachedFileError(
+                    message=(
+                        f"the upload URL of file {response['FileId']} expired, and Start with client token {params['ClientToken']} "
+                        "gives the same expired URL again (Connect replays its first answer for a token): this token cannot upload "
+                        "the file any more; set a new client_token (and delete the incomplete file with state=absent and its file_id)"
+                    ),
+                    file_id=response["FileId"], file_status=response.get("FileStatus"),
+                )
+        metadata = response.get("UploadUrlMetadata") or {}
         if not metadata.get("Url"):
-            raise AttachedFileError(message=f"Connect returned no upload URL for file {started.get('FileId')}")
-        try:
-            with_retries(lambda: put_once(metadata["Url"], metadata.get("HeadersToInclude"), source, transport=transport), sleep=sleep)
-            return started
-        except TransferError as e:
-            if not e.expired:
-                # A PUT refused (403, not expired) to a file that was completed meanwhile (an earlier run killed after
-                # Complete, a concurrent run): S3 may refuse to overwrite it. Complete and the wait then tell.
-                if e.status == 403 and e.code == "AccessDenied" and _completed_meanwhile(client, params, started):
-                    _REFUSED_PUTS[started["FileId"]] = str(e)
-                    return started
-                raise AttachedFileError(message=str(e), http_status=e.status, s3_error_code=e.code) from None
-            if refresh == URL_REFRESHES:
-                raise AttachedFileError(message=str(e), http_status=e.status, s3_error_code=e.code) from None
-        expired_url = metadata["Url"]
-        started = start_upload(client, params)
-        refuse_failed(started, params["ClientToken"])
-        if started.get("FileStatus") == APPROVED:
-            return started  # another run finished the file meanwhile
-        # Never loop on a replayed URL: a service that replays Start's first answer gives the expired URL again.
-        if (started.get("UploadUrlMetadata") or {}).get("Url") == expired_url:
-            raise AttachedFileError(
-                message=(
-                    f"the upload URL of file {started['FileId']} expired, and Start with client token {params['ClientToken']} "
-                    "gives the same expired URL again (Connect replays its first answer for a token): this token cannot upload "
-                    "the file any more; set a new client_token (and delete the incomplete file with state=absent and its file_id)"
-                ),
-                file_id=started["FileId"], file_status=started.get("FileStatus"),
-            )
-    raise AssertionError("unreachable")
+            raise AttachedFileError(message=f"Connect returned no upload URL for file {response.get('FileId')}")
+        used.append(response)
+        return PresignedUrl(metadata["Url"], metadata.get("HeadersToInclude"), response)
+
+    session = session or TransferSession()
+    try:
+        return session.upload(next_url, source, sha256).response
+    except _NoUploadNeeded as e:
+        return e.response  # another run finished the file meanwhile
+    except SourceChanged as e:
+        raise AttachedFileError(
+            message=f"{e}: the upload of file {started.get('FileId')} was not completed; run the task again to upload the new content",
+            file_id=started.get("FileId"),
+        ) from None
+    except TransferError as e:
+        current = used[-1] if used else started
+        # A PUT refused (403, not expired) to a file that was completed meanwhile (an earlier run killed after
+        # Complete, a concurrent run): S3 may refuse to overwrite it. Complete and the wait then tell.
+        if not e.expired and e.status == 403 and e.code == "AccessDenied" and _completed_meanwhile(client, params, current):
+            _REFUSED_PUTS[current["FileId"]] = str(e)
+            return current
+        raise AttachedFileError(message=str(e), http_status=e.status, s3_error_code=e.code) from None
 
 
 def _completed_meanwhile(client, params, started):

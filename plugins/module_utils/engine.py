@@ -51,7 +51,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.results impo
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import ItemResult
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import planned
 from ansible_collections.contactcenter.connect.plugins.module_utils.model_checks import request_problems
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import transport_for
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
 
 # Job priorities: what finishes files first runs first.
 LINK_JOB, POLL_JOB, DELETE_JOB, UPLOAD_JOB = 0, 1, 2, 3
@@ -285,7 +285,7 @@ class Engine:  # pylint: disable=too-many-instance-attributes
             self._approved(item)
             return
         # Any other status may still need the upload (a started file may say PROCESSING before its PUT).
-        steps.upload(self.connect, params, started, spec.source, self.transport)
+        steps.upload(self.connect, params, started, spec.source, self.transport, spec.checksum)
         steps.complete(self.connect, spec.target, started["FileId"])
         item.changed, item.outcome = True, UPLOADED
         self._await(item, started["FileId"])
@@ -442,7 +442,8 @@ def engine_for(module, connect, specs, pacer, concurrency=1, exclusive=()):
         if problems:
             raise OptionError(message="; ".join(problems))
     return Engine(
-        connect, cases, link_cases=lambda: pacer.install(link_client(module)), transport=transport_for(params),
+        connect, cases, link_cases=lambda: pacer.install(link_client(module)),
+        transport=TransferSession.for_module(module, connect, concurrency=concurrency),
         concurrency=concurrency, wait=params["wait"], wait_timeout=params["wait_timeout"], performed_by=performed_by,
         check_mode=module.check_mode,
     )

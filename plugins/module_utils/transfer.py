@@ -3,32 +3,54 @@
 # Copyright: Contributors to the contactcenter.connect project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Streaming transfers to and from pre-signed S3 URLs.
+"""Streaming transfers to and from pre-signed S3 URLs, through botocore's own HTTP stack.
 
-The PUT sends exactly the headers Connect returned (they are part of the URL's signature), plus
-Host and Content-Length when those are not among them, and nothing else. Bodies are streamed in
-chunks, so memory does not grow with file size. A pre-signed URL is a bearer credential: no message
-raised here contains it, nor its query string.
+A ``TransferSession`` is made once per module run (``TransferSession.for_module(module, client)``)
+and shared by every transfer of that run: its ``botocore.httpsession.URLLib3Session`` pools the
+connections, and is built from the Connect client's botocore configuration, so an upload reaches S3
+the way that client reaches Connect: TLS verification (validate_certs / aws_ca_bundle), aws_config's
+proxies and proxies_config, client_cert, connect/read timeouts, TCP keep-alive; without configured
+proxies, the environment's (HTTP(S)_PROXY minus NO_PROXY, for the transfer URL's host, as botocore
+reads them).
 
-The transfers reach the URL the way botocore reaches AWS (Transport): the TLS options validate_certs and
-aws_ca_bundle, and a proxy from aws_config's proxies, else from HTTP_PROXY / HTTPS_PROXY / NO_PROXY.
+The PUT sends exactly the headers Connect returned (they are part of the URL's signature), plus Host
+and Content-Length when those are not among them, and nothing else (urllib3's default User-Agent and
+Accept-Encoding are suppressed). Bodies are streamed in chunks, so memory does not grow with file
+size; the bytes sent are hashed on the way, and the last chunk is held back until the hash matches the
+digest the upload was prepared with. Transient failures (connection errors, 5xx) are retried on the
+same URL, an expired URL is replaced by a fresh one (``transfer``). A pre-signed URL is a bearer
+credential: no message raised here contains it, nor its query string.
 """
 
-import base64
 import hashlib
-import http.client
 import io
 import os
 import random
 import re
 import ssl
+import threading
 import time
-import urllib.request
-from urllib.parse import unquote
+from collections import namedtuple
 from urllib.parse import urlsplit
 
+try:
+    import botocore.exceptions
+    from botocore.awsrequest import AWSPreparedRequest
+    from botocore.httpsession import URLLib3Session
+    from botocore.utils import get_environ_proxies
+    from urllib3.util import SKIP_HEADER
+except ImportError:
+    pass  # AnsibleAWSModule reports missing botocore
+
 CHUNK_SIZE = 1024 * 1024
+TRANSFER_RETRIES = 5
+URL_REFRESHES = 3
 _S3_ERROR = re.compile(rb"<Code>([^<]*)</Code>(?:.*?<Message>([^<]*)</Message>)?", re.S)
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 field-name
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # no CR, LF, NUL or other controls in a field value
+
+# One pre-signed URL and what to send with it; response is whatever produced it (Start, GetAttachedFile).
+PresignedUrl = namedtuple("PresignedUrl", "url headers response")
 
 
 class TransferError(Exception):
@@ -40,6 +62,10 @@ class TransferError(Exception):
         self.code = code
         self.expired = expired
         self.retryable = retryable
+
+
+class SourceChanged(TransferError):
+    """The content read while uploading is not the content the upload was prepared with."""
 
 
 class Source:
@@ -65,128 +91,132 @@ class Source:
 def redacted(url):
     """scheme://host/path of a URL, without its query string (where the signature is)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
 
 
-class Transport:
-    """How transfers reach a pre-signed URL: the TLS context and the proxies ({scheme: proxy URL}, or None)."""
-
-    def __init__(self, ssl_context=None, proxies=None):
-        self.ssl_context = ssl_context
-        self.proxies = proxies
-
-    def proxy_for(self, url):
-        """The proxy URL for url, or None: the configured proxies; without them (as in botocore) the environment's, minus NO_PROXY."""
-        parts = urlsplit(url)
-        if self.proxies:
-            return self.proxies.get(parts.scheme)
-        if urllib.request.proxy_bypass_environment(parts.hostname):
-            return None
-        return urllib.request.getproxies_environment().get(parts.scheme)
-
-    def open(self, url, timeout):
-        """(connection, request target) for url: direct, tunnelled through the proxy (https) or via it (http)."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise TransferError(f"unsupported URL scheme {parts.scheme!r} in {redacted(url)}")
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
-        proxy = self.proxy_for(url)
-        if not proxy:
-            if parts.scheme == "https":
-                return http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout, context=self.ssl_context), target
-            return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout), target
-        proxy_parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-        if proxy_parts.scheme != "http":
-            raise TransferError(f"unsupported proxy scheme {proxy_parts.scheme!r}: use an http:// proxy")
-        auth = {}
-        if proxy_parts.username:
-            credentials = f"{unquote(proxy_parts.username)}:{unquote(proxy_parts.password or '')}".encode("utf-8")
-            auth["Proxy-Authorization"] = "Basic " + base64.b64encode(credentials).decode("ascii")
-        if parts.scheme == "https":
-            connection = http.client.HTTPSConnection(proxy_parts.hostname, proxy_parts.port or 80, timeout=timeout, context=self.ssl_context)
-            connection.set_tunnel(parts.hostname, parts.port or 443, headers=auth)
-            return connection, target
-        connection = _ProxiedHTTPConnection(proxy_parts.hostname, proxy_parts.port or 80, timeout=timeout)
-        connection.proxy_headers = auth
-        return connection, f"http://{_host_header(url)}{target}"
+def _scrub(text, url):
+    """text without the URL's query string (nor the URL itself)."""
+    query = urlsplit(url).query
+    text = text.replace(url, redacted(url))
+    return text.replace(query, "...") if query else text
 
 
-class _ProxiedHTTPConnection(http.client.HTTPConnection):
-    """A plain-HTTP connection to a proxy: absolute request targets, and the proxy's credentials on every request."""
-
-    proxy_headers = {}
-
-    def endheaders(self, message_body=None, *, encode_chunked=False):
-        for name, value in self.proxy_headers.items():
-            self.putheader(name, value)
-        super().endheaders(message_body, encode_chunked=encode_chunked)
-
-
-def _host_header(url):
+def host_header(url):
+    """The Host header for url: host (IPv6 in brackets) and the port unless it is the scheme's default."""
     parts = urlsplit(url)
-    default_port = {"http": 80, "https": 443}[parts.scheme]
-    return parts.hostname if parts.port in (None, default_port) else f"{parts.hostname}:{parts.port}"
+    netloc = parts.netloc.rpartition("@")[2]
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    if parts.port is not None and parts.port == default_port:
+        netloc = netloc[: netloc.rindex(":")]
+    return netloc
+
+
+def _ascii(host):
+    return host.encode("ascii") if host.isascii() else host.encode("idna")
+
+
+def _header_value(name, value, size):
+    """A HeadersToInclude value as the bytes to send (UTF-8), or TransferError when HTTP cannot carry it."""
+    if not isinstance(name, str) or not _TOKEN.match(name):
+        raise TransferError(f"Connect asked for a header named {name!r}, which is not a valid HTTP header name: the upload was not sent")
+    if not isinstance(value, str):
+        value = str(value)
+    if _CONTROL.search(value):
+        raise TransferError(
+            f"Connect's value for header {name} contains a line break or control character, which an HTTP header cannot carry: "
+            "the upload was not sent"
+        )
+    if name.lower() == "content-length" and value.strip() != str(size):
+        raise TransferError(f"Connect asked for Content-Length {value} but the content is {size} bytes")
+    return value.encode("utf-8")
 
 
 def upload_headers(headers_to_include, url, size):
-    """The exact header list for the PUT: HeadersToInclude, plus Host and Content-Length if absent.
+    """The exact header list for the PUT: HeadersToInclude (values as UTF-8 bytes), plus Host and Content-Length if absent.
 
-    Fails when a Content-Length among them contradicts the size of the content.
+    Fails (TransferError, before anything is sent) when a header cannot be sent as given, or when a
+    Content-Length among them contradicts the size of the content.
     """
-    headers = list((headers_to_include or {}).items())
-    names = {name.lower(): value for name, value in headers}
-    if "content-length" in names and names["content-length"].strip() != str(size):
-        raise TransferError(
-            f"Connect asked for Content-Length {names['content-length']} but the content is {size} bytes"
-        )
+    headers = [(name, _header_value(name, value, size)) for name, value in (headers_to_include or {}).items()]
+    names = {name.lower() for name, _value in headers}
     if "host" not in names:
-        headers.insert(0, ("Host", _host_header(url)))
+        headers.insert(0, ("Host", _ascii(host_header(url))))
     if "content-length" not in names:
-        headers.append(("Content-Length", str(size)))
+        headers.append(("Content-Length", str(size).encode("ascii")))
     return headers
 
 
+def _request_headers(headers):
+    """A header mapping for urllib3 that adds nothing: its default User-Agent and Accept-Encoding are skipped."""
+    mapping = dict(headers)
+    lowered = {name.lower() for name in mapping}
+    for name in ("User-Agent", "Accept-Encoding"):
+        if name.lower() not in lowered:
+            mapping[name] = SKIP_HEADER
+    return mapping
+
+
 def _failure(response, url, what):
-    status = response.status
-    body = response.read(65536)
+    """TransferError for a non-2xx response: S3's error code and message, classified."""
+    status = response.status_code
+    body = b""
+    try:
+        body = response.raw.read(65536) or b""
+    except Exception:  # pylint: disable=broad-except
+        pass  # the status alone still tells what happened
+    _release(response)
     match = _S3_ERROR.search(body)
     code = match.group(1).decode("utf-8", "replace") if match else None
-    detail = (match.group(2) or b"").decode("utf-8", "replace") if match else response.reason
+    detail = (match.group(2) or b"").decode("utf-8", "replace") if match else getattr(response.raw, "reason", "") or ""
     expired = status == 403 and "expired" in detail.lower()
     retryable = status >= 500 or status in (408, 429) or code in ("SlowDown", "RequestTimeout")
-    where = redacted(url)
-    return TransferError(
-        f"{what} {where} failed: HTTP {status} {code or ''} {detail}".replace("  ", " ").strip(),
-        status=status, code=code, expired=expired, retryable=retryable,
-    )
+    message = f"{what} {redacted(url)} failed: HTTP {status} {code or ''} {_scrub(detail, url)}"
+    return TransferError(" ".join(message.split()), status=status, code=code, expired=expired, retryable=retryable)
 
 
-def put_once(url, headers_to_include, source, timeout=60, transport=None):
-    """One streaming PUT of source to url; returns the response's ETag or raises TransferError."""
-    headers = upload_headers(headers_to_include, url, source.size)
-    connection, target = (transport or Transport()).open(url, timeout)
+def _release(response):
+    """Give the connection back to the pool, the rest of its response read; close it when that fails."""
+    raw = response.raw
     try:
-        connection.putrequest("PUT", target, skip_host=True, skip_accept_encoding=True)
-        for name, value in headers:
-            connection.putheader(name, value)
-        connection.endheaders()
-        with source.open() as stream:
-            for chunk in iter(lambda: stream.read(CHUNK_SIZE), b""):
-                connection.send(chunk)
-        response = connection.getresponse()
-        if response.status // 100 != 2:
-            raise _failure(response, url, "upload to")
-        response.read()
-        return response.getheader("ETag")
-    except (OSError, http.client.HTTPException) as e:
-        if isinstance(e, ssl.SSLCertVerificationError):
-            raise TransferError(f"upload to {redacted(url)} failed: {e.__class__.__name__}: {e.verify_message}") from None
-        raise TransferError(f"upload to {redacted(url)} failed: {e.__class__.__name__}", retryable=True) from None
-    finally:
-        connection.close()
+        raw.drain_conn()
+        raw.release_conn()
+    except Exception:  # pylint: disable=broad-except
+        raw.close()
 
 
-def with_retries(attempt, retries=5, delay=0.5, max_delay=8.0, sleep=time.sleep):
+def _chain(error):
+    """The exception and those it wraps (botocore's kwargs["error"], urllib3's reason / original_error, causes), outermost first."""
+    found = []
+    while isinstance(error, BaseException) and all(error is not seen for seen in found):
+        found.append(error)
+        inner = (getattr(error, "kwargs", None) or {}).get("error") or getattr(error, "reason", None) or getattr(error, "original_error", None)
+        error = inner if isinstance(inner, BaseException) else (error.__cause__ or error.__context__)
+    return found
+
+
+def _connection_failure(error, url, what):
+    """TransferError for an exception of the HTTP stack: what kind, why (never the URL's query), whether to retry."""
+    chain = _chain(error)
+    inner = chain[-1]
+    for wrapped in chain:
+        if isinstance(wrapped, SourceChanged):
+            return wrapped
+    kind = error.__class__.__name__
+    where = f"{what} {redacted(url)} failed"
+    if any(isinstance(e, botocore.exceptions.InvalidProxiesConfigError) for e in chain):
+        return TransferError(f"{where}: aws_config's proxies_config cannot be used: {getattr(inner, 'strerror', None) or inner}")
+    if isinstance(error, botocore.exceptions.ProxyConnectionError):
+        where += f" (through proxy {error.kwargs.get('proxy_url')})"
+    if isinstance(inner, ssl.SSLCertVerificationError):
+        return TransferError(f"{where}: {kind}: certificate verify failed: {inner.verify_message}")
+    if isinstance(error, botocore.exceptions.SSLError):
+        reason = getattr(inner, "reason", None) or getattr(inner, "strerror", None) or str(inner)
+        return TransferError(" ".join(f"{where}: {kind}: {_scrub(str(reason), url)}".split()))
+    reason = getattr(inner, "strerror", None) or inner.__class__.__name__
+    return TransferError(f"{where}: {kind} ({_scrub(str(reason), url)})", retryable=True)
+
+
+def with_retries(attempt, retries=TRANSFER_RETRIES, delay=0.5, max_delay=8.0, sleep=time.sleep):
     """Call attempt() until it succeeds, retrying TransferErrors marked retryable (jittered backoff)."""
     for number in range(retries + 1):
         try:
@@ -198,36 +228,165 @@ def with_retries(attempt, retries=5, delay=0.5, max_delay=8.0, sleep=time.sleep)
     raise AssertionError("unreachable")
 
 
-def download_to(url, stream, timeout=60, transport=None):
-    """Stream a pre-signed GET into a binary file object; returns (size, hex sha256)."""
-    connection, target = (transport or Transport()).open(url, timeout)
-    digest, size = hashlib.sha256(), 0
-    try:
-        connection.request("GET", target, headers={"Host": _host_header(url)})
-        response = connection.getresponse()
-        if response.status // 100 != 2:
+class TransferSession:
+    """Pre-signed PUTs and GETs over pooled connections: one per module run, shared by every transfer.
+
+    Build it with ``for_module(module, client)`` or ``for_client(client)``; the arguments of the
+    constructor are those of ``botocore.httpsession.URLLib3Session``. ``proxies=None`` means the
+    environment's proxies, chosen per URL; a mapping (even an empty one) is used as given, as botocore does.
+    """
+
+    def __init__(self, verify=True, proxies=None, proxies_config=None, timeout=(60, 60), client_cert=None,
+                 max_pool_connections=10, socket_options=None, sleep=time.sleep):  # pylint: disable=too-many-arguments
+        self._settings = dict(
+            verify=verify, timeout=timeout, client_cert=client_cert, proxies_config=proxies_config,
+            max_pool_connections=max_pool_connections, socket_options=socket_options,
+        )
+        self._proxies = proxies
+        self._sessions = {}
+        self._lock = threading.Lock()
+        self.sleep = sleep
+
+    @classmethod
+    def for_client(cls, client, concurrency=1, **overrides):
+        """The session a botocore client's configuration describes (its Config, and the TLS verification and
+        socket options its own HTTP session was built with); pools hold at least ``concurrency`` connections."""
+        raw = getattr(client, "client", client)  # amazon.aws's RetryingBotoClientWrapper
+        config = raw.meta.config
+        own = getattr(getattr(raw, "_endpoint", None), "http_session", None)
+        settings = dict(
+            verify=getattr(own, "_verify", True),
+            proxies=config.proxies,
+            proxies_config=config.proxies_config,
+            timeout=(config.connect_timeout, config.read_timeout),
+            client_cert=config.client_cert,
+            max_pool_connections=max(config.max_pool_connections or 10, concurrency),
+            socket_options=getattr(own, "_socket_options", None),
+        )
+        settings.update(overrides)
+        return cls(**settings)
+
+    @classmethod
+    def for_module(cls, module, client, concurrency=1):
+        """The session for a module run: as ``client`` (the module's Connect client) reaches AWS, TLS verification
+        taken from the module's validate_certs / aws_ca_bundle."""
+        params = module.params
+        validate_certs = params.get("validate_certs", True)
+        verify = params.get("aws_ca_bundle") if validate_certs and params.get("aws_ca_bundle") else validate_certs
+        return cls.for_client(client, concurrency=concurrency, verify=verify)
+
+    def http_session(self, url):
+        """The pooled botocore session for url (configured proxies; else the environment's, for this URL's host)."""
+        proxies = self._proxies if self._proxies is not None else get_environ_proxies(url)
+        key = tuple(sorted((proxies or {}).items()))
+        with self._lock:
+            if key not in self._sessions:
+                self._sessions[key] = URLLib3Session(proxies=dict(proxies or {}), **self._settings)
+            return self._sessions[key]
+
+    def close(self):
+        with self._lock:
+            for session in self._sessions.values():
+                session.close()
+            self._sessions.clear()
+
+    def _send(self, method, url, headers, body, what):
+        request = AWSPreparedRequest(method, url, _request_headers(headers), body, stream_output=True)
+        try:
+            return self.http_session(url).send(request)
+        except (botocore.exceptions.BotoCoreError, OSError) as e:
+            raise _connection_failure(e, url, what) from None
+
+    def put(self, url, headers_to_include, source, sha256=None):
+        """One streaming PUT of source to url; returns the response's ETag or raises TransferError.
+
+        With sha256, the bytes read are hashed on the way and the last chunk is sent only when they match
+        it (and the size): otherwise SourceChanged, and the endpoint receives an incomplete body, so nothing is stored.
+        """
+        headers = upload_headers(headers_to_include, url, source.size)
+        response = self._send("PUT", url, headers, _verified_chunks(source, sha256), "upload to")
+        if response.status_code // 100 != 2:
+            raise _failure(response, url, "upload to")
+        etag = response.headers.get("ETag")
+        response.raw.read()
+        _release(response)
+        return etag
+
+    def get(self, url, stream=None):
+        """One streaming GET of url into a binary file object (or only hashed, without one); returns (size, hex sha256)."""
+        response = self._send("GET", url, [("Host", _ascii(host_header(url)))], None, "download from")
+        if response.status_code // 100 != 2:
             raise _failure(response, url, "download from")
-        for chunk in iter(lambda: response.read(CHUNK_SIZE), b""):
+        digest, size = hashlib.sha256(), 0
+        while True:
+            try:
+                chunk = response.raw.read(CHUNK_SIZE)
+            except Exception as e:  # pylint: disable=broad-except
+                response.raw.close()
+                raise _connection_failure(e, url, "download from") from None
+            if not chunk:
+                break
             digest.update(chunk)
-            stream.write(chunk)
             size += len(chunk)
+            if stream is not None:
+                try:
+                    stream.write(chunk)
+                except BaseException:
+                    response.raw.close()  # a local write failed (disk full, ...): not the transfer's fault
+                    raise
+        expected = response.headers.get("Content-Length")
+        if expected is not None and expected.isdigit() and int(expected) != size:
+            response.raw.close()
+            raise TransferError(f"download from {redacted(url)} failed: the connection closed after {size} of {expected} bytes", retryable=True)
+        _release(response)
         return size, digest.hexdigest()
-    except (OSError, http.client.HTTPException) as e:
-        raise TransferError(f"download from {redacted(url)} failed: {e.__class__.__name__}", retryable=True) from None
-    finally:
-        connection.close()
+
+    def transfer(self, next_url, attempt):
+        """attempt(PresignedUrl) until it succeeds: transient failures retried on the same URL, an expired URL
+        replaced by next_url() (called once for the first URL, then once per refresh, at most URL_REFRESHES times).
+
+        Returns (the PresignedUrl used, attempt's result).
+        """
+        presigned = next_url()
+        for refresh in range(URL_REFRESHES + 1):
+            try:
+                return presigned, with_retries(lambda: attempt(presigned), sleep=self.sleep)
+            except TransferError as e:
+                if not e.expired or refresh == URL_REFRESHES:
+                    raise
+            presigned = next_url()
+        raise AssertionError("unreachable")
+
+    def upload(self, next_url, source, sha256=None):
+        """PUT source, with retries and fresh URLs; returns the PresignedUrl used."""
+        return self.transfer(next_url, lambda presigned: self.put(presigned.url, presigned.headers, source, sha256))[0]
+
+    def download(self, next_url, stream=None):
+        """GET into stream (rewound for each attempt), with retries and fresh URLs; returns (size, hex sha256)."""
+
+        def attempt(presigned):
+            if stream is not None:
+                stream.seek(0)
+                stream.truncate()
+            return self.get(presigned.url, stream)
+
+        return self.transfer(next_url, attempt)[1]
 
 
-def ssl_context_for(validate_certs=True, ca_bundle=None):
-    """An SSL context honouring the AWS connection options validate_certs and aws_ca_bundle."""
-    context = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
-    if not validate_certs:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def transport_for(params):
-    """The Transport the module's AWS connection options describe (validate_certs, aws_ca_bundle, aws_config's proxies)."""
-    proxies = (params.get("aws_config") or {}).get("proxies")
-    return Transport(ssl_context_for(params.get("validate_certs", True), params.get("aws_ca_bundle")), proxies)
+def _verified_chunks(source, sha256):
+    """The content in chunks, hashed as read; the last chunk is yielded only once size and digest match."""
+    digest, sent = hashlib.sha256(), 0
+    with source.open() as stream:
+        chunk = stream.read(CHUNK_SIZE)
+        while chunk:
+            following = stream.read(CHUNK_SIZE)  # read ahead: is this the last chunk?
+            digest.update(chunk)
+            sent += len(chunk)
+            if sent > source.size or (not following and sent != source.size):
+                raise SourceChanged(f"the content changed while it was uploaded: {source.size} bytes were expected, the file now has a different size")
+            if not following and sha256 and digest.hexdigest() != sha256:
+                raise SourceChanged(
+                    f"the content changed since its SHA-256 was taken (expected {sha256}, read {digest.hexdigest()})"
+                )
+            yield chunk
+            chunk = following

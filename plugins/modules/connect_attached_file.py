@@ -182,9 +182,11 @@ notes:
     C(reason) stay in the result.
   - Connect calls are retried on C(ThrottlingException) and C(InternalServiceException) with jittered backoff;
     the upload is retried on connection errors and server errors.
-  - The upload goes through the same HTTP proxy as botocore's calls, the C(proxies) of O(aws_config), else
-    C(HTTPS_PROXY)/C(HTTP_PROXY) and C(NO_PROXY) (an C(http://) proxy, C(user:password@) allowed), and honours
-    O(validate_certs) and O(aws_ca_bundle).
+  - The upload goes through botocore's own HTTP stack, configured as the Connect client is (O(validate_certs),
+    O(aws_ca_bundle), the C(proxies), C(proxies_config), C(client_cert) and timeouts of O(aws_config), else
+    C(HTTPS_PROXY)/C(HTTP_PROXY) and C(NO_PROXY); C(user:password@) in a proxy URL is sent as Proxy-Authorization).
+  - The content is hashed again while it uploads; when it no longer matches the digest taken before the upload
+    (O(src) changed meanwhile), the upload is cut off before its last bytes and not completed, and the task fails.
 attributes:
   check_mode:
     support: partial

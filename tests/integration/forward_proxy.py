@@ -83,13 +83,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 class ForwardProxy:
-    """Start with ``with ForwardProxy() as proxy:``; ``proxy.url`` and ``proxy.seen``."""
+    """Start with ``with ForwardProxy() as proxy:``; ``proxy.url`` and ``proxy.seen``; ``ForwardProxy(tls_context)`` speaks HTTPS."""
 
-    def __init__(self):
+    def __init__(self, tls_context=None):
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.seen = []
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        scheme = "http"
+        if tls_context is not None:  # an HTTPS proxy: clients speak TLS to the proxy itself
+            self._server.socket = tls_context.wrap_socket(self._server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_port}"
 
     @property
     def seen(self):

@@ -1,9 +1,11 @@
 """connect_attached_file_info through real ansible-playbook runs against the local Connect endpoint."""
 
 import hashlib
+import os
 
 import pytest
 from conftest import CONTACT_ARN
+from conftest import WRITES
 
 from localconnect import defaults
 
@@ -45,65 +47,26 @@ def test_150_ids_are_read_in_batches(playbook, connect, uploaded):
     assert connect.state()["calls"]["BatchGetAttachedFileMetadata"] - before == 2
 
 
-def test_download_verify_rerun_and_repair(playbook, connect, uploaded, tmp_path):
-    dest = tmp_path / "archive"
-    dest.mkdir()
-    first = playbook("attached_file_info.yml", file_ids=list(uploaded), dest=str(dest)).result(TASK)
-    assert first["changed"] is True
-    by_id = {d["file_id"]: d for d in first["downloads"]}
-    for file_id, (name, data) in uploaded.items():
-        entry = by_id[file_id]
-        assert entry["changed"] is True and entry["sha256"] == sha256(data) and entry["size"] == len(data)
-        assert open(entry["path"], "rb").read() == data
-        expected = name if name == "notes.txt" else f"report.{file_id}.pdf"
-        assert entry["path"] == str(dest / expected)
-    assert sorted(p.name for p in dest.iterdir()) == sorted(d["path"].rsplit("/", 1)[1] for d in first["downloads"])
-    downloads = connect.state()["calls"]["DownloadGet"]
-    assert downloads == 3
-
-    again = playbook("attached_file_info.yml", file_ids=list(uploaded), dest=str(dest)).result(TASK)
-    assert again["changed"] is False and connect.state()["calls"]["DownloadGet"] == downloads
-
-    victim = next(i for i, (n, _d) in uploaded.items() if n == "notes.txt")
-    (dest / "notes.txt").write_bytes(b"corrupted")
-    check = playbook("attached_file_info.yml", file_ids=list(uploaded), dest=str(dest), check=True).result(TASK)
-    assert check["changed"] is True and (dest / "notes.txt").read_bytes() == b"corrupted"
-    assert connect.state()["calls"]["DownloadGet"] == downloads
-    repaired = playbook("attached_file_info.yml", file_ids=list(uploaded), dest=str(dest)).result(TASK)
-    assert [d["file_id"] for d in repaired["downloads"] if d["changed"]] == [victim]
-    assert (dest / "notes.txt").read_bytes() == uploaded[victim][1]
-    assert not [p for p in dest.iterdir() if p.name.startswith(".connect-download-")]
-
-
-def test_files_not_approved_are_reported_not_downloaded(playbook, connect, tmp_path):
-    connect.set_scan_delay(600)
-    pending = playbook(content="pending", file_name="pending.txt", wait=False).result()
-    assert pending["file"]["file_status"] == "PROCESSING"
-    dest = tmp_path / "archive"
-    dest.mkdir()
-    result = playbook("attached_file_info.yml", file_ids=[pending["file"]["file_id"]], dest=str(dest)).result(TASK)
-    assert result["changed"] is False
-    assert result["downloads"] == [{"file_id": pending["file"]["file_id"], "file_status": "PROCESSING", "downloaded": False}]
-    assert list(dest.iterdir()) == [] and connect.state()["calls"].get("DownloadGet", 0) == 0
-
-
-def test_dest_must_be_a_directory(playbook, connect, uploaded, tmp_path):
-    run = playbook("attached_file_info.yml", file_ids=list(uploaded), dest=str(tmp_path / "missing"))
-    assert run.rc != 0 and "dest" in run.result(TASK)["msg"]
+def test_info_is_read_only(playbook, connect, uploaded, tmp_path):
+    before = connect.state()["calls"]
+    listing = sorted(os.listdir(tmp_path))
+    run = playbook("attached_file_info.yml", file_ids=list(uploaded))
+    assert run.rc == 0 and run.status(TASK) == "ok" and run.result(TASK)["changed"] is False
+    after = connect.state()["calls"]
+    for operation in WRITES + ("GetAttachedFile", "DownloadGet", "CreateRelatedItem"):
+        assert after.get(operation, 0) == before.get(operation, 0), operation  # no write, no download URL, no download
+    assert sorted(os.listdir(tmp_path)) == listing + ["run4"]  # only the run's own folder (vars, results)
 
 
 def test_without_file_ids_the_files_shown_on_the_case_are_read(playbook, connect, tmp_path):
     ids = [playbook(content=f"page {n}\n", file_name=f"page-{n}.txt").result()["file"]["file_id"] for n in (1, 2)]
     playbook(content="unlinked\n", file_name="unlinked.txt", link_to_case=False)
     before = connect.state()["calls"]["SearchRelatedItems"]
-    dest = tmp_path / "case"
-    dest.mkdir()
-    run = playbook("attached_file_info.yml", dest=str(dest))
+    run = playbook("attached_file_info.yml")
     assert run.rc == 0, run.stdout
     result = run.result(TASK)
     # newest first; the file that is not shown on the case is not listed
-    assert [f["file_id"] for f in result["files"]] == ids[::-1] and result["errors"] == []
-    assert sorted(p.name for p in dest.iterdir()) == ["page-1.txt", "page-2.txt"]
+    assert [f["file_id"] for f in result["files"]] == ids[::-1] and result["errors"] == [] and result["changed"] is False
     assert connect.state()["calls"]["SearchRelatedItems"] == before + 1
 
     contact = playbook("attached_file_info.yml", associated_resource_arn=CONTACT_ARN)

@@ -13,7 +13,8 @@ from conftest import ROOT
 
 BIN = pathlib.Path(sys.executable).parent
 MODULES = ["contactcenter.connect.connect_attached_file", "contactcenter.connect.connect_attached_file_info",
-           "contactcenter.connect.connect_attached_files_configuration", "contactcenter.connect.connect_attached_files_configuration_info"]
+           "contactcenter.connect.connect_attached_files_configuration", "contactcenter.connect.connect_attached_files_configuration_info",
+           "contactcenter.connect.connect_attached_file_download"]
 
 
 def ansible_doc(module, tmp_path):
@@ -38,13 +39,12 @@ def test_ansible_doc_lists_one_requirement_for_boto3_and_botocore(module, tmp_pa
     assert pins == [f"boto3>={version}", f"botocore>={version}"]
 
 
-@pytest.mark.parametrize("module, check_mode, diff_mode", [
-    (MODULES[0], "partial", "full"), (MODULES[1], "full", "none"), (MODULES[2], "full", "full"), (MODULES[3], "full", "none")])
-def test_every_module_has_an_attributes_block(module, check_mode, diff_mode, tmp_path):
+           "contactcenter.connect.connect_attached_files_configuration", "contactcenter.connect.connect_attached_files_configuration_info",
+           "contactcenter.connect.connect_attached_file_download"]
     attributes = ansible_doc(module, tmp_path)["attributes"]
     assert attributes["check_mode"]["support"] == check_mode and attributes["check_mode"]["description"]
     assert attributes["diff_mode"]["support"] == diff_mode and attributes["diff_mode"]["description"]
-    assert attributes["platform"]["platforms"] == "all"
+    assert attributes["platform"]["platforms"] == platforms
     assert attributes["action_group"]["membership"] == ["contactcenter.connect.connect"]
 
 

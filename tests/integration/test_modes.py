@@ -263,12 +263,9 @@ def test_a_case_of_a_domain_of_another_instance(playbook, connect, doc):
 # ---------------------------------------------------- non_ascii_headers --
 
 
-# Under "strict" (raw UTF-8 Content-Disposition) this needs the client to send header values as UTF-8 bytes:
-# the transfer branch does; until it is merged, that case is an expected failure (strict: it fails once it passes).
+# Under "strict" (raw UTF-8 Content-Disposition) the client must send header values as their UTF-8 bytes.
 @pytest.mark.parametrize("mode_endpoint", [
-    pytest.param("strict", id="strict", marks=[pytest.mark.xdist_group("modes-strict"), pytest.mark.xfail(
-        strict=True, reason="transfer.py on this branch encodes header values as Latin-1; the transfer branch sends UTF-8")]),
-    *_mode_params(["friendly"]),
+    *_mode_params(["strict", "friendly"]),
 ], indirect=True)
 def test_a_non_ascii_file_name(playbook, connect, doc):
     name = "re\u00e7u n\u00b0 7 \u2013 \u65e5\u672c.pdf"

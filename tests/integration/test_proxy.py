@@ -42,7 +42,7 @@ def test_upload_and_download_follow_http_proxy_from_the_environment(playbook, co
 
     dest = tmp_path / "downloads"
     dest.mkdir()
-    fetched = playbook("attached_file_info.yml", file_ids=[result["file"]["file_id"]], dest=str(dest), env=environment)
+    fetched = playbook("attached_file_download.yml", file_ids=[result["file"]["file_id"]], dest=str(dest), env=environment)
     assert fetched.rc == 0, fetched.stdout
     assert (dest / "proxied.pdf").read_bytes() == BODY
     assert [seen["method"] for seen in proxy.seen if seen["host"] == upload] == ["PUT", "GET"]

@@ -20,6 +20,9 @@ def build_parser():
     parser.add_argument("--scan-delay", type=float, default=None,
                         help="seconds from CompleteAttachedFileUpload to APPROVED/REJECTED "
                              "(default: the seed's scan_delay, else %.1f)" % defaults.SCAN_DELAY)
+    parser.add_argument("--upload-tls-cert", help="PEM certificate (chain): the upload plane speaks HTTPS with it")
+    parser.add_argument("--upload-tls-key", help="PEM private key of --upload-tls-cert (default: in that file)")
+    parser.add_argument("--upload-tls-client-ca", help="PEM CA: the upload plane requires a client certificate it signed")
     pacing.add_arguments(parser)
     parser.add_argument("--mode", action="append", default=[], metavar="NAME=VALUE",
                         help="a behaviour mode, repeatable (overrides the seed's modes): %s" % "; ".join(
@@ -47,6 +50,9 @@ def main(argv=None):
     scan_delay = options.scan_delay
     if scan_delay is None:
         scan_delay = seed.scan_delay if seed.scan_delay is not None else defaults.SCAN_DELAY
+    if (options.upload_tls_key or options.upload_tls_client_ca) and not options.upload_tls_cert:
+        sys.stderr.write("localconnect: --upload-tls-key and --upload-tls-client-ca need --upload-tls-cert\n")
+        return 2
     try:
         return server.run(options, seed, scan_delay)
     except OSError as exc:

@@ -6,6 +6,7 @@ logging that never shows a query string: ``METHOD /path -> status``.
 
 import re
 import socket
+import ssl
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -19,12 +20,30 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, handler, app, quiet=False):
+    def __init__(self, address, handler, app, quiet=False, plane="control", tls=None):  # pylint: disable=too-many-arguments
         self.app = app
         self.quiet = quiet
+        self.plane = plane
+        self.tls = tls  # an ssl.SSLContext (server side), or None for plain HTTP
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, handler)
+
+    def finish_request(self, request, client_address):
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        # The TLS handshake happens here, in the connection's own thread, not in the accept loop.
+        try:
+            wrapped = self.tls.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError) as exc:
+            if not self.quiet:
+                sys.stderr.write("TLS handshake failed: %s\n" % exc.__class__.__name__)
+            return
+        try:
+            super().finish_request(wrapped, client_address)
+        finally:
+            wrapped.close()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -37,6 +56,16 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "localconnect"
     sys_version = ""
     timeout = 60
+
+    counted = False
+
+    def parse_request(self):
+        # A connection is counted at its first request, unless that is a test-control one (not counted either).
+        parsed = super().parse_request()
+        if parsed and not self.counted and not urlsplit(self.path).path.startswith("/_localconnect"):
+            self.counted = True
+            self.app.telemetry.connection(self.server.plane)
+        return parsed
 
     def version_string(self):
         return self.server_version

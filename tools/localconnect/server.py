@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import signal
+import ssl
 import sys
 import tempfile
 import threading
@@ -15,12 +16,24 @@ from localconnect.httpbase import Server
 from localconnect.upload_http import UploadHandler
 
 
-def _url(host, port):
+def _url(host, port, scheme="http"):
     if host in ("", "0.0.0.0", "::"):
         host = "127.0.0.1"
     if ":" in host:
         host = "[%s]" % host
-    return "http://%s:%d" % (host, port)
+    return "%s://%s:%d" % (scheme, host, port)
+
+
+def upload_tls_context(options):
+    """The upload plane's server-side TLS context (--upload-tls-cert/-key, --upload-tls-client-ca), or None."""
+    if not options.upload_tls_cert:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(options.upload_tls_cert, options.upload_tls_key)
+    if options.upload_tls_client_ca:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(options.upload_tls_client_ca)
+    return context
 
 
 def run(options, seed, scan_delay):
@@ -35,10 +48,11 @@ def run(options, seed, scan_delay):
     try:
         control = Server((options.host, options.port), ControlHandler, None, quiet=options.quiet)
         servers.append(control)
-        upload = Server((options.host, options.upload_port), UploadHandler, None, quiet=options.quiet)
+        tls = upload_tls_context(options)
+        upload = Server((options.host, options.upload_port), UploadHandler, None, quiet=options.quiet, plane="upload", tls=tls)
         servers.append(upload)
-        app = App(seed, data_dir, scan_delay,
-                  _url(options.host, control.server_address[1]), _url(options.host, upload.server_address[1]))
+        app = App(seed, data_dir, scan_delay, _url(options.host, control.server_address[1]),
+                  _url(options.host, upload.server_address[1], "https" if tls else "http"))
         app.pacing.set_startup(pacing.startup_settings(app.pacing, options))
         control.app = app
         upload.app = app

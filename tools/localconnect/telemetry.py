@@ -19,12 +19,23 @@ class Telemetry:
         self._operations = tuple(operations)
         self._calls = collections.Counter()
         self._bytes_received = 0
+        self._connections = collections.Counter()
         self._log = collections.deque(maxlen=LOG_LIMIT)
 
     def count(self, operation):
         """Count one request for ``operation``."""
         with self._lock:
             self._calls[operation] += 1
+
+    def connection(self, plane):
+        """Count one accepted connection on ``plane`` ("control" or "upload")."""
+        with self._lock:
+            self._connections[plane] += 1
+
+    def connections(self):
+        """Accepted connections per plane since the last reset."""
+        with self._lock:
+            return {"control": self._connections["control"], "upload": self._connections["upload"]}
 
     def add_bytes(self, size):
         """Count upload body bytes received."""
@@ -46,6 +57,7 @@ class Telemetry:
         with self._lock:
             self._calls.clear()
             self._bytes_received = 0
+            self._connections.clear()
             self._log.clear()
 
     def snapshot(self):

@@ -83,6 +83,7 @@ class TestControl:
         return {
             "calls": calls,
             "uploads": {"bytes_received": bytes_received},
+            "connections": app.telemetry.connections(),
             "files": app.world.snapshot_files(),
             "related_items": app.world.snapshot_related_items(),
             "source_objects": app.world.source_objects.snapshot(),

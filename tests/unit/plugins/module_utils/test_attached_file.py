@@ -5,6 +5,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.errors impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import Source
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
 
 INSTANCE = "11111111-1111-4111-8111-111111111111"
 CASE = "arn:aws:cases:us-east-1:123456789012:domain/dom-1/case/case-1"
@@ -92,26 +93,28 @@ def test_expired_url_is_replaced_by_a_fresh_start_with_the_same_token(stubbed, m
     stubber.add_response("batch_get_attached_file_metadata", batch(metadata("PENDING_UPLOAD")), BATCH_PARAMS)
     urls = []
 
-    def fake_put(url, headers, source, transport=None):
+    def fake_put(url, headers, source, sha256=None):
         urls.append(url)
         if len(urls) == 1:
             raise TransferError("expired", status=403, expired=True)
         return '"etag"'
 
-    monkeypatch.setattr(steps, "put_once", fake_put)
-    used = steps.upload(client, PARAMS, started(), Source(data=b"hello"))
+    session = TransferSession()
+    monkeypatch.setattr(session, "put", fake_put)
+    used = steps.upload(client, PARAMS, started(), Source(data=b"hello"), session)
     assert urls == [URL["Url"], fresh["Url"]] and used["UploadUrlMetadata"] == fresh
 
 
 def test_upload_failure_message_has_no_url(stubbed, monkeypatch):
     client, _stubber = stubbed
 
-    def fake_put(url, headers, source, transport=None):
+    def fake_put(url, headers, source, sha256=None):
         raise TransferError("upload to https://bucket.s3.amazonaws.com/k failed: HTTP 403 SignatureDoesNotMatch", status=403, code="SignatureDoesNotMatch")
 
-    monkeypatch.setattr(steps, "put_once", fake_put)
+    session = TransferSession()
+    monkeypatch.setattr(session, "put", fake_put)
     with pytest.raises(AttachedFileError) as raised:
-        steps.upload(client, PARAMS, started(), Source(data=b"hello"))
+        steps.upload(client, PARAMS, started(), Source(data=b"hello"), session)
     assert "SignatureDoesNotMatch" in raised.value.message and "Signature=" not in raised.value.message
     assert raised.value.kwargs["s3_error_code"] == "SignatureDoesNotMatch"
 
@@ -200,18 +203,19 @@ def test_conflict_message_covers_completed_and_deleted_files(stubbed):
 
 
 def fake_puts(monkeypatch, *outcomes):
-    """put_once replaced: each call takes the next outcome (an exception to raise, or an ETag); returns the URLs used."""
+    """A TransferSession whose put takes the next outcome (an exception to raise, or an ETag); returns (URLs used, session)."""
     urls, queue = [], list(outcomes)
 
-    def fake_put(url, headers, source, transport=None):
+    def fake_put(url, headers, source, sha256=None):
         urls.append(url)
         outcome = queue.pop(0)
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
-    monkeypatch.setattr(steps, "put_once", fake_put)
-    return urls
+    session = TransferSession(sleep=lambda _seconds: None)
+    monkeypatch.setattr(session, "put", fake_put)
+    return urls, session
 
 
 EXPIRED = TransferError("upload failed: HTTP 403 AccessDenied Request has expired", status=403, code="AccessDenied", expired=True)
@@ -222,25 +226,25 @@ def test_a_replayed_expired_url_is_not_tried_again(stubbed, monkeypatch):
     client, stubber = stubbed
     stubber.add_response("start_attached_file_upload", started("PROCESSING"), PARAMS)  # the first answer, replayed
     stubber.add_response("batch_get_attached_file_metadata", batch(metadata("PROCESSING")), BATCH_PARAMS)
-    urls = fake_puts(monkeypatch, EXPIRED, '"never"')
+    urls, session = fake_puts(monkeypatch, EXPIRED, '"never"')
     with pytest.raises(AttachedFileError, match="same expired URL again.*set a new client_token") as raised:
-        steps.upload(client, PARAMS, started(), Source(data=b"hello"))
+        steps.upload(client, PARAMS, started(), Source(data=b"hello"), session)
     assert urls == [URL["Url"]] and "Signature" not in raised.value.message
 
 
 def test_after_an_expired_url_a_file_approved_meanwhile_is_not_uploaded(stubbed, monkeypatch):
     client, stubber = stubbed
     stubber.add_response("start_attached_file_upload", started("APPROVED"), PARAMS)
-    urls = fake_puts(monkeypatch, EXPIRED)
-    assert steps.upload(client, PARAMS, started(), Source(data=b"hello"))["FileStatus"] == "APPROVED"
+    urls, session = fake_puts(monkeypatch, EXPIRED)
+    assert steps.upload(client, PARAMS, started(), Source(data=b"hello"), session)["FileStatus"] == "APPROVED"
     assert len(urls) == 1
 
 
 def test_a_put_refused_for_a_file_completed_meanwhile_goes_on(stubbed, monkeypatch):
     client, stubber = stubbed
     stubber.add_response("batch_get_attached_file_metadata", batch(metadata("PROCESSING")), BATCH_PARAMS)
-    fake_puts(monkeypatch, REFUSED)
-    assert steps.upload(client, PARAMS, started("PROCESSING"), Source(data=b"hello"))["FileId"] == "f-1"
+    _urls, session = fake_puts(monkeypatch, REFUSED)
+    assert steps.upload(client, PARAMS, started("PROCESSING"), Source(data=b"hello"), session)["FileId"] == "f-1"
     clock = Clock()
     for _poll in range(3):
         stubber.add_response("batch_get_attached_file_metadata", batch(metadata("PROCESSING")))
@@ -252,16 +256,16 @@ def test_a_put_refused_for_a_file_completed_meanwhile_goes_on(stubbed, monkeypat
 def test_a_put_refused_for_a_file_not_completed_fails(stubbed, monkeypatch, status):
     client, stubber = stubbed
     stubber.add_response("batch_get_attached_file_metadata", batch(metadata(status)), BATCH_PARAMS)
-    fake_puts(monkeypatch, REFUSED)
+    _urls, session = fake_puts(monkeypatch, REFUSED)
     with pytest.raises(AttachedFileError, match="Access Denied"):
-        steps.upload(client, PARAMS, started(status), Source(data=b"hello"))
+        steps.upload(client, PARAMS, started(status), Source(data=b"hello"), session)
 
 
 def test_a_signature_mismatch_fails_without_reading_the_status(stubbed, monkeypatch):
     client, _stubber = stubbed
-    fake_puts(monkeypatch, TransferError("upload failed: HTTP 403 SignatureDoesNotMatch", status=403, code="SignatureDoesNotMatch"))
+    _urls, session = fake_puts(monkeypatch, TransferError("upload failed: HTTP 403 SignatureDoesNotMatch", status=403, code="SignatureDoesNotMatch"))
     with pytest.raises(AttachedFileError, match="SignatureDoesNotMatch"):
-        steps.upload(client, PARAMS, started("PROCESSING"), Source(data=b"hello"))
+        steps.upload(client, PARAMS, started("PROCESSING"), Source(data=b"hello"), session)
 
 
 COMPLETE_PARAMS = {"InstanceId": INSTANCE, "AssociatedResourceArn": CASE, "FileId": "f-1"}

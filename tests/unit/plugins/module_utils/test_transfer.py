@@ -1,6 +1,10 @@
 import hashlib
 import http.server
+import os
 import threading
+
+import botocore.config
+import botocore.session
 
 import pytest
 
@@ -9,6 +13,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.transfer imp
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
 
 SIGNED = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=deadbeefsecret"
+SESSION = transfer.TransferSession(proxies={})
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
@@ -17,9 +22,13 @@ class Recorder(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     seen = []
     answers = []
+    ports = []
 
     def do_PUT(self):  # noqa: N802 (http.server's naming)
         body = self.rfile.read(int(self.headers["Content-Length"]))
+        if len(body) < int(self.headers["Content-Length"]):
+            return  # the client gave up before the whole body
+        Recorder.ports.append(self.client_address[1])
         Recorder.seen.append((self.command, self.path, list(self.headers.items()), body))
         status, payload = Recorder.answers.pop(0) if Recorder.answers else (200, b"")
         self.send_response(status)
@@ -30,6 +39,7 @@ class Recorder(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802
         Recorder.seen.append((self.command, self.path, list(self.headers.items()), b""))
+        Recorder.ports.append(self.client_address[1])
         payload = b"x" * 3_000_000
         self.send_response(200)
         self.send_header("Content-Length", str(len(payload)))
@@ -48,7 +58,7 @@ class Recorder(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    Recorder.seen, Recorder.answers = [], []
+    Recorder.seen, Recorder.answers, Recorder.ports = [], [], []
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_port}"
@@ -57,7 +67,7 @@ def server():
 
 def test_put_sends_exactly_the_given_headers_and_the_body(server):
     headers = {"Content-Type": "application/pdf", "x-amz-acl": "bucket-owner-full-control", "x-amz-meta-file-id": "f-1", "Content-Length": "5"}
-    assert transfer.put_once(f"{server}/bucket/key.pdf?{SIGNED}", headers, Source(data=b"hello")) == '"etag"'
+    assert SESSION.put(f"{server}/bucket/key.pdf?{SIGNED}", headers, Source(data=b"hello")) == '"etag"'
     method, path, sent, body = Recorder.seen[0]
     assert (method, path, body) == ("PUT", f"/bucket/key.pdf?{SIGNED}", b"hello")
     host = server.split("//")[1]
@@ -67,7 +77,7 @@ def test_put_sends_exactly_the_given_headers_and_the_body(server):
 def test_put_adds_content_length_when_not_signed(server, tmp_path):
     path = tmp_path / "f.bin"
     path.write_bytes(b"a" * (transfer.CHUNK_SIZE * 2 + 7))
-    transfer.put_once(f"{server}/k?{SIGNED}", {"Content-Type": "application/octet-stream"}, Source(path=str(path)))
+    SESSION.put(f"{server}/k?{SIGNED}", {"Content-Type": "application/octet-stream"}, Source(path=str(path)))
     _m, _p, sent, body = Recorder.seen[0]
     assert dict(sent)["Content-Length"] == str(path.stat().st_size) and body == path.read_bytes()
     assert [name.lower() for name, _v in sent] == ["host", "content-type", "content-length"]
@@ -75,7 +85,7 @@ def test_put_adds_content_length_when_not_signed(server, tmp_path):
 
 def test_contradicting_content_length_fails_before_sending(server):
     with pytest.raises(TransferError, match="Content-Length 9"):
-        transfer.put_once(f"{server}/k?{SIGNED}", {"Content-Length": "9"}, Source(data=b"hello"))
+        SESSION.put(f"{server}/k?{SIGNED}", {"Content-Length": "9"}, Source(data=b"hello"))
     assert Recorder.seen == []
 
 
@@ -88,7 +98,7 @@ def test_contradicting_content_length_fails_before_sending(server):
 def test_s3_errors_are_classified_and_never_show_the_signature(server, status, xml, expired, retryable):
     Recorder.answers = [(status, xml)]
     with pytest.raises(TransferError) as raised:
-        transfer.put_once(f"{server}/k?{SIGNED}", {}, Source(data=b"hello"))
+        SESSION.put(f"{server}/k?{SIGNED}", {}, Source(data=b"hello"))
     error = raised.value
     assert (error.status, error.expired, error.retryable) == (status, expired, retryable)
     assert error.code in str(error) and "deadbeef" not in str(error) and "X-Amz" not in str(error)
@@ -96,7 +106,7 @@ def test_s3_errors_are_classified_and_never_show_the_signature(server, status, x
 
 def test_connection_errors_are_retryable_and_redacted():
     with pytest.raises(TransferError) as raised:
-        transfer.put_once(f"http://127.0.0.1:1/k?{SIGNED}", {}, Source(data=b"x"))
+        SESSION.put(f"http://127.0.0.1:1/k?{SIGNED}", {}, Source(data=b"x"))
     assert raised.value.retryable and "deadbeef" not in str(raised.value)
 
 
@@ -122,7 +132,7 @@ def test_with_retries_retries_only_retryable_errors():
 def test_download_streams_and_hashes(server, tmp_path):
     target = tmp_path / "out"
     with open(target, "wb") as stream:
-        size, digest = transfer.download_to(f"{server}/k?{SIGNED}", stream)
+        size, digest = SESSION.get(f"{server}/k?{SIGNED}", stream)
     assert size == 3_000_000 and digest == hashlib.sha256(b"x" * 3_000_000).hexdigest() == hashlib.sha256(target.read_bytes()).hexdigest()
 
 
@@ -134,39 +144,125 @@ def test_source_hash_is_streamed(tmp_path):
 
 def test_put_through_an_http_proxy_uses_the_absolute_url_and_the_proxy_credentials(server):
     proxy = server.replace("http://", "http://user:p%40ss@")
-    transport = transfer.Transport(proxies={"http": proxy})
+    session = transfer.TransferSession(proxies={"http": proxy})
     headers = {"Content-Type": "text/plain", "Content-Length": "5"}
-    transfer.put_once(f"http://uploads.example:9000/bucket/key.txt?{SIGNED}", headers, Source(data=b"hello"), transport=transport)
+    session.put(f"http://uploads.example:9000/bucket/key.txt?{SIGNED}", headers, Source(data=b"hello"))
     method, path, sent, body = Recorder.seen[0]
     assert (method, path, body) == ("PUT", f"http://uploads.example:9000/bucket/key.txt?{SIGNED}", b"hello")
     assert sent == [("Host", "uploads.example:9000")] + list(headers.items()) + [("Proxy-Authorization", "Basic dXNlcjpwQHNz")]
 
 
 def test_https_goes_through_a_connect_tunnel_and_failures_stay_redacted(server):
-    transport = transfer.Transport(proxies={"https": server.replace("http://", "http://user:secret@")})
+    session = transfer.TransferSession(proxies={"https": server.replace("http://", "http://user:secret@")})
     with pytest.raises(TransferError) as caught:
-        transfer.put_once(f"https://bucket.s3.example/key.txt?{SIGNED}", {}, Source(data=b"hello"), transport=transport)
+        session.put(f"https://bucket.s3.example/key.txt?{SIGNED}", {}, Source(data=b"hello"))
     method, path, sent, _body = Recorder.seen[0]
     assert (method, path) == ("CONNECT", "bucket.s3.example:443")
     assert ("Proxy-Authorization", "Basic dXNlcjpzZWNyZXQ=") in sent
     assert caught.value.retryable and "secret" not in str(caught.value) and "deadbeef" not in str(caught.value)
 
 
+def proxy_of(session, url):
+    """The proxy URL the session's botocore HTTP session would use for url, or None."""
+    return session.http_session(url)._proxy_config.proxy_url_for(url)  # pylint: disable=protected-access
+
+
 def test_proxies_come_from_the_environment_minus_no_proxy(monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     monkeypatch.setenv("NO_PROXY", "localhost,.internal.example")
-    transport = transfer.Transport()
-    assert transport.proxy_for("https://bucket.s3.amazonaws.com/key") == "http://proxy.internal:3128"
-    assert transport.proxy_for("https://files.internal.example/key") is None
-    assert transport.proxy_for("http://bucket.s3.amazonaws.com/key") is None
-    # aws_config's proxies replace the environment's, as in botocore
-    configured = transfer.transport_for({"aws_config": {"proxies": {"http": "http://other:8080"}}, "validate_certs": True})
-    assert configured.proxy_for("http://files.internal.example/key") == "http://other:8080"
-    assert configured.proxy_for("https://bucket.s3.amazonaws.com/key") is None
-    assert transfer.Transport(proxies={}).proxy_for("https://bucket.s3.amazonaws.com/key") == "http://proxy.internal:3128"
+    session = transfer.TransferSession()
+    assert proxy_of(session, "https://bucket.s3.amazonaws.com/key") == "http://proxy.internal:3128"
+    assert proxy_of(session, "https://files.internal.example/key") is None
+    assert proxy_of(session, "http://bucket.s3.amazonaws.com/key") is None
+    # aws_config's proxies replace the environment's, as in botocore; an empty mapping means no proxy, as in botocore
+    configured = transfer.TransferSession.for_client(client_with(proxies={"http": "http://other:8080"}))
+    assert proxy_of(configured, "http://files.internal.example/key") == "http://other:8080"
+    assert proxy_of(configured, "https://bucket.s3.amazonaws.com/key") is None
+    empty = client_with(proxies={})
+    assert proxy_of(transfer.TransferSession.for_client(empty), "https://bucket.s3.amazonaws.com/key") is None
+    assert empty._endpoint.http_session._proxy_config.proxy_url_for("https://bucket.s3.amazonaws.com/key") is None
 
 
-def test_an_https_proxy_url_is_refused_clearly():
-    transport = transfer.Transport(proxies={"https": "https://proxy.internal:3129"})
-    with pytest.raises(TransferError, match="use an http:// proxy"):
-        transfer.put_once(f"https://bucket.s3.example/key.txt?{SIGNED}", {}, Source(data=b"x"), transport=transport)
+def client_with(**config):
+    return botocore.session.get_session().create_client(
+        "connect", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b", config=botocore.config.Config(**config)
+    )
+
+
+def test_the_session_is_built_from_the_clients_configuration(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    client = botocore.session.get_session().create_client(
+        "connect", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b", verify=str(bundle),
+        config=botocore.config.Config(connect_timeout=7, read_timeout=9, client_cert="/c.pem", tcp_keepalive=True,
+                                      proxies={"https": "http://p:1"}, proxies_config={"proxy_ca_bundle": "/p.pem"}),
+    )
+    http = transfer.TransferSession.for_client(client, concurrency=16).http_session("https://bucket.s3.amazonaws.com/k")
+    own = client._endpoint.http_session
+    for name in ("_verify", "_cert_file", "_socket_options"):
+        assert getattr(http, name) == getattr(own, name), name
+    assert (http._timeout.connect_timeout, http._timeout.read_timeout) == (7, 9) and http._verify == str(bundle)
+    assert http._proxy_config.settings == {"proxy_ca_bundle": "/p.pem"} and http._max_pool_connections == 16
+
+
+def test_header_values_are_sent_as_utf8_and_unsendable_ones_fail_before_sending(server):
+    SESSION.put(f"{server}/k?{SIGNED}", {"Content-Disposition": "attachment; filename=\"r\u00e9sum\u00e9 \u2014 1.pdf\""}, Source(data=b"hello"))
+    _m, _p, sent, _b = Recorder.seen[0]
+    assert dict(sent)["Content-Disposition"].encode("latin-1") == "attachment; filename=\"r\u00e9sum\u00e9 \u2014 1.pdf\"".encode("utf-8")
+    for headers, problem in (({"x-amz-meta-a": "one\r\nInjected: yes"}, "line break"), ({"Bad Name": "v"}, "not a valid HTTP header name")):
+        with pytest.raises(TransferError, match=problem):
+            SESSION.put(f"{server}/k?{SIGNED}", headers, Source(data=b"hello"))
+    assert len(Recorder.seen) == 1
+
+
+def test_a_source_that_changes_is_not_uploaded_completely(server, tmp_path):
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"a" * (transfer.CHUNK_SIZE + 10))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    path.write_bytes(b"b" * (transfer.CHUNK_SIZE + 10))  # same size, other bytes
+    with pytest.raises(transfer.SourceChanged, match="changed since its SHA-256 was taken"):
+        SESSION.put(f"{server}/k?{SIGNED}", {}, Source(path=str(path)), sha256=digest)
+    source = Source(path=str(path))
+    path.write_bytes(b"b" * 10)  # shrank after its size was taken
+    with pytest.raises(transfer.SourceChanged, match="different size"):
+        SESSION.put(f"{server}/k?{SIGNED}", {}, source)
+    assert Recorder.seen == []  # the server never received a whole body
+
+
+def test_ipv6_hosts_keep_their_brackets():
+    assert transfer.host_header("http://[::1]:8080/k?a=b") == "[::1]:8080"
+    assert transfer.host_header("https://[2001:db8::1]:443/k") == "[2001:db8::1]"
+    assert transfer.host_header("https://bucket.s3.amazonaws.com/k") == "bucket.s3.amazonaws.com"
+    assert transfer.redacted("https://u:p@[::1]:9/k?X-Amz-Signature=s") == "https://[::1]:9/k"
+
+
+def test_connections_are_reused_across_transfers(server):
+    session = transfer.TransferSession()
+    for _ in range(3):
+        session.put(f"{server}/k?{SIGNED}", {}, Source(data=b"hello"))
+    with open(os.devnull, "wb") as sink:
+        session.get(f"{server}/k?{SIGNED}", sink)
+    assert len({port for port in Recorder.ports}) == 1
+
+
+def test_transfer_refreshes_an_expired_url_and_retries_transient_failures(server):
+    Recorder.answers = [(503, b"<Error><Code>SlowDown</Code></Error>"), (403, b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")]
+    urls = iter([f"{server}/first?{SIGNED}", f"{server}/second?{SIGNED}"])
+    session = transfer.TransferSession(sleep=lambda _s: None)
+    used = session.upload(lambda: transfer.PresignedUrl(next(urls), {}, "r"), Source(data=b"hello"))
+    assert used.url.startswith(f"{server}/second") and [p.split("?")[0] for _m, p, _h, _b in Recorder.seen] == ["/first", "/first", "/second"]
+
+
+class FakeModule:
+    def __init__(self, **params):
+        self.params = params
+
+
+@pytest.mark.parametrize("params, verify", [
+    ({"validate_certs": True, "aws_ca_bundle": "/ca.pem"}, "/ca.pem"),
+    ({"validate_certs": True, "aws_ca_bundle": None}, True),
+    ({"validate_certs": False, "aws_ca_bundle": "/ca.pem"}, False),
+])
+def test_for_module_verifies_as_amazon_aws_does(params, verify):
+    session = transfer.TransferSession.for_module(FakeModule(**params), client_with(), concurrency=3)
+    assert session.http_session("https://bucket.s3.amazonaws.com/k")._verify == verify

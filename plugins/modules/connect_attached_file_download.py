@@ -1,0 +1,230 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the contactcenter.connect project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: connect_attached_file_download
+short_description: Download approved Amazon Connect attached files into a directory, verified and atomically
+version_added: 0.2.0
+description:
+  - Downloads the APPROVED attached files of a Connect case or email contact into the directory O(dest).
+  - Each file streams into a temporary file in O(dest), is checked against its size and, for files uploaded by
+    M(contactcenter.connect.connect_attached_file), against the SHA-256 it recorded, and is then renamed into
+    place. On any failure (network, checksum, a full disk, a name the file system refuses) no temporary file remains.
+  - A local file with the same content is left alone; a different one is replaced. Files that are not APPROVED are
+    reported in RV(skipped_files), not downloaded. The download URLs never appear in the result.
+  - Several files download O(concurrency) at a time over one pool of connections; an expired download URL is
+    replaced by a fresh one (C(GetAttachedFile)).
+author:
+  - contactcenter.connect maintainers (@contactcenter)
+options:
+  file_ids:
+    description:
+      - Ids of the files to download; any number.
+      - When omitted for a case ARN, every file shown on the case (its Connect Cases related items of type File, which
+        needs the C(cases:SearchRelatedItems) permission); those that are not APPROVED are skipped.
+      - Required for an email contact, because Connect has no call that lists a contact's attached files.
+    type: list
+    elements: str
+  dest:
+    description:
+      - The directory to download into. Created, with its missing parents, when it does not exist; the file options
+        (O(mode), O(owner), O(group), ...) apply to the folders created too, an octal O(mode) with the search (x)
+        permission added wherever it grants read.
+      - An existing path that is not a directory fails before anything is downloaded.
+      - A file is saved under its file name. Path separators and a leading dot are replaced by C(_), so nothing is
+        written outside O(dest). A name longer than the file system allows (counted in bytes, as file systems count,
+        so a shorter name in a multi-byte script may be too long) is shortened to fit, keeping its extension.
+        When several of the files end up with the same name, each of them is saved as C(<stem>.<file id><suffix>)
+        instead, for example C(report.6a1c0e2f.pdf). RV(downloads) maps each file to its local path.
+    type: path
+    required: true
+  concurrency:
+    description:
+      - How many files download at the same time (1 to 32).
+    type: int
+    default: 4
+notes:
+  - The file options (O(mode), O(owner), O(group), ...) apply to each file written and to a local copy left alone.
+    Without O(mode), a new file gets the default permissions (0666 minus the umask) and a replaced one keeps those of
+    the file it replaces. Attachments often hold personal data; consider O(mode=0600).
+  - Downloads go through botocore's own HTTP stack, configured as the Connect client is (O(validate_certs),
+    O(aws_ca_bundle), the C(proxies), C(proxies_config) and C(client_cert) of O(aws_config), else
+    C(HTTPS_PROXY)/C(HTTP_PROXY) and C(NO_PROXY)); they are retried on connection and server errors.
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Nothing is written; RV(downloads) and C(changed) say exactly what would be. A local copy of a file without a
+        recorded SHA-256 can only be compared by its content, so check mode downloads that file, hashing it without
+        writing it.
+  diff_mode:
+    support: full
+    details: The files that are (or would be) written, before and after.
+  platform:
+    platforms: posix
+  safe_file_operations:
+    description: Uses Ansible's strict file operation functions to ensure proper permissions and avoid data corruption.
+    support: partial
+    details:
+      - Each file is written to a temporary file in O(dest), given its attributes, then renamed into place in the same
+        directory (atomic), not through Ansible's C(atomic_move).
+  vault:
+    description: Can automatically decrypt Ansible vaulted files.
+    support: none
+  action_group:
+    membership:
+      - contactcenter.connect.connect
+extends_documentation_fragment:
+  - contactcenter.connect.attached_file
+  - ansible.builtin.files
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+"""
+
+EXAMPLES = r"""
+- name: Archive every approved attachment of a case
+  contactcenter.connect.connect_attached_file_download:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:cases:us-east-1:123456789012:domain/22222222-2222-4222-8222-222222222222/case/case-0001
+    dest: /srv/archive/case-0001
+    mode: "0600"
+  register: archived
+
+- name: Show where each file went
+  ansible.builtin.debug:
+    msg: "{{ archived.downloads | items2dict(key_name='file_id', value_name='path') }}"
+
+- name: Download two files of an email contact, eight at a time when there are more
+  contactcenter.connect.connect_attached_file_download:
+    instance_id: 11111111-1111-4111-8111-111111111111
+    associated_resource_arn: arn:aws:connect:us-east-1:123456789012:instance/11111111-1111-4111-8111-111111111111/contact/33333333-3333-4333-8333-333333333333
+    file_ids:
+      - 6a1c6a6e-9d8f-4a1b-b2c3-d4e5f6a7b8c9
+      - 0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c
+    dest: /srv/archive/contact-3333
+    concurrency: 8
+"""
+
+RETURN = r"""
+downloads:
+  description: One entry per APPROVED file, in the order of O(file_ids) (or of the case's related items, newest first).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    file_id:
+      description: The id of the file.
+      type: str
+    file_name:
+      description: The file's name in Connect.
+      type: str
+    path:
+      description: The local path of the file (see O(dest) for how names are made).
+      type: str
+    changed:
+      description: Whether the file (or its attributes) was, or in check mode would be, written.
+      type: bool
+    checksum_sha256:
+      description:
+        - Hex SHA-256 of the local copy.
+        - In check mode, for a file that would be written, the SHA-256 Connect recorded, or null when none was.
+      type: str
+    size:
+      description: Size of the local copy in bytes.
+      type: int
+skipped_files:
+  description: The files not downloaded, with the reason (a file that is not APPROVED, an id Connect did not return).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    file_id:
+      description: The id of the file.
+      type: str
+    file_name:
+      description: The file's name in Connect; null when Connect did not return the file.
+      type: str
+    file_status:
+      description: The file's status; null when Connect did not return the file.
+      type: str
+    reason:
+      description: Why the file was not downloaded.
+      type: str
+dest:
+  description: The directory the files are in.
+  returned: always
+  type: str
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.contactcenter.connect.plugins.module_utils import download
+from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import case_links
+from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_client
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import batch_get_attached_file_metadata
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_client
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
+
+ARGUMENT_SPEC = dict(
+    instance_id=dict(type="str", required=True),
+    associated_resource_arn=dict(type="str", required=True),
+    file_ids=dict(type="list", elements="str"),
+    dest=dict(type="path", required=True),
+    concurrency=dict(type="int", default=4),
+)
+MAX_CONCURRENCY = 32
+
+
+def file_ids(module, target):
+    """The ids to download: file_ids (each once), or those of the files shown on the case (newest first)."""
+    if module.params["file_ids"] is not None:
+        return list(dict.fromkeys(module.params["file_ids"]))
+    if target.attachment_scope != "CASE":
+        raise OptionError(message="file_ids is required for an email contact: Connect has no call that lists a contact's attached files")
+    links = case_links(cases_client(module), target, hint="to download files without Cases calls, give their file_ids")
+    return [arn.rsplit("/", 1)[-1] for arn in links]
+
+
+def not_returned(errors):
+    return [
+        dict(file_id=e.get("FileId"), file_name=None, file_status=None,
+             reason=f"Connect did not return it: {e.get('ErrorCode')} {e.get('ErrorMessage') or ''}".strip())
+        for e in errors
+    ]
+
+
+def main():
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, add_file_common_args=True)
+    p = module.params
+    if not 1 <= p["concurrency"] <= MAX_CONCURRENCY:
+        module.fail_json(msg=f"concurrency must be between 1 and {MAX_CONCURRENCY}, got {p['concurrency']}")
+    try:
+        target = parse_target(p["instance_id"], p["associated_resource_arn"])
+        client = connect_client(module)
+        ids = file_ids(module, target)
+        files, errors = batch_get_attached_file_metadata(client, target.instance_id, target.associated_resource_arn, ids) if ids else ([], [])
+        created = download.prepare_dest(module, p["dest"])
+        planned, skipped = download.plan(files, p["dest"])
+        session = TransferSession.for_module(module, client, concurrency=p["concurrency"])
+        entries, failures = download.apply(module, client, target, planned, session, p["concurrency"])
+    except AttachedFileError as e:
+        fail_with(module, e)
+    result = dict(changed=created or any(e["changed"] for e in entries), downloads=entries, skipped_files=skipped + not_returned(errors), dest=p["dest"])
+    if module._diff:  # pylint: disable=protected-access
+        result["diff"] = download.diff_of(planned, entries)
+    if failures:
+        module.fail_json(msg="; ".join(failures), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
