@@ -206,9 +206,7 @@ def test_migrate_attachments_job_over_the_example_inventory_then_a_rerun_writes_
     assert len(results) == 2 and all(r["changed"] and not r["failed"] for r in results)
     assert sorted(r["summary"]["uploaded"] for r in results) == [1, 2]
     stored = sorted((f["associated_resource_arn"].rsplit("/", 1)[-1], f["file_name"], f["sha256"]) for f in live_files(connect))
-    assert stored == sorted(
-        (relative.split("/")[0], relative.split("/")[1], hashlib.sha256(data).hexdigest()) for relative, data in contents.items()
-    )
+    assert stored == sorted((*relative.split("/"), hashlib.sha256(data).hexdigest()) for relative, data in contents.items())
     assert len(connect.state()["related_items"]) == 3
     assert leaks(first, connect) == []
 
