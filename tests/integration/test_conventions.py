@@ -39,8 +39,12 @@ def test_ansible_doc_lists_one_requirement_for_boto3_and_botocore(module, tmp_pa
     assert pins == [f"boto3>={version}", f"botocore>={version}"]
 
 
-           "contactcenter.connect.connect_attached_files_configuration", "contactcenter.connect.connect_attached_files_configuration_info",
-           "contactcenter.connect.connect_attached_file_download"]
+@pytest.mark.parametrize("module, check_mode, diff_mode, platforms", [
+    (MODULES[0], "partial", "full", "all"), (MODULES[1], "full", "none", "all"),
+    (MODULES[2], "full", "full", "all"), (MODULES[3], "full", "none", "all"),
+    (MODULES[4], "full", "full", "posix"),  # it writes files with POSIX modes and owners
+])
+def test_every_module_has_an_attributes_block(module, check_mode, diff_mode, platforms, tmp_path):
     attributes = ansible_doc(module, tmp_path)["attributes"]
     assert attributes["check_mode"]["support"] == check_mode and attributes["check_mode"]["description"]
     assert attributes["diff_mode"]["support"] == diff_mode and attributes["diff_mode"]["description"]
