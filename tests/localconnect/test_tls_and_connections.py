@@ -1,7 +1,6 @@
 """The upload plane over TLS (optionally requiring a client certificate), on ::1, and its connection counters."""
 
 import hashlib
-import ssl
 
 import pytest
 from botocore.httpsession import URLLib3Session

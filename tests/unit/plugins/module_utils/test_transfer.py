@@ -238,15 +238,18 @@ def test_ipv6_hosts_keep_their_brackets():
 
 def test_connections_are_reused_across_transfers(server):
     session = transfer.TransferSession()
-    for _ in range(3):
-        session.put(f"{server}/k?{SIGNED}", {}, Source(data=b"hello"))
+    for number in range(3):
+        session.put(f"{server}/k{number}?{SIGNED}", {}, Source(data=b"hello"))
     with open(os.devnull, "wb") as sink:
         session.get(f"{server}/k?{SIGNED}", sink)
-    assert len({port for port in Recorder.ports}) == 1
+    assert len(set(Recorder.ports)) == 1
 
 
 def test_transfer_refreshes_an_expired_url_and_retries_transient_failures(server):
-    Recorder.answers = [(503, b"<Error><Code>SlowDown</Code></Error>"), (403, b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")]
+    Recorder.answers = [
+        (503, b"<Error><Code>SlowDown</Code></Error>"),
+        (403, b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"),
+    ]
     urls = iter([f"{server}/first?{SIGNED}", f"{server}/second?{SIGNED}"])
     session = transfer.TransferSession(sleep=lambda _s: None)
     used = session.upload(lambda: transfer.PresignedUrl(next(urls), {}, "r"), Source(data=b"hello"))
