@@ -38,6 +38,7 @@ labels = {  # label: (page#anchor on docs.ansible.com/projects/ansible/devel/, t
     "ansible_configuration_settings": ("reference_appendices/config.html#ansible-configuration-settings", "Ansible Configuration Settings"),
     "module_defaults": ("playbook_guide/playbooks_module_defaults.html#module-defaults", "Module defaults"),
     "check_mode_dry": ("playbook_guide/playbooks_checkmode.html#check-mode-dry", "Validating tasks: check mode and diff mode"),
+    "action_plugins": ("plugins/action.html#action-plugins", "Action plugins"),
 }
 # every ansible.builtin plugin of the installed ansible-core has its page there (M(ansible.builtin.copy) etc.)
 core = pathlib.Path(ansible.__file__).parent
