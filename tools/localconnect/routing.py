@@ -81,9 +81,15 @@ class Router:
         self._routes = []
 
     def add_service(self, service_model, operation_names):
-        """Route the given operations of ``service_model``."""
+        """Route the given operations that ``service_model`` has.
+
+        An older botocore's model lacks the newer operations (CreateAttachedFile before 1.43.38): the endpoint
+        then does not serve them, as the service looks to a client of that botocore.
+        """
+        known = set(service_model.operation_names)
         for name in operation_names:
-            self._routes.append(Route(service_model, service_model.operation_model(name)))
+            if name in known:
+                self._routes.append(Route(service_model, service_model.operation_model(name)))
         self._routes.sort(key=lambda route: route.specificity, reverse=True)
 
     @property
