@@ -2,6 +2,8 @@
 
 import hashlib
 
+import botocore.session
+import pytest
 from conftest import CASE_ARN
 from conftest import CONTACT_ARN
 from localconnect import defaults
@@ -9,6 +11,10 @@ from localconnect import defaults
 VOICE_ARN = defaults.contact_arn(defaults.VOICE_CONTACT_IDS[0])
 RECORDING = "s3://my-call-recordings/2026/12/01/call-0001.wav"
 WAV = b"RIFF\x24\x08\x00\x00WAVEfmt " + bytes(range(256)) * 16
+# source_uri needs CreateAttachedFile (botocore >= 1.43.38); the matrix's oldest combination has botocore 1.42.96,
+# where the module fails naming that version instead (test_an_older_botocore_names_the_version_it_needs).
+HAS_CREATE = "CreateAttachedFile" in botocore.session.get_session().get_service_model("connect").operation_names
+needs_create = pytest.mark.skipif(not HAS_CREATE, reason="this botocore has no CreateAttachedFile (source_uri needs >= 1.43.38)")
 
 
 def live(connect):
@@ -20,6 +26,7 @@ def calls(connect, *names):
     return {name: counted.get(name, 0) for name in names}
 
 
+@needs_create
 def test_a_recording_is_attached_from_s3_and_a_rerun_is_ok(playbook, connect):
     connect.put_object(RECORDING, WAV)
     first = playbook(source_uri=RECORDING, associated_resource_arn=VOICE_ARN, tags={"team": "quality"})
@@ -48,6 +55,7 @@ def test_a_recording_is_attached_from_s3_and_a_rerun_is_ok(playbook, connect):
     assert calls(connect, "CreateAttachedFile")["CreateAttachedFile"] == 2
 
 
+@needs_create
 def test_a_missing_object_fails_clearly(playbook, connect):
     run = playbook(source_uri="s3://my-call-recordings/missing.wav", associated_resource_arn=VOICE_ARN)
     assert run.rc != 0
@@ -56,12 +64,14 @@ def test_a_missing_object_fails_clearly(playbook, connect):
     assert live(connect) == []
 
 
+@needs_create
 def test_a_contact_that_is_not_a_completed_voice_call_is_refused_by_connect(playbook, connect):
     connect.put_object(RECORDING, WAV)
     run = playbook(source_uri=RECORDING, associated_resource_arn=CONTACT_ARN)
     assert run.rc != 0 and "completed voice contact" in run.result()["msg"] and "EMAIL" in run.result()["msg"]
 
 
+@needs_create
 def test_invalid_combinations_fail_before_any_call_naming_the_option(playbook, connect):
     connect.put_object(RECORDING, WAV)
     cases = [
@@ -78,3 +88,11 @@ def test_invalid_combinations_fail_before_any_call_naming_the_option(playbook, c
         assert words in run.result()["msg"], (options, run.result()["msg"])
     counted = connect.state()["calls"]
     assert sum(counted.values()) == 0, counted
+
+
+@pytest.mark.skipif(HAS_CREATE, reason="this botocore has CreateAttachedFile")
+def test_an_older_botocore_names_the_version_it_needs(playbook, connect):
+    connect.put_object(RECORDING, WAV)
+    run = playbook(source_uri=RECORDING, associated_resource_arn=VOICE_ARN)
+    assert run.rc != 0 and "botocore>=1.43.38" in run.result()["msg"]
+    assert calls(connect, "CreateAttachedFile", "StartAttachedFileUpload") == {"CreateAttachedFile": 0, "StartAttachedFileUpload": 0}
