@@ -8,10 +8,12 @@ import re
 import socket
 import ssl
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 _QUERY_RE = re.compile(r"\?\S*")
+LINGER_SECONDS = 2.0
 
 
 class Server(ThreadingHTTPServer):
@@ -28,6 +30,25 @@ class Server(ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, handler)
+
+    def shutdown_request(self, request):
+        """Close a connection the way HTTP servers do ("lingering close").
+
+        A response sent before the request body was read (411, 403, 503 with ``Connection: close``)
+        must reach the client: closing a socket with unread input resets the connection, and the
+        client's kernel then discards the response and reports a broken pipe instead. So the
+        write side is shut first and what the client still sends is read and dropped, for at most
+        LINGER_SECONDS, before the socket is closed.
+        """
+        try:
+            request.shutdown(socket.SHUT_WR)
+            request.settimeout(LINGER_SECONDS)
+            deadline = time.monotonic() + LINGER_SECONDS
+            while time.monotonic() < deadline and request.recv(65536):
+                pass
+        except OSError:
+            pass  # already closed by the client, reset, a TLS socket handed over, or the linger timed out
+        self.close_request(request)
 
     def finish_request(self, request, client_address):
         if self.tls is None:
