@@ -25,7 +25,4 @@ options:
       - Any other value fails before a call is made.
     type: str
     required: true
-requirements:
-  - boto3 >= 1.42.96
-  - botocore >= 1.42.96
 """

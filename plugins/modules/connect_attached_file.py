@@ -197,12 +197,8 @@ attributes:
   diff_mode:
     support: full
     details: The file's metadata before and after.
-  platform:
-    platforms: all
-  action_group:
-    membership:
-      - contactcenter.connect.connect
 extends_documentation_fragment:
+  - contactcenter.connect.common
   - contactcenter.connect.attached_file
   - contactcenter.connect.upload_source
   - amazon.aws.common.modules

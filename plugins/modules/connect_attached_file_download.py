@@ -74,10 +74,8 @@ attributes:
   vault:
     description: Can automatically decrypt Ansible vaulted files.
     support: none
-  action_group:
-    membership:
-      - contactcenter.connect.connect
 extends_documentation_fragment:
+  - contactcenter.connect.common
   - contactcenter.connect.attached_file
   - ansible.builtin.files
   - amazon.aws.common.modules

@@ -34,12 +34,8 @@ attributes:
       - The module changes nothing, in check mode or not.
   diff_mode:
     support: none
-  platform:
-    platforms: all
-  action_group:
-    membership:
-      - contactcenter.connect.connect
 extends_documentation_fragment:
+  - contactcenter.connect.common
   - contactcenter.connect.attached_file
   - amazon.aws.common.modules
   - amazon.aws.region.modules

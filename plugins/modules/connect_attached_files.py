@@ -185,20 +185,13 @@ attributes:
   diff_mode:
     support: full
     details: Per changed item (and per file O(exclusive) deletes), the file's metadata before and after.
-  platform:
-    platforms: all
-  action_group:
-    membership:
-      - contactcenter.connect.connect
 extends_documentation_fragment:
+  - contactcenter.connect.common
   - contactcenter.connect.upload_source
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
-requirements:
-  - boto3 >= 1.42.96
-  - botocore >= 1.42.96
 """
 
 EXAMPLES = r"""

@@ -62,19 +62,12 @@ attributes:
   diff_mode:
     support: full
     details: The scope's settings before and after (without C(last_modified_time)); the result has a C(diff) only in diff mode.
-  platform:
-    platforms: all
-  action_group:
-    membership:
-      - contactcenter.connect.connect
 extends_documentation_fragment:
+  - contactcenter.connect.common
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
-requirements:
-  - boto3 >= 1.42.96
-  - botocore >= 1.42.96
 """
 
 EXAMPLES = r"""

@@ -37,19 +37,12 @@ attributes:
     details: The module only reads.
   diff_mode:
     support: none
-  platform:
-    platforms: all
-  action_group:
-    membership:
-      - contactcenter.connect.connect
 extends_documentation_fragment:
+  - contactcenter.connect.common
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
-requirements:
-  - boto3 >= 1.42.96
-  - botocore >= 1.42.96
 """
 
 EXAMPLES = r"""

@@ -14,7 +14,7 @@ from conftest import ROOT
 BIN = pathlib.Path(sys.executable).parent
 MODULES = ["contactcenter.connect.connect_attached_file", "contactcenter.connect.connect_attached_file_info",
            "contactcenter.connect.connect_attached_files_configuration", "contactcenter.connect.connect_attached_files_configuration_info",
-           "contactcenter.connect.connect_attached_file_download"]
+           "contactcenter.connect.connect_attached_file_download", "contactcenter.connect.connect_attached_files"]
 
 
 def ansible_doc(module, tmp_path):
@@ -43,6 +43,7 @@ def test_ansible_doc_lists_one_requirement_for_boto3_and_botocore(module, tmp_pa
     (MODULES[0], "partial", "full", "all"), (MODULES[1], "full", "none", "all"),
     (MODULES[2], "full", "full", "all"), (MODULES[3], "full", "none", "all"),
     (MODULES[4], "full", "full", "posix"),  # it writes files with POSIX modes and owners
+    (MODULES[5], "partial", "full", "all"),
 ])
 def test_every_module_has_an_attributes_block(module, check_mode, diff_mode, platforms, tmp_path):
     attributes = ansible_doc(module, tmp_path)["attributes"]
