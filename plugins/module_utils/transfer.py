@@ -374,19 +374,28 @@ class TransferSession:
 
 
 def _verified_chunks(source, sha256):
-    """The content in chunks, hashed as read; the last chunk is yielded only once size and digest match."""
-    digest, sent = hashlib.sha256(), 0
+    """The content in chunks, hashed as read; the last chunk is yielded only once size and digest match.
+
+    One buffer serves the whole upload: each chunk is read into it and yielded as a view, which the HTTP
+    connection has sent (sendall) before it asks for the next one. An upload in flight holds CHUNK_SIZE
+    bytes, not the two chunks a read-ahead would hold.
+    """
+    digest, remaining = hashlib.sha256(), source.size
+    buffer = bytearray(min(CHUNK_SIZE, remaining))
+    view = memoryview(buffer)
     with source.open() as stream:
-        chunk = stream.read(CHUNK_SIZE)
-        while chunk:
-            following = stream.read(CHUNK_SIZE)  # read ahead: is this the last chunk?
+        while remaining:
+            read = stream.readinto(view[:min(CHUNK_SIZE, remaining)])
+            if not read:
+                raise SourceChanged(f"the content changed while it was uploaded: {source.size} bytes were expected, the file now has a different size (fewer bytes)")
+            chunk = view[:read]
             digest.update(chunk)
-            sent += len(chunk)
-            if sent > source.size or (not following and sent != source.size):
-                raise SourceChanged(f"the content changed while it was uploaded: {source.size} bytes were expected, the file now has a different size")
-            if not following and sha256 and digest.hexdigest() != sha256:
-                raise SourceChanged(
-                    f"the content changed since its SHA-256 was taken (expected {sha256}, read {digest.hexdigest()})"
-                )
+            remaining -= read
+            if not remaining:  # the last chunk: the file must end here and match the digest taken before Start
+                if stream.read(1):
+                    raise SourceChanged(f"the content changed while it was uploaded: {source.size} bytes were expected, the file now has a different size (more bytes)")
+                if sha256 and digest.hexdigest() != sha256:
+                    raise SourceChanged(
+                        f"the content changed since its SHA-256 was taken (expected {sha256}, read {digest.hexdigest()})"
+                    )
             yield chunk
-            chunk = following

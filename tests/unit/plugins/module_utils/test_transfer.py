@@ -224,7 +224,11 @@ def test_a_source_that_changes_is_not_uploaded_completely(server, tmp_path):
         SESSION.put(f"{server}/k?{SIGNED}", {}, Source(path=str(path)), sha256=digest)
     source = Source(path=str(path))
     path.write_bytes(b"b" * 10)  # shrank after its size was taken
-    with pytest.raises(transfer.SourceChanged, match="different size"):
+    with pytest.raises(transfer.SourceChanged, match=r"different size \(fewer bytes\)"):
+        SESSION.put(f"{server}/k?{SIGNED}", {}, source)
+    source = Source(path=str(path))
+    path.write_bytes(b"b" * (transfer.CHUNK_SIZE + 11))  # grew after its size was taken
+    with pytest.raises(transfer.SourceChanged, match=r"different size \(more bytes\)"):
         SESSION.put(f"{server}/k?{SIGNED}", {}, source)
     assert Recorder.seen == []  # the server never received a whole body
 
