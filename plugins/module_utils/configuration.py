@@ -10,6 +10,7 @@ any call; the current configuration is compared with it (extensions as a case-in
 the Update request holds only what differs. Returns values; the module decides what to report.
 """
 
+import re
 from collections import namedtuple
 
 from ansible.module_utils.common.text.formatters import human_to_bytes
@@ -43,6 +44,11 @@ def check_scope(client, attachment_scope):
         raise OptionError(message="; ".join(problems))
 
 
+# One number and an optional unit. ansible-core 2.17 parses the first number it finds (1.5.5MB is 2 bytes),
+# so the shape is checked here and the unit left to human_to_bytes.
+_SIZE = re.compile(r"^[0-9]+(?:\.[0-9]+)?\s*[A-Za-z]*$")
+
+
 def size_in_bytes(value, option="maximum_size_limit_in_bytes"):
     """An integer number of bytes from an integer or a size such as ``50MB`` (ansible's human_to_bytes: 1 MB = 1048576 bytes)."""
     if isinstance(value, bool):
@@ -51,8 +57,11 @@ def size_in_bytes(value, option="maximum_size_limit_in_bytes"):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    text = str(value).strip()
     try:
-        return human_to_bytes(str(value).strip())
+        if not _SIZE.match(text):
+            raise ValueError(text)
+        return human_to_bytes(text)
     except ValueError:
         raise OptionError(
             message=f"{option} must be a number of bytes or a size with a unit such as 50MB or 512KB (B, KB, MB, GB), got {value!r}"

@@ -21,7 +21,7 @@ def test_size_in_bytes(value, expected):
     assert cfg.size_in_bytes(value) == expected
 
 
-@pytest.mark.parametrize("value", ["lots", "50mib", True, "1.5.5MB"])
+@pytest.mark.parametrize("value", ["lots", "50mib", True, "1.5.5MB", "50MB50", "-5MB", "MB"])
 def test_size_in_bytes_refuses(value):
     with pytest.raises(OptionError, match="maximum_size_limit_in_bytes"):
         cfg.size_in_bytes(value)
