@@ -45,6 +45,7 @@ except ImportError:
 CHUNK_SIZE = 1024 * 1024
 TRANSFER_RETRIES = 5
 URL_REFRESHES = 3
+CHANGED_SIZE = "the content changed while it was uploaded: {size} bytes were expected, the file now has a different size"
 _S3_ERROR = re.compile(rb"<Code>([^<]*)</Code>(?:.*?<Message>([^<]*)</Message>)?", re.S)
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 field-name
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # no CR, LF, NUL or other controls in a field value
@@ -387,13 +388,13 @@ def _verified_chunks(source, sha256):
         while remaining:
             read = stream.readinto(view[:min(CHUNK_SIZE, remaining)])
             if not read:
-                raise SourceChanged(f"the content changed while it was uploaded: {source.size} bytes were expected, the file now has a different size (fewer bytes)")
+                raise SourceChanged(f"{CHANGED_SIZE.format(size=source.size)} (fewer bytes)")
             chunk = view[:read]
             digest.update(chunk)
             remaining -= read
             if not remaining:  # the last chunk: the file must end here and match the digest taken before Start
                 if stream.read(1):
-                    raise SourceChanged(f"the content changed while it was uploaded: {source.size} bytes were expected, the file now has a different size (more bytes)")
+                    raise SourceChanged(f"{CHANGED_SIZE.format(size=source.size)} (more bytes)")
                 if sha256 and digest.hexdigest() != sha256:
                     raise SourceChanged(
                         f"the content changed since its SHA-256 was taken (expected {sha256}, read {digest.hexdigest()})"
