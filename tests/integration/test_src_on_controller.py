@@ -9,6 +9,7 @@ import json
 import pathlib
 import time
 
+import pytest
 from conftest import writes
 
 from ansible.parsing.vault import VaultLib
@@ -19,6 +20,9 @@ PLAYBOOK_DOC = b"%PDF-1.4\nthe playbook's document\n" + bytes(range(256)) * 9 + 
 SECRET_MARKER = b"plaintext-that-must-not-be-left-on-disk-7f3a"
 SECRET_DOC = b"%PDF-1.4\n" + SECRET_MARKER + b"\n" + bytes(range(256)) * 5 + b"\n%%EOF\n"
 VAULT_PASSWORD = "correct horse battery staple"
+# ansible-core 2.21 puts the module's arguments (`invocation`) in a result only with INJECT_INVOCATION (earlier cores
+# always do); these tests read them to see which src the action plugin gave the module.
+INVOCATION = {"ANSIBLE_INJECT_INVOCATION": "1"}
 NO_WRITES = {op: 0 for op in ("StartAttachedFileUpload", "CompleteAttachedFileUpload", "DeleteAttachedFile", "UploadPut")}
 
 PLAY = """\
@@ -38,6 +42,16 @@ TASK = """\
     associated_resource_arn: "{{{{ associated_resource_arn }}}}"
 {options}
 """
+
+
+@pytest.fixture(name="playbook")
+def playbook_with_invocation(playbook):
+    """The conftest's playbook runner, with the module's arguments in every result (INVOCATION)."""
+
+    def run(*args, env=None, **kwargs):
+        return playbook(*args, env=dict(INVOCATION, **(env or {})), **kwargs)
+
+    return run
 
 
 def sha256(data):

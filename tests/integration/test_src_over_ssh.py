@@ -15,6 +15,7 @@ from local_sshd import ensure_sshd
 from test_src_on_controller import PLAYBOOK_DOC
 from test_src_on_controller import SECRET_DOC
 from test_src_on_controller import SECRET_MARKER
+from test_src_on_controller import INVOCATION
 from test_src_on_controller import ROLE_DOC
 from test_src_on_controller import VAULT_PASSWORD
 from test_src_on_controller import bulk_task
@@ -34,7 +35,7 @@ REMOTE = {
     "secret_key": "{{ lookup('ansible.builtin.env', 'AWS_SECRET_ACCESS_KEY') }}",
 }
 # one ssh connection per command: no ControlPersist master left running after a playbook
-SSH_ENV = {"ANSIBLE_SSH_ARGS": "-o ControlMaster=no", "ANSIBLE_HOST_KEY_CHECKING": "False"}
+SSH_ENV = {"ANSIBLE_SSH_ARGS": "-o ControlMaster=no", "ANSIBLE_HOST_KEY_CHECKING": "False", **INVOCATION}
 
 
 @pytest.fixture(scope="module")
