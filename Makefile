@@ -38,7 +38,7 @@ test: bootstrap
 	@echo "== 6/10 ansible-lint" && $(MAKE) --no-print-directory lint
 	@echo "== 7/10 changelog lint" && $(MAKE) --no-print-directory changelog-lint
 	@echo "== 8/10 docs (antsibull-docs lint, HTML site)" && $(MAKE) --no-print-directory docs
-	@echo "== 9/10 smoke: oldest and newest combinations" && $(MAKE) --no-print-directory smoke
+	@echo "== 9/10 smoke: unit tests and test_smoke.py on the oldest and newest combinations" && $(MAKE) --no-print-directory smoke
 	@echo "== 10/10 README supported versions = the matrix" && $(MAKE) --no-print-directory matrix-readme
 
 sanity: bootstrap
@@ -66,8 +66,8 @@ docs: bootstrap
 	@bash tools/docs.sh
 
 smoke: bootstrap
-	$(MATRIX) run oldest --stages integration --smoke
-	$(MATRIX) run newest --stages integration --smoke
+	$(MATRIX) run oldest --stages units,integration --smoke
+	$(MATRIX) run newest --stages units,integration --smoke
 
 matrix: bootstrap
 	$(MATRIX) run primary
