@@ -203,19 +203,26 @@ def attach(clients, timer, options, path):
     started = timer.call(
         "start", client.start_attached_file_upload, ClientToken=token, FileName=name, FileSizeInBytes=size,
         FileUseCaseType=USE_CASE, Tags={DIGEST_TAG: sha256}, **common)
-    status = started.get("FileStatus")
+    status, final = started.get("FileStatus"), None
     if status != "APPROVED":  # as the module: a Start answer may be replayed, so read the file's real status
         found = timer.call("batch_get", client.batch_get_attached_file_metadata, FileIds=[started["FileId"]], **common)["Files"]
         status = found[0]["FileStatus"] if found else status
+        final = found[0] if found and status == "APPROVED" else None  # finished already: nothing to wait for
     uploaded = status != "APPROVED"
     if uploaded:
         metadata = started["UploadUrlMetadata"]
         timer.call("put", put_file, metadata["Url"], metadata["HeadersToInclude"], path)
         timer.call("complete", client.complete_attached_file_upload, FileId=started["FileId"], **common)
-    final = wait_approved(client, timer, options, common, started["FileId"])
+    final = final or wait_approved(client, timer, options, common, started["FileId"])
     result = {"file": path, "file_id": started["FileId"], "changed": uploaded, "uploaded": uploaded}
     if cases:
         result["related_item_id"] = links.get(final["FileArn"])
+        if not result["related_item_id"]:
+            # CreateRelatedItem has no idempotency token: as the module does, look for this file's item on the case
+            # immediately before creating one (another run may have linked it since the lookup)
+            page = timer.call("search_related_items", cases.search_related_items, filters=[{"file": {"fileArn": final["FileArn"]}}],
+                              **options.case)
+            result["related_item_id"] = next((item["relatedItemId"] for item in page.get("relatedItems", []) if item.get("type") == "File"), None)
         if not result["related_item_id"]:
             result["related_item_id"] = timer.call(
                 "create_related_item", cases.create_related_item, type="File", content={"file": {"fileArn": final["FileArn"]}},
