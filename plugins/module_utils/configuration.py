@@ -58,14 +58,12 @@ def size_in_bytes(value, option="maximum_size_limit_in_bytes"):
     if isinstance(value, float) and value.is_integer():
         return int(value)
     text = str(value).strip()
-    try:
-        if not _SIZE.match(text):
-            raise ValueError(text)
-        return human_to_bytes(text)
-    except ValueError:
-        raise OptionError(
-            message=f"{option} must be a number of bytes or a size with a unit such as 50MB or 512KB (B, KB, MB, GB), got {value!r}"
-        ) from None
+    if _SIZE.match(text):
+        try:
+            return human_to_bytes(text)
+        except ValueError:
+            pass
+    raise OptionError(message=f"{option} must be a number of bytes or a size with a unit such as 50MB or 512KB (B, KB, MB, GB), got {value!r}")
 
 
 def _extensions(client, allowed_extensions):

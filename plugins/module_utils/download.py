@@ -19,7 +19,6 @@ the temporary file is removed.
 import collections
 import concurrent.futures
 import errno
-import hashlib
 import os
 import re
 import tempfile
@@ -29,8 +28,8 @@ from typing import Optional
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import get_attached_file
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import CHUNK_SIZE
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import PresignedUrl
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import Source
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
 
 APPROVED = "APPROVED"
@@ -87,11 +86,8 @@ def local_digest(path):
         return None
     if not os.path.isfile(path):
         raise AttachedFileError(message=f"{path} exists and is not a regular file: it is left alone and the file is not downloaded")
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(CHUNK_SIZE), b""):
-            digest.update(chunk)
-    return os.path.getsize(path), digest.hexdigest()
+    source = Source(path=path)
+    return source.size, source.sha256()
 
 
 @dataclass
