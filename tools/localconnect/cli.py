@@ -86,10 +86,10 @@ def build_parser(prog="localconnect"):
                        help="seconds from CompleteAttachedFileUpload to APPROVED/REJECTED "
                             "(default: the seed's scan_delay, else %.1f)" % defaults.SCAN_DELAY)
     behaviour = parser.add_argument_group("behaviour")
+    mode_values = "; ".join("%s=%s" % (name, "|".join(values)) for name, (values, _summary) in modes.MODES.items())
     behaviour.add_argument("--mode", action="append", default=[], metavar="NAME=VALUE",
                            help="a behaviour mode where the service's behaviour is inferred, repeatable (overrides "
-                                "the seed's modes; README: Behaviour modes; first value = default): %s" % "; ".join(
-                               "%s=%s" % (name, "|".join(values)) for name, (values, _summary) in modes.MODES.items()))
+                                "the seed's modes; README: Behaviour modes; first value = default): " + mode_values)
     pacing.add_arguments(behaviour)
     faults = parser.add_argument_group("chaos mode (random faults, seeded)")
     faults.add_argument("--chaos", type=_fraction, default=0.0, metavar="RATE",
