@@ -62,8 +62,8 @@ options:
       content:
         description:
           - Text to upload, encoded as UTF-8. Requires O(files[].file_name).
-          - Not logged (C(no_log)), like O(contactcenter.connect.connect_attached_file#module:content): attachments often hold
-            personal data. Ansible masks each occurrence of the text in the task's output.
+          - Not logged (C(no_log)), like O(contactcenter.connect.connect_attached_file#module:content), because attachments
+            often hold personal data. Ansible masks each occurrence of the text in the task's output.
         type: str
       content_base64:
         description:
