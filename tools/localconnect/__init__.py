@@ -1,15 +1,16 @@
 """localconnect: a strict, real-HTTP local stand-in for Amazon Connect attached files.
 
-Run it::
+Install it (``pip install <collection>/tools/localconnect``) and run it::
 
-    PYTHONPATH=tools python -m localconnect --port 0
+    localconnect --port 0                      # or, not installed: PYTHONPATH=tools python -m localconnect
+
 
 It prints one JSON line with ``endpoint_url`` (Connect API, SigV4-checked),
 ``upload_url`` (S3-style pre-signed PUT/GET), ``control_url`` (unsigned
 test-control API), ``region`` and ``pid``, and serves until SIGTERM/SIGINT.
 Point boto3 at ``endpoint_url`` with the credentials in ``defaults.py``.
-See README.md in this folder for the full behaviour and the control API, and
-``localconnect.testing.LocalConnect`` for a pytest-friendly helper.
+See README.md in this folder for the full behaviour and the control API; the pytest plugin
+(``pytest_plugin.py``, fixture ``localconnect``) and ``localconnect.testing.LocalConnect`` for tests.
 """
 
 # The collection's version (galaxy.yml); pyproject.toml reads it and tests/localconnect/test_package.py checks it.
