@@ -4,7 +4,6 @@ Install it (``pip install <collection>/tools/localconnect``) and run it::
 
     localconnect --port 0                      # or, not installed: PYTHONPATH=tools python -m localconnect
 
-
 It prints one JSON line with ``endpoint_url`` (Connect API, SigV4-checked),
 ``upload_url`` (S3-style pre-signed PUT/GET), ``control_url`` (unsigned
 test-control API), ``region`` and ``pid``, and serves until SIGTERM/SIGINT.
@@ -13,5 +12,5 @@ See README.md in this folder for the full behaviour and the control API; the pyt
 (``pytest_plugin.py``, fixture ``localconnect``) and ``localconnect.testing.LocalConnect`` for tests.
 """
 
-# The collection's version (galaxy.yml); pyproject.toml reads it and tests/localconnect/test_package.py checks it.
+# The collection's version (galaxy.yml); pyproject.toml reads it and tests/integration/test_localconnect_package.py checks it.
 __version__ = "0.1.0"
