@@ -114,33 +114,43 @@ class RowReader:
             item["tags"] = tags
         known = set(ITEM_COLUMNS) | {self.case_column, "tags"}
         self.ignored_columns.update(
-            str(c) for c in row if c not in known and not (isinstance(c, str) and c.startswith(TAG_PREFIX))
+            str(c) for c in row if c not in known and c != "" and not (isinstance(c, str) and c.startswith(TAG_PREFIX))
         )
         return ManifestRow(line, case_key, item)
 
 
 def _csv_rows(handle, reader):
-    table = csv.DictReader(handle)
-    if not table.fieldnames:
+    table = csv.reader(handle)
+    line = 1
+    try:
+        header = next(table, None)
+        while header is not None and not any(cell.strip() for cell in header):  # blank lines before the header
+            line = table.line_num + 1
+            header = next(table, None)
+    except csv.Error as exc:
+        reader.fail(line, f"not valid CSV ({exc})")
+    if header is None:
         raise ManifestError(f"manifest {reader.path}: no header row (the first line names the columns)")
-    header = [name.strip() if name else name for name in table.fieldnames]
-    table.fieldnames = header
+    header = [name.strip() for name in header]
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        reader.fail(line, f"the header names column {repeated[0]!r} more than once")
     if reader.case_column not in header:
-        raise ManifestError(f"manifest {reader.path}, line 1: no {reader.case_column!r} column (case_column) in the header {header}")
+        reader.fail(line, f"no {reader.case_column!r} column (case_column) in the header {header}")
     if "src" not in header:
-        raise ManifestError(f"manifest {reader.path}, line 1: no 'src' column in the header {header}")
+        reader.fail(line, f"no 'src' column in the header {header}")
     line = table.line_num + 1
     while True:
         try:
-            row = next(table)
+            cells = next(table)
         except StopIteration:
             return
         except csv.Error as exc:
             reader.fail(line, f"not valid CSV ({exc})")
-        if None in row:
-            reader.fail(line, f"{len(header) + len(row[None])} cells, more than the header's {len(header)} columns")
-        if any(value not in (None, "") for value in row.values()):  # blank lines and empty rows are skipped
-            yield reader.read(line, row)
+        if len(cells) > len(header):
+            reader.fail(line, f"{len(cells)} cells, more than the header's {len(header)} columns")
+        if any(cells):  # blank lines and rows of empty cells are skipped
+            yield reader.read(line, dict(zip(header, cells)))
         line = table.line_num + 1
 
 
