@@ -1,6 +1,6 @@
-"""Amazon Connect Cases, the part that shows attached files on a case.
+"""Amazon Connect Cases, the part that shows attached files on a case and finds cases.
 
-``GetCase``, ``SearchRelatedItems`` and ``CreateRelatedItem`` of botocore's
+``GetCase``, ``SearchCases``, ``SearchRelatedItems`` and ``CreateRelatedItem`` of botocore's
 ``connectcases`` model (SigV4 service name ``cases``), for related items of
 type ``File``. Rules, some of them inferred (see README.md):
 
@@ -10,14 +10,18 @@ type ``File``. Rules, some of them inferred (see README.md):
 - creating a second related item for the same file is allowed (tests count them);
 - DeleteAttachedFile removes the file's related items (``World.delete_related_items``);
 - SearchRelatedItems ORs its filters (none: every item), newest first, at most
-  ``maxResults`` (1-25, default 25) per page with an opaque ``nextToken``.
+  ``maxResults`` (1-25, default 25) per page with an opaque ``nextToken``;
+- GetCase answers the requested fields the case has (seeded: ``casefields.py``);
+- SearchCases filters the domain's cases (``casesearch.py``), at most ``maxResults``
+  (default 25, the model's maximum) per page with an opaque ``nextToken``, and counts them all
+  in ``totalCount``; only the requested ``fields`` are returned.
 """
 
 import base64
 import json
 import uuid
 
-from localconnect import defaults
+from localconnect import casesearch, defaults
 from localconnect.errors import ApiError
 from localconnect.service import EmulatedService
 from localconnect.state import APPROVED, RelatedItem
@@ -25,7 +29,6 @@ from localconnect.state import APPROVED, RelatedItem
 # The only related-item type this emulator stores; other types are refused, not ignored.
 FILE = "File"
 DEFAULT_PAGE = 25
-TEMPLATE_ID = "44444444-4444-4444-8444-444444444444"
 
 
 def _invalid(message):
@@ -68,6 +71,7 @@ class CasesService(EmulatedService):
         self.handlers = {
             "GetCase": self.get_case,
             "SearchRelatedItems": self.search_related_items,
+            "SearchCases": self.search_cases,
             "CreateRelatedItem": self.create_related_item,
         }
 
@@ -87,12 +91,32 @@ class CasesService(EmulatedService):
     # -------------------------------------------------------- operations --
 
     def get_case(self, _operation_model, params):
-        """GetCase: the requested fields that exist (title and status)."""
+        """GetCase: the requested fields the case has (title, status and its seeded fields)."""
         with self.world.lock:
-            _domain_id, case_id = self._case(params)
-        known = {"title": {"stringValue": "Case %s" % case_id}, "status": {"stringValue": "open"}}
-        fields = [{"id": item["id"], "value": known[item["id"]]} for item in params["fields"] if item["id"] in known]
-        return {"fields": fields, "templateId": TEMPLATE_ID, "tags": {}}
+            domain_id, case_id = self._case(params)
+            case = self.world.domains[domain_id][case_id]
+            return {"fields": case.field_values([item["id"] for item in params["fields"]]),
+                    "templateId": case.template_id, "tags": dict(case.tags)}
+
+    def search_cases(self, _operation_model, params):
+        """SearchCases: filter, searchTerm, sorts, fields; paginated; totalCount counts every match."""
+        domain_id = params["domainId"]
+        with self.world.lock:
+            cases = self.world.domains.get(domain_id)
+            if cases is None:
+                raise ApiError("ResourceNotFoundException", "Domain not found: %s" % domain_id)
+            found = casesearch.search(list(cases.values()), params)
+            requested = [item["id"] for item in params.get("fields") or []]
+            documents = [{"caseId": case.case_id, "templateId": case.template_id,
+                          "fields": case.field_values(requested), "tags": dict(case.tags)} for case in found]
+        fingerprint = json.dumps([domain_id, params.get("filter"), params.get("searchTerm"), params.get("sorts"),
+                                  requested], sort_keys=True)
+        start = _decode_token(params["nextToken"], fingerprint) if params.get("nextToken") else 0
+        limit = params.get("maxResults") or DEFAULT_PAGE
+        result = {"cases": documents[start:start + limit], "totalCount": len(documents)}
+        if start + limit < len(documents):
+            result["nextToken"] = _encode_token(start + limit, fingerprint)
+        return result
 
     def create_related_item(self, _operation_model, params):
         """CreateRelatedItem of type File."""

@@ -21,6 +21,8 @@ BUCKET = "amazon-connect-attachments-" + ACCOUNT_ID
 INSTANCE_ID = "11111111-1111-4111-8111-111111111111"
 CASES_DOMAIN_ID = "22222222-2222-4222-8222-222222222222"
 CASE_IDS = ["case-0001", "case-0002", "case-0003"]
+# A custom case field of each default case (field id "legacy_id"), as a CRM migration would keep it.
+CASE_LEGACY_IDS = ["CRM-1001", "CRM-1002", "CRM-1003"]
 CONTACT_IDS = ["33333333-3333-4333-8333-333333333333"]  # email contacts
 TASK_CONTACT_IDS = ["55555555-5555-4555-8555-555555555555"]
 VOICE_CONTACT_IDS = ["66666666-6666-4666-8666-666666666666"]  # completed, subtype connect:Telephony

@@ -15,18 +15,33 @@ name                      values (first = default)                    behaviour
 ========================  ==========================================  =======================
 start_with_known_token    replay | fresh | conflict_after_complete    1. Start with a known token
 token_after_delete        bound | conflict | freed                    2. a token after its file is deleted
-unuploaded_status         PROCESSING | PENDING_UPLOAD                 3. status of a started, not uploaded file
+unuploaded_status         PROCESSING | PENDING_UPLOAD [| DRAFTING]    3. status of a started, not uploaded file
 complete_twice            invalid | noop                              4. Complete of a completed file
 put_after_complete        refused | accepted                          5. PUT to a completed file
 case_domain_instance      enforced | any                              6. a Cases domain belongs to one instance
 non_ascii_headers         utf8 | rfc5987                              7. non-ASCII HeadersToInclude values
 ========================  ==========================================  =======================
+
+``DRAFTING`` is a value of mode 3 only when the installed botocore model's ``FileStatusType`` has it
+(botocore >= 1.43.115): the endpoint serves what the client's model knows.
 """
 
 from urllib.parse import quote
 
 from localconnect.errors import ApiError
+from localconnect.servicemodel import load_service_model
 from localconnect.state import DELETED_STATUS, PENDING_UPLOAD
+
+DRAFTING = "DRAFTING"
+
+
+def _unuploaded_statuses():
+    """Values of mode 3: DRAFTING too when the installed model's FileStatusType has it."""
+    statuses = ("PROCESSING", PENDING_UPLOAD)
+    if DRAFTING in (load_service_model("connect").shape_for("FileStatusType").enum or ()):
+        statuses += (DRAFTING,)
+    return statuses
+
 
 # name: (allowed values, the first one is the default; one-line summary)
 MODES = {
@@ -41,9 +56,10 @@ MODES = {
         "start_with_known_token says; its current status is DELETED) | stays bound: Start gives "
         "ResourceConflictException | is freed: Start makes a new file"),
     "unuploaded_status": (
-        ("PROCESSING", PENDING_UPLOAD),
-        "FileStatus of a file started but not completed: PROCESSING (the only FileStatusType value that "
-        "fits) | PENDING_UPLOAD (outside botocore's enum, as AWS's agent SDK knows it)"),
+        _unuploaded_statuses(),
+        "FileStatus of a file started but not completed: PROCESSING (a FileStatusType value of every model) "
+        "| PENDING_UPLOAD (outside botocore's enum, as AWS's agent SDK knows it) | DRAFTING (only with a "
+        "botocore whose FileStatusType has it, 1.43.115 and later)"),
     "complete_twice": (
         ("invalid", "noop"),
         "CompleteAttachedFileUpload of a file already completed: InvalidRequestException | no-op"),

@@ -10,7 +10,9 @@ that kind (see ``defaults.py``)::
                      "attached_files_configuration": {
                          "CASE": {"MaximumSizeLimitInBytes": 1048576,
                                   "AllowedExtensions": ["pdf", "txt"]}}}],
-      "cases_domains": [{"domain_id": "...", "cases": ["case-1", "case-2"],
+      "cases_domains": [{"domain_id": "...",
+                         "cases": ["case-1", {"case_id": "case-2", "fields": {"legacy_id": "CRM-2"},
+                                              "tags": {"team": "billing"}}],
                          "instance_id": "the instance the domain is associated with"}],
       "contacts": [{"instance_id": "...", "contact_id": "...",
                     "channel": "EMAIL|TASK|CHAT|VOICE", "subtype": "optional",
@@ -20,6 +22,7 @@ that kind (see ``defaults.py``)::
       "modes": {"start_with_known_token": "fresh"}
     }
 
+A case is an id or an object with its custom fields, tags and template (``casefields.py``).
 A domain without ``instance_id`` belongs to the first seeded instance. ``modes`` are the
 behaviour modes of ``modes.py`` (the others keep their defaults).
 
@@ -33,6 +36,7 @@ import copy
 import json
 
 from localconnect import defaults, modes
+from localconnect.casefields import default_cases, parse_case
 from localconnect.contacts import default_contacts, parse_contact
 from localconnect.quotas import DEFAULTS as DEFAULT_QUOTAS
 from localconnect.quotas import QuotaSeedError, parse_quotas
@@ -48,7 +52,8 @@ class Seed:
     def __init__(self):
         self.credentials = {defaults.ACCESS_KEY: (defaults.SECRET_KEY, None)}
         self.instances = {defaults.INSTANCE_ID: _default_scopes()}
-        self.domains = {defaults.CASES_DOMAIN_ID: set(defaults.CASE_IDS)}
+        # domain id -> {case id: casefields.CaseRecord}, in seed order
+        self.domains = {defaults.CASES_DOMAIN_ID: default_cases()}
         # domain id -> the instance it is associated with (mode case_domain_instance)
         self.domain_instances = {defaults.CASES_DOMAIN_ID: defaults.INSTANCE_ID}
         self.contacts = default_contacts()
@@ -140,10 +145,14 @@ def build_seed(document=None):
         seed.domain_instances = {}
         for item in _list_of_dicts(document, "cases_domains"):
             cases = item.get("cases", [])
-            _require(isinstance(cases, list) and all(isinstance(case, str) for case in cases),
-                     "cases_domains cases must be a list of strings")
+            _require(isinstance(cases, list), "cases_domains cases must be a list")
             domain_id = _string(item, "domain_id", "cases domain")
-            seed.domains[domain_id] = set(cases)
+            seed.domains[domain_id] = {}
+            for case in cases:
+                record = parse_case(case, _require)
+                _require(record.case_id not in seed.domains[domain_id],
+                         "cases domain %s lists case %s twice" % (domain_id, record.case_id))
+                seed.domains[domain_id][record.case_id] = record
             if "instance_id" in item:
                 seed.domain_instances[domain_id] = _string(item, "instance_id", "cases domain")
     # a domain without instance_id belongs to the first seeded instance
