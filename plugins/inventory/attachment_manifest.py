@@ -181,6 +181,12 @@ UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.\-]")
 CACHE_VERSION = 1
 
 
+def where(manifest, lines, files):
+    """Where a value's rows are, for a report: ``export.csv lines 4, 9 (2 files)``."""
+    shown = ", ".join(str(line) for line in lines[:10]) + (", ..." if len(lines) > 10 else "")
+    return f"{os.path.basename(manifest)} line{'s' if len(lines) > 1 else ''} {shown} ({len(files)} file{'s' if len(files) > 1 else ''})"
+
+
 def host_name(value):
     """A host name for a case column value: letters, digits, _ . - kept, anything else _."""
     return UNSAFE_NAME.sub("_", value) or "_"
@@ -216,6 +222,7 @@ class InventoryModule(AWSInventoryBase):
     def __init__(self):
         super().__init__()
         self.search_calls = 0
+        self.manifest = None
         self._cases_client = None
 
     def _do_fail(self, message):
@@ -228,7 +235,7 @@ class InventoryModule(AWSInventoryBase):
         return value if os.path.isabs(value) else os.path.join(os.path.dirname(os.path.abspath(path)), value)
 
     def _read_manifest(self, path):
-        manifest = self._config_relative(path, self.get_option("manifest"))
+        manifest = self.manifest = self._config_relative(path, self.get_option("manifest"))
         src_dir = self.get_option("src_dir")
         try:
             rows, reader = open_manifest(
@@ -377,7 +384,7 @@ class InventoryModule(AWSInventoryBase):
         for name, group in zip(names[len(cases):], unresolved):
             self._add_host(name, UNRESOLVED_GROUP, {
                 "ansible_connection": "local",
-                "connect_unresolved_reason": results[group.key].reason,
+                "connect_unresolved_reason": f"{results[group.key].reason}: {where(self.manifest, group.lines, group.files)}",
                 "connect_case_keys": [group.key],
                 "connect_manifest_lines": group.lines,
                 "connect_files": group.files,

@@ -140,10 +140,10 @@ def resolve_reference(value, domain_id):
     found = CASE_ARN.match(value)
     if found:
         if domain_id and found.group("domain") != domain_id:
-            return Resolved(None, f"the case ARN is of domain {found.group('domain')}, not of domain_id {domain_id}")
+            return Resolved(None, f"{value!r} is a case of domain {found.group('domain')}, not of domain_id {domain_id}")
         return Resolved(found.group("case"), None)
     if value.startswith("arn:"):
-        return Resolved(None, "not a Connect Cases case ARN (arn:<partition>:cases:<region>:<account>:domain/<id>/case/<id>)")
+        return Resolved(None, f"{value!r} is not a Connect Cases case ARN (arn:<partition>:cases:<region>:<account>:domain/<id>/case/<id>)")
     if not CASE_ID.match(value):
-        return Resolved(None, "not a case id (1-500 characters of A-Z a-z 0-9 - . _ / : # = +) or case ARN")
+        return Resolved(None, f"{value!r} is not a case id (1-500 characters of A-Z a-z 0-9 - . _ / : # = +) or case ARN")
     return Resolved(value, None)

@@ -40,13 +40,11 @@ def inventory(tmp_path):
             path.write_bytes(secrets.token_bytes(64) * (1 + index))
             items.append({"src": str(path)})
             expected[(defaults.case_arn(case), name)] = hashlib.sha256(path.read_bytes()).hexdigest()
-        hosts[case] = {"case_files": items}
+        hosts[case] = {"connect_files": items, "connect_case_arn": defaults.case_arn(case)}
     document = {"all": {"children": {"connect_cases": {
         "vars": {
             "ansible_connection": "local",
-            "ansible_python_interpreter": "{{ ansible_playbook_python }}",
             "connect_instance_id": defaults.INSTANCE_ID,
-            "cases_domain_arn": defaults.case_arn("x").rsplit("/case/", 1)[0],
         },
         "hosts": hosts,
     }}}}

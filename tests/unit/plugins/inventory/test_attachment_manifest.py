@@ -110,7 +110,7 @@ def test_legacy_ids_resolve_to_cases_with_one_search(parse, cases, tmp_path):
                                                               {"src": str(tmp_path / "f.pdf")}]
     assert inventory.groups["connect_cases"].get_vars() == {"connect_instance_id": INSTANCE}
     missing = host_vars(inventory, "CRM-404")
-    assert missing["connect_unresolved_reason"] == f"no case of domain {DOMAIN} has legacy_id = 'CRM-404'"
+    assert missing["connect_unresolved_reason"] == f"no case of domain {DOMAIN} has legacy_id = 'CRM-404': export.csv line 5 (1 file)"
     assert missing["connect_manifest_lines"] == [5] and missing["connect_files"] == [{"src": str(tmp_path / "d.pdf")}]
     assert "connect_case_arn" not in missing
     assert "2 cases of domain" in host_vars(inventory, "CRM-3")["connect_unresolved_reason"]
