@@ -10,7 +10,6 @@ from ansible.plugins.loader import inventory_loader
 from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_retry
 
 DOMAIN = "22222222-2222-4222-8222-222222222222"
 DOMAIN_ARN = f"arn:aws:cases:us-east-1:123456789012:domain/{DOMAIN}"
