@@ -10,6 +10,9 @@
 #                           a copy of this working tree (ansible-test needs the collection inside an
 #                           ansible_collections/<namespace>/<name>/ tree; symlinks are resolved away)
 #
+#   6. tools/localconnect, installed editable in ./.venv (and in the matrix venvs, by tools/matrix.py): the
+#                           `localconnect` console script and its pytest plugin, whose fixture every test uses
+#
 #   5. build/matrix/{oldest,newest}/   the version matrix's other combinations (tools/matrix.py prepare):
 #                           a venv each (tools/matrix/<name>.txt on pyenv's Python 3.10 / 3.13) and the
 #                           amazon.aws of its `ansible` wheel; build/matrix/*/units/: symlink trees the
@@ -73,6 +76,9 @@ subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade"])
 subprocess.check_call([sys.executable, "-m", "pip", "install"] + args)
 PY
 fi
+
+# 6. localconnect (console script + pytest plugin), editable: reinstalled when its project file or version changes
+"$VENV/bin/python" "$ROOT/tools/localconnect_install.py" "$VENV/bin/python"
 
 # 5. the matrix's combinations (cached under build/matrix and build/cache; pip's cache is the machine's)
 "$VENV/bin/python" "$ROOT/tools/matrix.py" prepare primary oldest newest

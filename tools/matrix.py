@@ -179,6 +179,8 @@ def prepare(name):
             stamp.write_text(want + "\n")
     unpack_amazon_aws(combo["ansible_wheel"], combo["amazon_aws"], where["collections"])
     get_pip_stand_in(where["python"])
+    # the localconnect package (console script, pytest plugin: the tests' endpoint fixture), editable
+    subprocess.run([sys.executable, str(ROOT / "tools" / "localconnect_install.py"), str(where["python"])], check=True)
     # unit tests import the working tree itself: a tree of symlinks pytest-ansible injects (no copy)
     units = where["units"] / "ansible_collections"
     amazon_aws = where["collections"] / "ansible_collections" / "amazon" / "aws"

@@ -19,7 +19,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
 from localconnect import defaults  # noqa: E402  pylint: disable=wrong-import-position
-from localconnect.testing import LocalConnect  # noqa: E402  pylint: disable=wrong-import-position
 
 COLLECTIONS = pathlib.Path(os.environ.get("ANSIBLE_COLLECTIONS_PATH", ROOT / "build" / "collections"))
 PLAYBOOKS = pathlib.Path(__file__).parent / "playbooks"
@@ -54,16 +53,16 @@ class Run:
 
 
 @pytest.fixture(scope="session")
-def endpoint():
-    with LocalConnect(scan_delay=0.2) as started:
-        yield started
+def localconnect_options(localconnect_options):  # pylint: disable=redefined-outer-name
+    """The localconnect plugin's options (command line, ini), with a scan delay of 0.2 s unless one is given."""
+    return dict(localconnect_options, scan_delay=0.2 if localconnect_options["scan_delay"] is None
+                else localconnect_options["scan_delay"])
 
 
 @pytest.fixture
-def connect(endpoint):
-    """The local endpoint, reset to its seed: no files, no counters, no faults."""
-    endpoint.reset()
-    return endpoint
+def connect(localconnect):
+    """The local endpoint of the localconnect pytest plugin, reset to its seed: no files, no counters, no faults."""
+    return localconnect
 
 
 def _children(pid):

@@ -18,7 +18,6 @@ from conftest import kill_run
 
 from localconnect import defaults
 from localconnect import modes as lc_modes
-from localconnect.testing import LocalConnect
 
 DOC = b"%PDF-1.4 modes\n" + bytes(range(256)) * 16 + b"\n%%EOF\n"
 OTHER_INSTANCE = "55555555-5555-4555-8555-555555555555"
@@ -52,9 +51,9 @@ NOT_COMPLETED_YET = ("strict", "friendly", "replay-token-conflict", "fresh-bound
 
 
 @pytest.fixture(scope="module", params=_mode_params(MODE_SETS))
-def mode_endpoint(request):
+def mode_endpoint(request, localconnect_factory):
     """One endpoint process per mode set."""
-    with LocalConnect(scan_delay=0.2, modes=MODE_SETS[request.param]) as server:
+    with localconnect_factory(scan_delay=0.2, modes=MODE_SETS[request.param]) as server:
         server.mode_set = request.param
         yield server
 

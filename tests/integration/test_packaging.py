@@ -56,3 +56,12 @@ def test_tarball_installs_offline_and_runs(playbook, connect, tmp_path):
     finally:
         endpoint.terminate()
         assert endpoint.wait(timeout=10) == 0
+
+    # and it is an installable Python project there (`pip install <collection>/tools/localconnect`): pip builds its wheel
+    assert "tools/localconnect/pyproject.toml" in names and not [n for n in names if "egg-info" in n]
+    wheel = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check", "--no-deps", "-w", str(tmp_path / "wheels"), str(tools / "localconnect")],
+        capture_output=True, text=True, check=False,
+    )
+    assert wheel.returncode == 0, wheel.stderr
+    assert [w.name.split("-")[0] for w in (tmp_path / "wheels").glob("*.whl")] == ["localconnect"]

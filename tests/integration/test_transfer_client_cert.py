@@ -7,7 +7,6 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-from localconnect.testing import LocalConnect  # noqa: E402  pylint: disable=wrong-import-position
 from localconnect.testpki import TestPKI  # noqa: E402  pylint: disable=wrong-import-position
 
 BODY = b"%PDF-1.4 mutual TLS\n" * 50
@@ -19,9 +18,9 @@ def pki(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def endpoint(pki):
+def localconnect(pki, localconnect_factory):
     args = ["--upload-tls-cert", pki.server_cert, "--upload-tls-client-ca", pki.ca]
-    with LocalConnect(scan_delay=0.2, extra_args=args) as started:
+    with localconnect_factory(scan_delay=0.2, extra_args=args) as started:
         yield started
 
 

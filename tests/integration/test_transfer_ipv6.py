@@ -7,14 +7,13 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-from localconnect.testing import LocalConnect  # noqa: E402  pylint: disable=wrong-import-position
 
 BODY = b"%PDF-1.4 over IPv6\n" * 64
 
 
 @pytest.fixture(scope="module")
-def endpoint():
-    with LocalConnect(scan_delay=0.2, extra_args=["--host", "::1"]) as started:
+def localconnect(localconnect_factory):
+    with localconnect_factory(scan_delay=0.2, extra_args=["--host", "::1"]) as started:
         yield started
 
 

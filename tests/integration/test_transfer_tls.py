@@ -10,7 +10,6 @@ from conftest import ROOT
 from forward_proxy import ForwardProxy
 
 sys.path.insert(0, str(ROOT / "tools"))
-from localconnect.testing import LocalConnect  # noqa: E402  pylint: disable=wrong-import-position
 from localconnect.testpki import TestPKI  # noqa: E402  pylint: disable=wrong-import-position
 
 BODY = b"%PDF-1.4 over TLS\n" * 300
@@ -22,9 +21,9 @@ def pki(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def endpoint(pki):
+def localconnect(pki, localconnect_factory):
     """This module's endpoint: the upload plane speaks HTTPS with a certificate of the test CA."""
-    with LocalConnect(scan_delay=0.2, extra_args=["--upload-tls-cert", pki.server_cert]) as started:
+    with localconnect_factory(scan_delay=0.2, extra_args=["--upload-tls-cert", pki.server_cert]) as started:
         yield started
 
 

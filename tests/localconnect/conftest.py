@@ -1,7 +1,8 @@
 """Fixtures for the localconnect tests.
 
-One localconnect subprocess serves the whole session (per xdist worker);
-every test gets it freshly reset through the ``lc`` fixture.
+The endpoint is the localconnect pytest plugin's (``tools/localconnect/pytest_plugin.py``, installed
+by ``make bootstrap``): one subprocess serves the whole session (per xdist worker), and every test
+gets it freshly reset through the ``lc`` fixture; ``localconnect_factory`` starts one with other options.
 """
 
 import hashlib
@@ -25,7 +26,6 @@ if TOOLS_DIR not in sys.path:
     sys.path.insert(0, TOOLS_DIR)
 
 from localconnect import defaults  # noqa: E402  pylint: disable=wrong-import-position
-from localconnect.testing import LocalConnect  # noqa: E402  pylint: disable=wrong-import-position
 
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 UNVALIDATED = Config(retries={"total_max_attempts": 1, "mode": "standard"}, parameter_validation=False)
@@ -215,14 +215,13 @@ Harness.UNVALIDATED = UNVALIDATED
 
 
 @pytest.fixture(scope="session")
-def session_server():
-    """The shared localconnect subprocess."""
-    with LocalConnect(scan_delay=SCAN_DELAY) as server:
-        yield server
+def localconnect_options(localconnect_options):  # pylint: disable=redefined-outer-name
+    """The plugin's options (command line, ini), with a short scan delay unless one is given."""
+    return dict(localconnect_options, scan_delay=SCAN_DELAY if localconnect_options["scan_delay"] is None
+                else localconnect_options["scan_delay"])
 
 
 @pytest.fixture
-def lc(session_server):  # pylint: disable=redefined-outer-name
-    """The shared server, reset, wrapped in a Harness."""
-    session_server.reset()
-    return Harness(session_server)
+def lc(localconnect):
+    """The shared server (the plugin resets it for each test), wrapped in a Harness."""
+    return Harness(localconnect)

@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 from localconnect import defaults, modes
-from localconnect.testing import LocalConnect, LocalConnectError
+from localconnect.testing import LocalConnectError
 
 from conftest import TOOLS_DIR
 
@@ -59,9 +59,9 @@ def test_bad_modes_are_refused(lc, body, words):
     assert lc.modes() == modes.defaults()
 
 
-def test_modes_at_start_from_the_command_line_override_the_seed():
+def test_modes_at_start_from_the_command_line_override_the_seed(localconnect_factory):
     seed = {"modes": {"complete_twice": "noop", "put_after_complete": "accepted"}}
-    with LocalConnect(seed=seed, modes={"complete_twice": "invalid", "unuploaded_status": "PENDING_UPLOAD"}) as server:
+    with localconnect_factory(seed=seed, modes={"complete_twice": "invalid", "unuploaded_status": "PENDING_UPLOAD"}) as server:
         expected = dict(modes.defaults(), complete_twice="invalid", put_after_complete="accepted",
                         unuploaded_status="PENDING_UPLOAD")
         assert server.modes() == expected

@@ -12,7 +12,6 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from localconnect import defaults
 from localconnect.pacing import Pacing, TokenBucket
-from localconnect.testing import LocalConnect
 
 DOMAIN = defaults.CASES_DOMAIN_ID
 CASE = defaults.CASE_IDS[0]
@@ -173,10 +172,10 @@ def test_scan_delay_is_settable_through_the_controls(lc):
     assert lc.state()["scan_delay"] == 0
 
 
-def test_command_line_sets_the_startup_pacing():
+def test_command_line_sets_the_startup_pacing(localconnect_factory):
     options = ["--quiet", "--latency", "0.05", "--upload-latency", "0.02", "--rate-limit", "*=2:5",
                "--rate-limit", "CreateRelatedItem=1"]
-    with LocalConnect(extra_args=options) as server:
+    with localconnect_factory(extra_args=options) as server:
         expected = {"latency": 0.05, "upload_latency": 0.02,
                     "rate_limits": {"*": {"rate": 2.0, "burst": 5}, "CreateRelatedItem": {"rate": 1.0, "burst": 1}}}
         assert server.state()["pacing"] == expected

@@ -7,7 +7,6 @@ from botocore.httpsession import URLLib3Session
 from botocore.awsrequest import AWSPreparedRequest
 
 from conftest import CASE_ARN, NO_RETRY  # pylint: disable=import-error
-from localconnect.testing import LocalConnect
 from localconnect.testpki import TestPKI
 
 BODY = b"tls body\n" * 100
@@ -28,8 +27,8 @@ def start_and_put(server, session, body=BODY):
     return started, response
 
 
-def test_upload_plane_speaks_tls_and_counts_connections(pki):
-    with LocalConnect(scan_delay=0, extra_args=["--upload-tls-cert", pki.server_cert]) as server:
+def test_upload_plane_speaks_tls_and_counts_connections(pki, localconnect_factory):
+    with localconnect_factory(scan_delay=0, extra_args=["--upload-tls-cert", pki.server_cert]) as server:
         assert server.upload_url.startswith("https://127.0.0.1:")
         session = URLLib3Session(verify=pki.ca)
         for number in range(3):
@@ -44,9 +43,9 @@ def test_upload_plane_speaks_tls_and_counts_connections(pki):
         assert server.state()["connections"] == {"control": 0, "upload": 0}
 
 
-def test_upload_plane_can_require_a_client_certificate(pki):
+def test_upload_plane_can_require_a_client_certificate(pki, localconnect_factory):
     args = ["--upload-tls-cert", pki.server_cert, "--upload-tls-client-ca", pki.ca]
-    with LocalConnect(scan_delay=0, extra_args=args) as server:
+    with localconnect_factory(scan_delay=0, extra_args=args) as server:
         _started, response = start_and_put(server, URLLib3Session(verify=pki.ca, client_cert=pki.client_cert))
         assert response.status_code == 200
         with pytest.raises(Exception):
@@ -54,14 +53,14 @@ def test_upload_plane_can_require_a_client_certificate(pki):
         assert server.state()["calls"]["UploadPut"] == 1
 
 
-def test_both_planes_listen_on_ipv6_loopback():
-    with LocalConnect(scan_delay=0, extra_args=["--host", "::1"]) as server:
+def test_both_planes_listen_on_ipv6_loopback(localconnect_factory):
+    with localconnect_factory(scan_delay=0, extra_args=["--host", "::1"]) as server:
         assert server.endpoint_url.startswith("http://[::1]:") and server.upload_url.startswith("http://[::1]:")
         _started, response = start_and_put(server, URLLib3Session())
         assert response.status_code == 200 and server.state()["files"][0]["sha256"] == hashlib.sha256(BODY).hexdigest()
 
 
-def test_tls_options_need_a_certificate():
+def test_tls_options_need_a_certificate(localconnect_factory):
     with pytest.raises(Exception, match="did not start|need --upload-tls-cert"):
-        with LocalConnect(extra_args=["--upload-tls-client-ca", "/nonexistent.pem"]):
+        with localconnect_factory(extra_args=["--upload-tls-client-ca", "/nonexistent.pem"]):
             pass

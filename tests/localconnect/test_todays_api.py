@@ -37,9 +37,11 @@ def test_drafting_is_a_mode_value_exactly_when_the_model_has_it(lc):
 
 
 @pytest.mark.skipif("UrlContentDisposition" not in GET_INPUT, reason="this botocore's GetAttachedFile has no UrlContentDisposition")
-@pytest.mark.parametrize("choice, expected", [("INLINE", 'inline; filename="a b.pdf"'),
-                                               ("ATTACHMENT", 'attachment; filename="a b.pdf"'),
-                                               (None, 'attachment; filename="a b.pdf"')])
+@pytest.mark.parametrize("choice, expected", [
+    ("INLINE", 'inline; filename="a b.pdf"'),
+    ("ATTACHMENT", 'attachment; filename="a b.pdf"'),
+    (None, 'attachment; filename="a b.pdf"'),
+])
 def test_url_content_disposition_sets_the_download_header(lc, choice, expected):
     started = lc.upload(b"%PDF-1.4", name="a b.pdf")
     lc.set_clock_offset(5)

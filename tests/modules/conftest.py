@@ -16,7 +16,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
 from localconnect import defaults  # noqa: E402  pylint: disable=wrong-import-position
-from localconnect.testing import LocalConnect  # noqa: E402  pylint: disable=wrong-import-position
 
 CASE_ARN = defaults.case_arn(defaults.CASE_IDS[0])
 INVENTORY = pathlib.Path(__file__).parent / "inventory.ini"
@@ -25,16 +24,16 @@ ANSIBLE_HOSTS = {"inventory": str(INVENTORY), "host_pattern": "localhost", "conn
 
 
 @pytest.fixture(scope="session")
-def endpoint():
-    with LocalConnect(scan_delay=0.1) as started:
-        yield started
+def localconnect_options(localconnect_options):  # pylint: disable=redefined-outer-name
+    """The localconnect plugin's options, with a scan delay of 0.1 s unless one is given."""
+    return dict(localconnect_options, scan_delay=0.1 if localconnect_options["scan_delay"] is None
+                else localconnect_options["scan_delay"])
 
 
 @pytest.fixture
-def connect(endpoint):
-    """The local endpoint, reset to its seed."""
-    endpoint.reset()
-    return endpoint
+def connect(localconnect):
+    """The local endpoint of the localconnect pytest plugin, reset to its seed."""
+    return localconnect
 
 
 @pytest.fixture

@@ -12,4 +12,5 @@ See README.md in this folder for the full behaviour and the control API, and
 ``localconnect.testing.LocalConnect`` for a pytest-friendly helper.
 """
 
-__version__ = "1.0.0"
+# The collection's version (galaxy.yml); pyproject.toml reads it and tests/localconnect/test_package.py checks it.
+__version__ = "0.1.0"

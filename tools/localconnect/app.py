@@ -2,6 +2,7 @@
 
 from localconnect import defaults
 from localconnect.cases import CasesService
+from localconnect.chaos import Chaos
 from localconnect.clock import Clock
 from localconnect.faults import UPLOAD_OPERATIONS, FaultTable
 from localconnect.operations import AttachedFilesService
@@ -36,6 +37,9 @@ class App:  # pylint: disable=too-many-instance-attributes
         self.signing_names = {load_service_model(name).signing_name for name in self.services}
         self.faults = FaultTable(self.router.operation_names)
         self.pacing = Pacing(self.router.operation_names, UPLOAD_OPERATIONS)
+        self.chaos = Chaos(list(self.router.operation_names) + list(UPLOAD_OPERATIONS))
+        # --allow-remote: the test-control API then answers any Host (it checks for a loopback Host otherwise)
+        self.allow_remote = False
         self.telemetry = Telemetry(sorted(self.router.operation_names) + list(UPLOAD_OPERATIONS))
         self.test_control = TestControl(self)
 

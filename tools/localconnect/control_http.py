@@ -19,6 +19,7 @@ from localconnect.servicemodel import error_members, error_status, internal_erro
 from localconnect.validation import format_issues, validate
 
 CONTROL_PREFIX = "/_localconnect"
+LOOPBACK_NAMES = ("localhost", "::1", "127.0.0.1")
 MAX_BODY = 10 * 1024 * 1024
 
 
@@ -77,9 +78,26 @@ class ControlHandler(Handler):
 
     # -------------------------------------------------------------- control --
 
+    def _refusal(self):
+        """Why this test-control request is refused (a browser's or a rebound name's), or None."""
+        if self.headers.get("Origin") is not None:
+            return "the test-control API refuses requests with an Origin header (a browser page)"
+        if not self.app.allow_remote:
+            host = (self.headers.get("Host") or "").strip()
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if name.strip("[]").lower() not in LOOPBACK_NAMES and not name.startswith("127."):
+                return ("the test-control API answers only a loopback Host (127.0.0.1, [::1], localhost) unless "
+                        "localconnect runs with --allow-remote")
+        return None
+
     def _test_control(self, action):
         body = self._read_body()
         if body is None:
+            return
+        refusal = self._refusal()
+        if refusal is not None:
+            payload = json.dumps({"error": refusal}).encode("utf-8")
+            self.send_bytes(403, {"Content-Type": "application/json"}, payload)
             return
         status, document = self.app.test_control.handle(self.command, action, body)
         payload = json.dumps(document, indent=None, sort_keys=True).encode("utf-8")
@@ -100,11 +118,18 @@ class ControlHandler(Handler):
         app.pacing.wait()
         fault = app.faults.take(operation) if route is not None else None
         kind = fault[0] if fault else None
+        label = kind
         if kind is None and route is not None and not app.pacing.admit(operation):
-            kind = "rate_limit"  # pacing.py: the operation's token bucket is empty
-        if kind == "drop":
-            app.telemetry.record(operation, None, fault=kind)
-            self.drop()
+            kind = label = "rate_limit"  # pacing.py: the operation's token bucket is empty
+        if kind is None and route is not None:
+            kind = app.chaos.draw(operation)  # chaos.py: throttle, internal, reset or lost, or None
+            label = "chaos_%s" % kind if kind else None
+        if kind in ("drop", "reset"):
+            app.telemetry.record(operation, None, fault=label)
+            if kind == "reset":
+                self.reset_connection()
+            else:
+                self.drop()
             return
         if kind == "delay":
             time.sleep(fault[1])
@@ -124,8 +149,13 @@ class ControlHandler(Handler):
             headers, payload = restjson.serialize_error(error, "Internal error in localconnect",
                                                         allowed_members=error_members(service_model, error))
         headers["x-amzn-RequestId"] = str(uuid.uuid4())
+        if kind == "lost":
+            # the work is done; the answer never arrives
+            self.drop()
+            app.telemetry.record(operation, None, error=error, fault=label)
+            return
         self.send_bytes(status, headers, payload)
-        app.telemetry.record(operation, status, error=error, fault=kind)
+        app.telemetry.record(operation, status, error=error, fault=label)
 
     def _call(self, route, service_model, labels, query_pairs, body, fault_kind):  # pylint: disable=too-many-arguments
         app = self.app

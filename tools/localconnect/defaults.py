@@ -12,10 +12,9 @@ ACCOUNT_ID = "123456789012"
 ACCESS_KEY = "AKIALOCALCONNECT0001"
 SECRET_KEY = "localconnect/test/secret/key/000000000000"
 
-# Server-side key pair used to pre-sign upload/download URLs. Clients never
-# need it: it only exists so that the URLs carry a real SigV4 signature.
+# Access key id of the server-side key that pre-signs upload/download URLs. Its secret is generated
+# at every start (operations.py) and never leaves the process: a URL cannot be forged from this file.
 S3_ACCESS_KEY = "AKIALOCALCONNECTS3S3"
-S3_SECRET_KEY = "localconnect/s3/presign/key/0000000000000"
 BUCKET = "amazon-connect-attachments-" + ACCOUNT_ID
 
 INSTANCE_ID = "11111111-1111-4111-8111-111111111111"

@@ -7,6 +7,7 @@ logging that never shows a query string: ``METHOD /path -> status``.
 import re
 import socket
 import ssl
+import struct
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -79,6 +80,8 @@ class Handler(BaseHTTPRequestHandler):
     timeout = 60
 
     counted = False
+    # chaos "lost": the request is carried out, then the connection closes instead of the response
+    lose_response = False
 
     def parse_request(self):
         # A connection is counted at its first request, unless that is a test-control one (not counted either).
@@ -118,7 +121,10 @@ class Handler(BaseHTTPRequestHandler):
         return bool(self.headers.get("Transfer-Encoding"))
 
     def send_bytes(self, status, headers, body=b"", close=False):
-        """Send a complete response with a correct Content-Length."""
+        """Send a complete response with a correct Content-Length (none when the response is to be lost)."""
+        if self.lose_response:
+            self.drop()
+            return
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -135,6 +141,15 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         try:
             self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def reset_connection(self):
+        """Reset the connection (TCP RST: close with a zero linger), without a response or reading the body."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
         except OSError:
             pass
 

@@ -10,6 +10,7 @@ import copy
 import json
 import mimetypes
 import re
+import secrets
 import uuid
 from urllib.parse import quote, unquote
 
@@ -49,7 +50,8 @@ class AttachedFilesService(EmulatedService):
         self.upload_base_url = upload_base_url
         self.region = region
         self.account_id = account_id
-        self.key_pair = (defaults.S3_ACCESS_KEY, defaults.S3_SECRET_KEY)
+        # The pre-signing secret is made per start: nobody can forge an upload or download URL from a known constant.
+        self.key_pair = (defaults.S3_ACCESS_KEY, secrets.token_urlsafe(30))
         self.bucket = defaults.BUCKET
         self.handlers = {
             "StartAttachedFileUpload": self.start_attached_file_upload,

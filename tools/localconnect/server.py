@@ -9,7 +9,7 @@ import sys
 import tempfile
 import threading
 
-from localconnect import pacing, patterns
+from localconnect import chaos, pacing, patterns
 from localconnect.app import App
 from localconnect.control_http import ControlHandler
 from localconnect.httpbase import Server
@@ -36,6 +36,20 @@ def upload_tls_context(options):
     return context
 
 
+class ChaosOptionError(ValueError):
+    """A --chaos-* option names an unknown fault kind or operation."""
+
+
+def chaos_settings(app, options):
+    """The start-up chaos settings of the command line (``--chaos`` and friends)."""
+    try:
+        return app.chaos.parse({"rate": getattr(options, "chaos", 0.0), "seed": getattr(options, "chaos_seed", 0),
+                                "faults": getattr(options, "chaos_faults", list(chaos.CHAOS_FAULTS)),
+                                "operations": getattr(options, "chaos_operations", [chaos.ALL])})
+    except ValueError as exc:
+        raise ChaosOptionError("bad chaos option: %s" % exc) from exc
+
+
 def run(options, seed, scan_delay):
     """Bind, announce the endpoints on stdout (one JSON line), serve, clean up.
 
@@ -54,6 +68,8 @@ def run(options, seed, scan_delay):
         app = App(seed, data_dir, scan_delay, _url(options.host, control.server_address[1]),
                   _url(options.host, upload.server_address[1], "https" if tls else "http"))
         app.pacing.set_startup(pacing.startup_settings(app.pacing, options))
+        app.chaos.set_startup(chaos_settings(app, options))
+        app.allow_remote = bool(getattr(options, "allow_remote", False))
         control.app = app
         upload.app = app
 

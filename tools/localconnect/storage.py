@@ -2,17 +2,39 @@
 
 Objects are streamed in 1 MiB chunks (constant memory) into a temporary file
 and renamed into place once complete, so a failed or dropped upload never
-replaces the previous object.
+replaces the previous object. Attachment content is private: the folder is
+0700 (created so, or refused when others may enter it) and every object 0600.
 """
 
 import hashlib
 import os
 import re
+import stat
 import uuid
 
 CHUNK_SIZE = 1024 * 1024
 # Objects are named by file id (a UUID); partial uploads add ".part-<hex>".
 _OWN_NAME = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.part-[0-9a-f]{32})?$")
+
+
+class UnsafeDataDir(OSError):
+    """The data folder is open to other users (group or other permission bits), or not a folder."""
+
+
+def prepare_root(root):
+    """Create ``root`` as 0700, or check that an existing one is a folder only its owner may use."""
+    try:
+        os.makedirs(root, mode=0o700)
+    except FileExistsError:
+        pass
+    status = os.lstat(root)
+    if not stat.S_ISDIR(status.st_mode):
+        raise UnsafeDataDir("data folder %s is not a folder (a symlink or a file)" % root)
+    if status.st_uid != os.geteuid():
+        raise UnsafeDataDir("data folder %s belongs to another user" % root)
+    if stat.S_IMODE(status.st_mode) & 0o077:
+        raise UnsafeDataDir("data folder %s has mode %04o: attachment content must not be readable by others; "
+                            "use a new folder or chmod 700 it" % (root, stat.S_IMODE(status.st_mode)))
 
 
 class IncompleteBody(Exception):
@@ -37,7 +59,7 @@ class ObjectStore:
 
     def __init__(self, root):
         self.root = root
-        os.makedirs(root, exist_ok=True)
+        prepare_root(root)
 
     def path(self, key):
         """Path of the object ``key`` (a file id)."""
@@ -57,7 +79,8 @@ class ObjectStore:
         md5 = hashlib.md5(usedforsecurity=False)
         remaining = length
         try:
-            with open(temp, "wb") as handle:
+            with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600),
+                           "wb") as handle:
                 while remaining > 0:
                     chunk = stream.read(min(CHUNK_SIZE, remaining))
                     if not chunk:

@@ -17,7 +17,14 @@ POST     pacing                 ``{"latency", "upload_latency", "rate_limits"}``
 GET      timeline               requests since the reset: ``[seconds, operation, admitted]``
 GET      modes                  the behaviour modes (``modes.py``)
 POST     modes                  ``{name: value}``: change some behaviour modes
+GET      chaos                  chaos settings and counters of what fired
+POST     chaos                  ``{"rate", "seed", "faults", "operations"}``
+                                (``chaos.py``); keys left out keep their values
 =======  =====================  ==============================================
+
+A request with an ``Origin`` header (a browser page) is refused with 403, and so is one whose
+``Host`` is not a loopback address or ``localhost`` unless the server runs with ``--allow-remote``
+(``control_http.py``): nothing but a local test may drive this unauthenticated API.
 """
 
 import base64
@@ -53,6 +60,8 @@ class TestControl:
             ("GET", "timeline"): self.timeline,
             ("GET", "modes"): self.modes,
             ("POST", "modes"): self.set_modes,
+            ("GET", "chaos"): self.chaos,
+            ("POST", "chaos"): self.set_chaos,
         }
         handler = routes.get((method, action))
         if handler is None:
@@ -94,6 +103,7 @@ class TestControl:
             "pacing": pacing,
             "throttled": throttled,
             "modes": dict(app.world.modes),
+            "chaos": app.chaos.snapshot(),
         }
 
     def reset(self, document):
@@ -105,6 +115,7 @@ class TestControl:
         app.faults.clear()
         app.clock.set_offset(0)
         app.pacing.reset()
+        app.chaos.reset()
         return {"ok": True}
 
     def add_fault(self, document):
@@ -148,6 +159,14 @@ class TestControl:
         with self.app.world.lock:
             self.app.world.modes.update(changes)
             return {"ok": True, "modes": dict(self.app.world.modes)}
+
+    def chaos(self, _document):
+        """Chaos settings and what fired since the reset."""
+        return {"chaos": self.app.chaos.snapshot()}
+
+    def set_chaos(self, document):
+        """Change chaos settings (a reset restores the start-up ones)."""
+        return {"ok": True, "chaos": self.app.chaos.configure(document)}
 
     def clock(self, document):
         """Shift the server clock (URL expiry, scan delay, CreationTime, SigV4 skew)."""

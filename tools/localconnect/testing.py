@@ -1,24 +1,23 @@
 """Test helper: run localconnect as a subprocess, exactly as users run it.
 
-Example (pytest)::
-
-    from localconnect.testing import LocalConnect
-
-    @pytest.fixture(scope="session")
-    def localconnect():
-        with LocalConnect(scan_delay=0.2) as server:
-            yield server
+With pytest, use the plugin's fixtures (``pytest_plugin.py``: ``localconnect``, reset for each test;
+``localconnect_factory`` for a server with other options) rather than this class directly::
 
     def test_upload(localconnect):
-        localconnect.reset()
         client = localconnect.client()          # boto3 'connect' client
-        ...
+        subprocess.run(["ansible-playbook", "upload.yml"], env=localconnect.subprocess_env(), check=True)
         assert localconnect.state()["calls"]["UploadPut"] == 1
+
+Elsewhere::
+
+    with LocalConnect(scan_delay=0.2) as server:
+        ...
 
 Control calls use urllib only; ``client()`` imports boto3 lazily.
 """
 
 import base64
+import copy
 import json
 import os
 import select
@@ -46,13 +45,17 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
     :param scan_delay: ``--scan-delay`` seconds.
     :param data_dir: ``--data-dir`` (default: the server's own temp dir).
     :param modes: behaviour modes ``{name: value}`` (``modes.py``), passed as ``--mode name=value``.
+    :param chaos: chaos settings ``{"rate", "seed", "faults", "operations"}`` (``chaos.py``), passed as
+        ``--chaos``, ``--chaos-seed``, ``--chaos-faults``, ``--chaos-operations``.
     :param extra_args: more command-line arguments.
     :param start_timeout: seconds to wait for the JSON start line.
     """
 
-    def __init__(self, seed=None, scan_delay=None, data_dir=None, extra_args=(), start_timeout=30.0, modes=None):
-        self.seed = seed
+    def __init__(self, seed=None, scan_delay=None, data_dir=None, extra_args=(), start_timeout=30.0, modes=None,
+                 chaos=None):
+        self.seed = copy.deepcopy(seed)
         self.startup_modes = dict(modes or {})
+        self.startup_chaos = dict(chaos or {})
         self.scan_delay = scan_delay
         self.data_dir = data_dir
         self.extra_args = list(extra_args)
@@ -78,6 +81,12 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
             command += ["--data-dir", self.data_dir]
         for name, value in sorted(self.startup_modes.items()):
             command += ["--mode", "%s=%s" % (name, value)]
+        for key, option in (("rate", "--chaos"), ("seed", "--chaos-seed")):
+            if self.startup_chaos.get(key) is not None:
+                command += [option, str(self.startup_chaos[key])]
+        for key, option in (("faults", "--chaos-faults"), ("operations", "--chaos-operations")):
+            if self.startup_chaos.get(key):
+                command += [option, ",".join(self.startup_chaos[key])]
         return command + self.extra_args
 
     def start(self):
@@ -137,7 +146,8 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
         return self._log.read().decode("utf-8", "replace")
 
     def __enter__(self):
-        return self.start()
+        # already started (``localconnect_factory`` hands out started servers): just manage its end
+        return self if self.process is not None else self.start()
 
     def __exit__(self, *exc_info):
         self.stop()
@@ -189,11 +199,77 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
             return self.seed["instances"][0]["instance_id"]
         return defaults.INSTANCE_ID
 
+    @property
+    def session_token(self):
+        """Session token of the (first) test credential, or None."""
+        if self.seed and self.seed.get("credentials"):
+            return self.seed["credentials"][0].get("session_token")
+        return None
+
     def _credential(self):
         if self.seed and self.seed.get("credentials"):
             first = self.seed["credentials"][0]
             return first["access_key_id"], first["secret_access_key"]
         return defaults.ACCESS_KEY, defaults.SECRET_KEY
+
+    @property
+    def domain_id(self):
+        """Id of the (first) seeded Cases domain."""
+        if self.seed and self.seed.get("cases_domains"):
+            return self.seed["cases_domains"][0]["domain_id"]
+        return defaults.CASES_DOMAIN_ID
+
+    def case_arn(self, case_id=None, domain_id=None):
+        """ARN of a case (default: the first case of the first seeded domain)."""
+        if case_id is None:
+            cases = self.seed["cases_domains"][0].get("cases", []) if self.seed and self.seed.get("cases_domains") \
+                else defaults.CASE_IDS
+            first = cases[0]
+            case_id = first["case_id"] if isinstance(first, dict) else first
+        return defaults.case_arn(case_id, domain_id or self.domain_id, self.region)
+
+    def contact_arn(self, contact_id=None):
+        """ARN of a contact of the first instance (default: the default email contact)."""
+        return defaults.contact_arn(contact_id or defaults.CONTACT_IDS[0], self.instance_id, self.region)
+
+    @property
+    def env(self):
+        """Environment variables that point AWS clients, ``ansible-playbook`` and ``ansible-runner`` here.
+
+        ``AWS_URL`` is amazon.aws's (and this collection's) ``endpoint_url``, ``AWS_ENDPOINT_URL`` botocore's
+        own (1.31+); ``LOCALCONNECT_*`` name the seeded instance, case and URLs for playbooks
+        (``lookup('env', 'LOCALCONNECT_CASE_ARN')``). Loopback is kept away from proxies.
+        """
+        found = {
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_URL": self.endpoint_url,
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "NO_PROXY": "127.0.0.1,localhost,::1",
+            "no_proxy": "127.0.0.1,localhost,::1",
+            "LOCALCONNECT_ENDPOINT_URL": self.endpoint_url,
+            "LOCALCONNECT_UPLOAD_URL": self.upload_url,
+            "LOCALCONNECT_CONTROL_URL": self.control_url,
+            "LOCALCONNECT_REGION": self.region,
+            "LOCALCONNECT_INSTANCE_ID": self.instance_id,
+            "LOCALCONNECT_DOMAIN_ID": self.domain_id,
+            "LOCALCONNECT_CASE_ARN": self.case_arn(),
+        }
+        if self.session_token:
+            found["AWS_SESSION_TOKEN"] = self.session_token
+        return found
+
+    def subprocess_env(self, base=None, **extra):
+        """A whole environment for a subprocess: ``base`` (default ``os.environ``) without its AWS, EC2 and proxy
+        settings (a developer's real profile must not leak in), plus ``env``, plus ``extra``."""
+        base = os.environ if base is None else base
+        result = {key: value for key, value in base.items()
+                  if not key.startswith(("AWS_", "EC2_")) and not key.lower().endswith("_proxy")}
+        result.update(self.env)
+        result.update(extra)
+        return result
 
     # ---------------------------------------------------------- control --
 
@@ -258,6 +334,18 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
     def set_modes(self, **modes):
         """POST /_localconnect/modes: change behaviour modes (``set_modes(complete_twice="noop")``)."""
         return self._control("POST", "modes", modes)["modes"]
+
+    def calls(self):
+        """Requests per operation since the reset (the counters of GET /_localconnect/state)."""
+        return self.state()["calls"]
+
+    def chaos(self):
+        """GET /_localconnect/chaos: chaos settings and what fired since the reset."""
+        return self._control("GET", "chaos")["chaos"]
+
+    def set_chaos(self, **settings):
+        """POST /_localconnect/chaos: ``rate``, ``seed``, ``faults``, ``operations`` (keys left out stay)."""
+        return self._control("POST", "chaos", settings)["chaos"]
 
     def client(self, service="connect", **kwargs):
         """A boto3 client for ``service`` pointed at this server with the test credentials."""

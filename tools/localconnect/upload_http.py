@@ -59,14 +59,23 @@ class UploadHandler(Handler):
         app.pacing.wait(upload=True)
         fault = app.faults.take(operation)
         kind = fault[0] if fault else None
+        label = kind
         if kind is None and not app.pacing.admit(operation):
-            kind = "rate_limit"  # pacing.py: only when UploadPut / DownloadGet have a limit of their own
+            kind = label = "rate_limit"  # pacing.py: only when UploadPut / DownloadGet have a limit of their own
+        if kind is None:
+            kind = app.chaos.draw(operation)  # chaos.py: throttle, internal, reset or lost, or None
+            label = "chaos_%s" % kind if kind else None
         if kind == "drop":
             if operation == "UploadPut":
                 self._read_half()
             app.telemetry.record(operation, None, fault=kind)
             self.drop()
             return
+        if kind == "reset":
+            app.telemetry.record(operation, None, fault=label)
+            self.reset_connection()
+            return
+        self.lose_response = kind == "lost"  # the PUT is stored (or refused), then no response is sent
         if kind == "delay":
             time.sleep(fault[1])
         try:
@@ -77,12 +86,14 @@ class UploadHandler(Handler):
             if kind == "expire_url":
                 raise S3Error(403, "AccessDenied", "Request has expired", close=True)
             status = action(request_id, expect_continue)
-            app.telemetry.record(operation, status, fault=kind)
+            app.telemetry.record(operation, None if self.lose_response else status, fault=label)
         except S3Error as exc:
             close = exc.close and operation == "UploadPut"
             self.send_bytes(exc.status, {"Content-Type": "application/xml", "x-amz-request-id": request_id},
                             _xml_error(exc.code, exc.message, request_id), close=close)
-            app.telemetry.record(operation, exc.status, error=exc.code, fault=kind)
+            app.telemetry.record(operation, None if self.lose_response else exc.status, error=exc.code, fault=label)
+        finally:
+            self.lose_response = False
 
     def _read_half(self):
         length = self.content_length()
@@ -141,6 +152,9 @@ class UploadHandler(Handler):
         record = self._verify()
         if record is None or not app.service.downloadable(record):
             raise S3Error(404, "NoSuchKey", "The specified key does not exist.")
+        if self.lose_response:
+            self.drop()  # chaos "lost": nothing to do for a read; the answer never arrives
+            return 200
         disposition = dict(self.query_pairs).get("response-content-disposition") or record.content_disposition
         try:
             handle = app.world.store.open(record.file_id)
