@@ -172,7 +172,8 @@ def test_a_bad_row_fails_the_inventory_with_its_line(connect, migration, tmp_pat
     done = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(folder / "migration.connect_manifest.yml"), "--list"],
                           env=environment(connect, tmp_path), capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode != 0
-    assert f"manifest {folder / 'attachments.csv'}, line 6: the 'src' column is empty or missing" in " ".join(done.stderr.split())
+    # ansible-core wraps warnings at any character, a path's hyphen included: compare without white space
+    assert re.sub(r"\s", "", f"manifest {folder / 'attachments.csv'}, line 6: the 'src' column is empty or missing") in re.sub(r"\s", "", done.stderr)
     assert connect.state()["calls"].get("SearchCases", 0) == 0
 
 
