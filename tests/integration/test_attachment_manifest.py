@@ -17,9 +17,7 @@ import re
 import secrets
 import shutil
 import subprocess
-import threading
 
-import ansible_runner
 import pytest
 from conftest import BIN
 from conftest import COLLECTIONS
@@ -211,13 +209,9 @@ def awx_env(connect, data):
     }
 
 
-def run_in(data, **kwargs):
-    """ansible_runner.run with the test runner's own AWS and Ansible settings out of the way, as on an execution node."""
-    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith(("AWS_", "ANSIBLE_", "EC2_")) or k.lower().endswith("_proxy")}
-    try:
-        return ansible_runner.run(private_data_dir=str(data), quiet=True, **kwargs)
-    finally:
-        os.environ.update(saved)
+def clean_environment():
+    """The test runner's own AWS and Ansible settings out of the way, as on an execution node."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "EC2_")) and not k.lower().endswith("_proxy")}
 
 
 def inventory_update(connect, project, data, source_path):
@@ -237,8 +231,11 @@ def inventory_update(connect, project, data, source_path):
     output = data / "artifacts" / "7" / "output.json"
     (data / "args").write_text(" ".join(["ansible-inventory", "--list", "--export", "-i", str(source), "--output", str(output),
                                          "--playbook-dir", str(source.parent)]))
-    runner = run_in(data, ident="7")
-    assert runner.status == "successful", runner.stdout.read()
+    # ansible_runner.run in a process of its own (as AWX's worker calls it), not in pytest's threaded one
+    runner = "import ansible_runner, sys; r = ansible_runner.run(private_data_dir=sys.argv[1], ident='7', quiet=True); print(r.status)"
+    done = subprocess.run([str(BIN / "python"), "-c", runner, str(data)], env=clean_environment(), capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.stdout.strip() == "successful", (done.stdout[-2000:], done.stderr[-2000:], (data / "artifacts" / "7" / "stdout").read_text()[-3000:])
     return json.loads(output.read_text())  # as AWX's inventory import reads it: unsafe markers kept, and given back to jobs
 
 
@@ -270,9 +267,24 @@ def job_slice(connect, project, data, exported, slice_number, slice_count, extra
     return hosts
 
 
-def task_results(runner, task):
+def start_job(data, playbook):
+    """A job as an execution node runs it: `ansible-runner run` in a process of its own (slices run at once)."""
+    return subprocess.Popen([str(BIN / "ansible-runner"), "run", str(data), "-p", playbook, "--ident", "1"],  # pylint: disable=consider-using-with
+                            env=clean_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def finish_job(process, data):
+    """Wait for a job; returns (status as AWX shows it, its artifact folder)."""
+    output, _ = process.communicate(timeout=600)
+    artifacts = data / "artifacts" / "1"
+    status = (artifacts / "status").read_text().strip() if (artifacts / "status").exists() else f"no status (rc {process.returncode}): {output[-2000:]}"
+    return status, artifacts
+
+
+def task_results(artifacts, task):
+    """(host, failed, result) of a task, from the job events (what AWX stores and shows as host events)."""
     found = []
-    for path in sorted((pathlib.Path(runner.config.artifact_dir) / "job_events").glob("*.json")):
+    for path in sorted((artifacts / "job_events").glob("*.json")):
         event = json.loads(path.read_text(encoding="utf-8"))
         if event.get("event") in ("runner_on_ok", "runner_on_failed") and event["event_data"].get("task") == task:
             found.append((event["event_data"]["host"], event["event"] == "runner_on_failed", event["event_data"]["res"]))
@@ -297,32 +309,23 @@ def test_awx_inventory_source_from_a_project_then_a_sliced_job_template(connect,
 
     extravars = dict(aws_region=connect.region, connect_endpoint_url=connect.endpoint_url, migration_slices=3,
                      upload_concurrency=4, remove_others="false")
-    runners, slices = {}, {}
-
-    def run_slice(number):
-        data = tmp_path / f"slice{number}"
-        slices[number] = job_slice(connect, project, data, exported, number, 3, extravars)
-        runners[number] = run_in(data, playbook="migrate_attachments.yml")
-
-    threads = [threading.Thread(target=run_slice, args=(n,)) for n in (1, 2, 3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=600)
+    slices = {n: job_slice(connect, project, tmp_path / f"slice{n}", exported, n, 3, extravars) for n in (1, 2, 3)}
+    running = {n: start_job(tmp_path / f"slice{n}", "migrate_attachments.yml") for n in slices}  # three slices at once
+    jobs = {n: finish_job(process, tmp_path / f"slice{n}") for n, process in running.items()}
     assert sorted(h for hosts in slices.values() for h in hosts) == sorted([*CASES.values(), UNKNOWN])
     attached = {}
-    for number, runner in runners.items():
-        results = task_results(runner, "Attach the case's files")
+    for number, (status, artifacts) in jobs.items():
+        results = task_results(artifacts, "Attach the case's files")
         assert sorted(host for host, _failed, _res in results) == sorted(slices[number] - {UNKNOWN})  # each slice its own cases
         for host, failed, res in results:
             assert not failed and res["changed"] and res["summary"]["uploaded"] == 3
             attached[host] = res
-        report = task_results(runner, "Every row of the manifest names a case")
+        report = task_results(artifacts, "Every row of the manifest names a case")
         if UNKNOWN in slices[number]:  # the slice that holds the unknown id reports it, at its end, and fails
-            assert runner.status == "failed" and [failed for _h, failed, _r in report] == [True]
+            assert status == "failed" and [failed for _h, failed, _r in report] == [True]
             assert f"{UNKNOWN}: no case of domain" in json.dumps(report[0][2]["msg"])
         else:
-            assert runner.status == "successful", runner.stdout.read()
+            assert status == "successful", status
     assert sorted(attached) == sorted(CASES.values())
     assert_every_file_once_on_its_case(connect, expected)
 
@@ -331,7 +334,8 @@ def test_awx_inventory_source_from_a_project_then_a_sliced_job_template(connect,
     for number in (1, 2, 3):
         data = tmp_path / f"rerun{number}"
         job_slice(connect, project, data, exported, number, 3, extravars)
-        runner = run_in(data, playbook="migrate_attachments.yml")
-        assert all(not failed and not res["changed"] for _h, failed, res in task_results(runner, "Attach the case's files"))
+        _status, artifacts = finish_job(start_job(data, "migrate_attachments.yml"), data)
+        results = task_results(artifacts, "Attach the case's files")
+        assert results and all(not failed and not res["changed"] for _h, failed, res in results)
     assert case_writes(connect) == before
     assert_every_file_once_on_its_case(connect, expected)
