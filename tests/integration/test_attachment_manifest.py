@@ -11,7 +11,6 @@ AWX's environment), then a job template with three slices over the imported inve
 import hashlib
 import json
 import os
-import pathlib
 import random
 import re
 import secrets
@@ -275,7 +274,7 @@ def start_job(data, playbook):
 
 def finish_job(process, data):
     """Wait for a job; returns (status as AWX shows it, its artifact folder)."""
-    output, _ = process.communicate(timeout=600)
+    output, _stderr = process.communicate(timeout=600)
     artifacts = data / "artifacts" / "1"
     status = (artifacts / "status").read_text().strip() if (artifacts / "status").exists() else f"no status (rc {process.returncode}): {output[-2000:]}"
     return status, artifacts
