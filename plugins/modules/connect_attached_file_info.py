@@ -37,8 +37,7 @@ attributes:
 extends_documentation_fragment:
   - contactcenter.connect.common
   - contactcenter.connect.attached_file
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
+  - contactcenter.connect.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 """
