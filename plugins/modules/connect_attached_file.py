@@ -125,6 +125,9 @@ options:
   wait:
     description:
       - Wait until Connect has approved the file. V(REJECTED) or V(FAILED) fails the task.
+      - The wait goes on only while the file is V(PROCESSING) (or V(PENDING_UPLOAD)). Any other status, such as
+        V(DRAFTING) (new in botocore 1.43.115; the file is not usable yet) or one Connect adds later, is not approved;
+        the task fails at once, naming it, and the file is not linked to its case.
     type: bool
     default: true
   wait_timeout:
@@ -332,7 +335,8 @@ file:
       type: int
     file_status:
       description:
-        - Status of the file; APPROVED, REJECTED, PROCESSING or FAILED, or another status Connect reports.
+        - Status of the file; APPROVED, REJECTED, PROCESSING, FAILED or DRAFTING, or another status Connect reports.
+          Only APPROVED means the file is usable (downloadable, shown on its case).
         - In check mode, the status the file would have.
       type: str
     creation_time:
