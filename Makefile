@@ -59,7 +59,7 @@ integration: bootstrap
 	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible $(or $(TESTS),tests/integration) -q -n $(or $(JOBS),2) --dist loadgroup
 
 lint: bootstrap
-	$(BIN)/ansible-lint --offline examples tests/integration/playbooks
+	$(BIN)/ansible-lint --offline --profile production examples tests/integration/playbooks
 
 changelog-lint: bootstrap
 	$(BIN)/antsibull-changelog lint

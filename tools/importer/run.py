@@ -12,6 +12,10 @@
 Fails when the importer logs any ERROR, any WARNING not listed in KNOWN_WARNINGS (with why), when the import does
 not complete, or when the docs blob lacks a module's options, examples or return values, or the AWS connection
 options (contactcenter.connect.aws). Prints a summary; the full result is build/importer/importer_result.json.
+
+Also the certification readiness that can be checked here (readiness_problems): the README's sections of a
+certified collection, with full URLs only; requirements.txt pins and caps nothing; the changelog's last release
+is galaxy.yml's version.
 """
 
 import hashlib
@@ -32,6 +36,9 @@ PYTHON_VERSION = "3.11"
 KNOWN_WARNINGS = {}
 # every module's docs must carry these AWS options: proof that contactcenter.connect.aws resolved
 AWS_OPTIONS = {"region", "access_key", "secret_key", "profile", "endpoint_url", "validate_certs", "aws_config"}
+# the sections of a certified collection's README (Red Hat's collection README template), in this order
+README_SECTIONS = ("Description", "Requirements", "Installation", "Use Cases", "Testing", "Contributing", "Support",
+                   "Release Notes and Roadmap", "Related Information", "License Information")
 
 
 def log(message):
@@ -146,7 +153,43 @@ def problems_in(returncode, output, result):
     return problems
 
 
+def readiness_problems():
+    import yaml  # the caller's venv (make importer: ./.venv) has PyYAML
+
+    problems = []
+    readme = (ROOT / "README.md").read_text()
+    headings = re.findall(r"^## (.+?)\s*$", readme, re.M)
+    found = [h for h in headings if h in README_SECTIONS]
+    for section in README_SECTIONS:
+        if section not in headings:
+            problems.append(f"README.md has no '## {section}' section")
+    if [s for s in README_SECTIONS if s in found] != found:
+        problems.append(f"README.md's sections are not in the template's order: {found}")
+    installation = readme.split("## Installation", 1)[-1].split("\n## ", 1)[0]
+    if "Automation Hub" not in installation:
+        problems.append("README.md's Installation does not say how to install from Automation Hub")
+    for target in re.findall(r"\]\(([^)\s]+)\)", readme):
+        if not re.match(r"^(https?|mailto):", target):
+            problems.append(f"README.md links to {target!r}: Galaxy and Automation Hub render it without the repository, use a full URL")
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        requirement = line.split("#", 1)[0].strip()
+        if requirement and re.search(r"==|<|~=|!=", requirement):
+            problems.append(f"requirements.txt pins or caps {requirement!r}: give floors only")
+    releases = yaml.safe_load((ROOT / "changelogs" / "changelog.yaml").read_text()).get("releases") or {}
+    last = max(releases, key=lambda v: tuple(int(x) for x in re.findall(r"\d+", v)[:3])) if releases else None
+    version = yaml.safe_load((ROOT / "galaxy.yml").read_text())["version"]
+    if last != version:
+        problems.append(f"galaxy.yml's version {version} is not the changelog's last release {last}")
+    return problems
+
+
 def main(argv):
+    problems = readiness_problems()
+    if problems:
+        for problem in problems:
+            log(f"FAILED: {problem}")
+        return 1
+    log("certification readiness: README sections and full URLs, requirements.txt floors only, changelog = galaxy.yml version")
     prepare()
     path = tarball(argv)
     log(f"galaxy-importer on {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
