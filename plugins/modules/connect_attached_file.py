@@ -354,6 +354,13 @@ file:
     tags:
       description: Tags of the file, including C(contactcenter.connect:sha256).
       type: dict
+    url_content_disposition:
+      description:
+        - How a browser handles the file's download URL, V(INLINE) or V(ATTACHMENT), where Connect's response gives it.
+        - The one key that is not always present. botocore's model (up to 1.44.8) has C(UrlContentDisposition) only as a
+          request parameter of C(GetAttachedFile), so today no response carries it.
+      type: str
+      returned: when Connect's response has it
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

@@ -65,7 +65,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 files:
-  description: The files the service returned, with the same keys as the C(file) result of M(contactcenter.connect.connect_attached_file).
+  description:
+    - The files the service returned, with the same keys as the C(file) result of M(contactcenter.connect.connect_attached_file)
+      (C(url_content_disposition) too, where the service gives it).
+    - C(file_status) is Connect's status as it is. Only V(APPROVED) files are usable; V(DRAFTING) (new in botocore 1.43.115)
+      or any other status means the file is not usable yet.
   returned: always
   type: list
   elements: dict
