@@ -5,7 +5,8 @@
 #   make units|endpoint|integration TESTS=<paths or pytest args> JOBS=<n>   a subset
 #   make bench   benchmarks (not part of the test suite); rewrites docs/performance.md
 #   make bench-bulk BENCH_ARGS=...   only the many-files benchmarks (tools/bench/bulk.py), their section of it
-#   make matrix  every stage on every combination of tools/matrix.py (oldest claimed, primary, newest)
+#   make matrix  every stage on every combination of tools/matrix.py (oldest claimed, primary, newest, next)
+#   make importer  galaxy-importer (Galaxy's and Automation Hub's import checks) on the make build tarball
 #   make docs    antsibull-docs lint + the HTML docs site in build/docs/html
 
 SHELL := /bin/bash
@@ -24,22 +25,23 @@ export ANSIBLE_REMOTE_TMP := $(ROOT)/build/tmp/remote
 export ANSIBLE_HOME := $(ROOT)/build/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: bootstrap test sanity units modules endpoint integration lint changelog-lint docs smoke matrix matrix-readme demo bench bench-bulk build clean
+.PHONY: bootstrap test sanity units modules endpoint integration lint changelog-lint docs smoke importer matrix matrix-readme demo bench bench-bulk build clean
 
 bootstrap:
 	@bash tools/bootstrap.sh
 
 test: bootstrap
-	@echo "== 1/10 ansible-test sanity" && $(MAKE) --no-print-directory sanity
-	@echo "== 2/10 unit tests" && $(MAKE) --no-print-directory units
-	@echo "== 3/10 module tests (pytest-ansible ansible_module)" && $(MAKE) --no-print-directory modules
-	@echo "== 4/10 local endpoint tests" && $(MAKE) --no-print-directory endpoint
-	@echo "== 5/10 integration tests (ansible-playbook against the local endpoint)" && $(MAKE) --no-print-directory integration
-	@echo "== 6/10 ansible-lint" && $(MAKE) --no-print-directory lint
-	@echo "== 7/10 changelog lint" && $(MAKE) --no-print-directory changelog-lint
-	@echo "== 8/10 docs (antsibull-docs lint, HTML site)" && $(MAKE) --no-print-directory docs
-	@echo "== 9/10 smoke: unit tests and test_smoke.py on the oldest and newest combinations" && $(MAKE) --no-print-directory smoke
-	@echo "== 10/10 README supported versions = the matrix" && $(MAKE) --no-print-directory matrix-readme
+	@echo "== 1/11 ansible-test sanity" && $(MAKE) --no-print-directory sanity
+	@echo "== 2/11 unit tests" && $(MAKE) --no-print-directory units
+	@echo "== 3/11 module tests (pytest-ansible ansible_module)" && $(MAKE) --no-print-directory modules
+	@echo "== 4/11 local endpoint tests" && $(MAKE) --no-print-directory endpoint
+	@echo "== 5/11 integration tests (ansible-playbook against the local endpoint)" && $(MAKE) --no-print-directory integration
+	@echo "== 6/11 ansible-lint" && $(MAKE) --no-print-directory lint
+	@echo "== 7/11 changelog lint" && $(MAKE) --no-print-directory changelog-lint
+	@echo "== 8/11 docs (antsibull-docs lint, HTML site)" && $(MAKE) --no-print-directory docs
+	@echo "== 9/11 smoke: unit tests and test_smoke.py on the oldest, newest and next combinations" && $(MAKE) --no-print-directory smoke
+	@echo "== 10/11 galaxy-importer on the built tarball (Galaxy's and Automation Hub's import checks)" && $(MAKE) --no-print-directory importer
+	@echo "== 11/11 README supported versions = the matrix" && $(MAKE) --no-print-directory matrix-readme
 
 sanity: bootstrap
 	cd $(COLL) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
@@ -57,7 +59,7 @@ integration: bootstrap
 	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible $(or $(TESTS),tests/integration) -q -n $(or $(JOBS),2) --dist loadgroup
 
 lint: bootstrap
-	$(BIN)/ansible-lint --offline examples tests/integration/playbooks
+	$(BIN)/ansible-lint --offline --profile production examples tests/integration/playbooks
 
 changelog-lint: bootstrap
 	$(BIN)/antsibull-changelog lint
@@ -68,11 +70,16 @@ docs: bootstrap
 smoke: bootstrap
 	$(MATRIX) run oldest --stages units,integration --smoke
 	$(MATRIX) run newest --stages units,integration --smoke
+	$(MATRIX) run next --stages units,integration --smoke
+
+importer: build
+	$(BIN)/python tools/importer/run.py
 
 matrix: bootstrap
 	$(MATRIX) run primary
 	$(MATRIX) run oldest
 	$(MATRIX) run newest
+	$(MATRIX) run next
 	$(MATRIX) readme --check
 
 matrix-readme: bootstrap

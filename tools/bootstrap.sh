@@ -81,7 +81,7 @@ fi
 "$VENV/bin/python" "$ROOT/tools/localconnect_install.py" "$VENV/bin/python"
 
 # 5. the matrix's combinations (cached under build/matrix and build/cache; pip's cache is the machine's)
-"$VENV/bin/python" "$ROOT/tools/matrix.py" prepare primary oldest newest
+"$VENV/bin/python" "$ROOT/tools/matrix.py" prepare primary oldest newest next
 
 # 4. this working tree, copied into the collections tree (tracked and untracked-but-not-ignored files)
 "$VENV/bin/python" "$ROOT/tools/sync_collection.py" "$ROOT" "$COLLECTIONS/contactcenter/connect"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Documentation checks and the HTML docs site (make docs), with the community's own tools:
 #
+#   0. docs/docsite/rst/*.rst and extra-docs.yml are the guides of docs/*.md (tools/docsite_guides.py --check).
 #   1. antsibull-docs lint-collection-docs --plugin-docs on the working tree: every module, doc
-#      fragment and plugin there (whatever exists), its schema, semantic markup and references.
+#      fragment and plugin there (whatever exists), its schema, semantic markup and references; the
+#      extra docs (docs/docsite/extra-docs.yml, rst/) and docs/docsite/links.yml.
 #   2. antsibull-docs sphinx-init + antsibull-docs collection: the collection's RST, then
 #      sphinx-build -W (any warning fails) -> build/docs/html/ (not committed).
 #
@@ -18,7 +20,9 @@ export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:-$ROOT/build/collect
 # amazon.aws under the ignored build/ would be copied empty. Git must not look above build/.
 export GIT_CEILING_DIRECTORIES="$ROOT/build"
 
-echo "docs: antsibull-docs lint-collection-docs --plugin-docs" >&2
+echo "docs: the guides of docs/*.md as extra docs (tools/docsite_guides.py --check)" >&2
+"$ROOT/.venv/bin/python" "$ROOT/tools/docsite_guides.py" --check
+echo "docs: antsibull-docs lint-collection-docs --plugin-docs (plugins, extra docs, links.yml)" >&2
 antsibull-docs lint-collection-docs --plugin-docs "$ROOT"
 
 rm -rf "$OUT"
@@ -67,6 +71,10 @@ antsibull-docs --config-file "$OUT/src/antsibull-docs.cfg" collection --cleanup 
     --use-current --dest-dir "$OUT/src/rst" contactcenter.connect >/dev/null
 echo "docs: sphinx-build -W -> build/docs/html" >&2
 sphinx-build -q -W --keep-going -b html -c "$OUT/src" -d "$OUT/doctrees" "$OUT/src/rst" "$OUT/html"
+for guide in "$ROOT"/docs/docsite/rst/*.rst; do
+    name=$(basename "$guide" .rst)
+    test -s "$OUT/html/collections/contactcenter/connect/docsite/${name}.html" || { echo "docs: no page for the guide $name" >&2; exit 1; }
+done
 for module in "$ROOT"/plugins/modules/*.py; do
     name=$(basename "$module" .py)
     test -s "$OUT/html/collections/contactcenter/connect/${name}_module.html" || { echo "docs: no page for $name" >&2; exit 1; }

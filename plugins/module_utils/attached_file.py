@@ -32,6 +32,11 @@ PROCESSING = "PROCESSING"
 FAILED_STATES = ("REJECTED", "FAILED", "DELETED")
 # Any other status (PROCESSING, and outside botocore's enum PENDING_UPLOAD, UPLOAD_EXPIRED, DRAFTING or a new
 # one) means "not usable yet": the file may still need its upload, so the flow uploads unless Connect refuses.
+# After Complete, only these statuses are waited out: the way to APPROVED (PROCESSING while the scanner decides;
+# PENDING_UPLOAD, the agent SDK's status of a file not completed yet, if a read still shows it). Any other status
+# (DRAFTING, new in botocore 1.43.115 and undocumented, or one Connect adds later) is not APPROVED and is not
+# waited for: unknown_status() is the failure, naming it.
+WAITING_STATES = (PROCESSING, "PENDING_UPLOAD")
 # A contact's attachment scope follows its channel (DescribeContact's Contact.Channel). The model's docs name Cases,
 # Email and Task as the resources files attach to (a task takes at most 5: connect_api's Start refusal says so).
 CONTACT_SCOPES = {"EMAIL": "EMAIL", "TASK": "TASK"}
@@ -318,8 +323,20 @@ def complete(client, target, file_id):
             raise
 
 
+def unknown_status(file_id, status):
+    """The failure for a completed file in a status that is neither APPROVED, a failure, nor on the way to APPROVED."""
+    return AttachedFileError(
+        message=(
+            f"file {file_id} is {status}, a status this collection does not wait for: it is not APPROVED, so it was not "
+            f"linked to its case or treated as usable (known: APPROVED; {', '.join(WAITING_STATES)} waited for; "
+            f"{', '.join(FAILED_STATES)} failed). Check the file in Connect; run the task again once it is APPROVED"
+        ),
+        file_id=file_id, file_status=status,
+    )
+
+
 def wait_for_final_status(client, target, file_id, timeout, sleep=time.sleep, clock=time.monotonic):
-    """Poll the file's metadata until APPROVED; raise on a failed state or when timeout seconds pass."""
+    """Poll the file's metadata until APPROVED; raise on a failed or unknown state or when timeout seconds pass."""
     deadline = clock() + timeout
     delay, status = 0.25, None
     while True:
@@ -335,6 +352,8 @@ def wait_for_final_status(client, target, file_id, timeout, sleep=time.sleep, cl
                 ),
                 file_id=file_id, file_status=status,
             )
+        if status not in WAITING_STATES:
+            raise unknown_status(file_id, status)
         if clock() + delay > deadline:
             refused = _REFUSED_PUTS.get(file_id)
             raise AttachedFileError(

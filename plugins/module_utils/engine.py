@@ -340,6 +340,8 @@ class Engine:  # pylint: disable=too-many-instance-attributes
                     file_id=file_id, file_status=status)))
             elif not self.wait:
                 done.append((file_id, item, "not approved"))
+            elif status not in steps.WAITING_STATES:
+                done.append((file_id, item, steps.unknown_status(file_id, status)))
             elif now >= deadline:
                 done.append((file_id, item, AttachedFileError(
                     message=f"timed out after {self.wait_timeout} seconds waiting for file {file_id} to be APPROVED; last status {status}",

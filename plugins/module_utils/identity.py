@@ -117,6 +117,10 @@ def file_result(metadata):
         "AssociatedResourceArn", "FileUseCaseType", "CreatedBy",
     )
     result = camel_dict_to_snake_dict({k: metadata[k] for k in wanted if k in metadata})
+    # INLINE or ATTACHMENT, where the service gives it. botocore's model (1.43.115 to 1.44.8) has UrlContentDisposition
+    # only as a GetAttachedFile request parameter, so no response carries it yet (tests/unit/.../test_identity.py).
+    if metadata.get("UrlContentDisposition"):
+        result["url_content_disposition"] = metadata["UrlContentDisposition"]
     result["tags"] = dict(metadata.get("Tags") or {})
     return result
 

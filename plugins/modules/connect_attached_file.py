@@ -125,6 +125,9 @@ options:
   wait:
     description:
       - Wait until Connect has approved the file. V(REJECTED) or V(FAILED) fails the task.
+      - The wait goes on only while the file is V(PROCESSING) (or V(PENDING_UPLOAD)). Any other status, such as
+        V(DRAFTING) (new in botocore 1.43.115; the file is not usable yet) or one Connect adds later, is not approved;
+        the task fails at once, naming it, and the file is not linked to its case.
     type: bool
     default: true
   wait_timeout:
@@ -201,8 +204,7 @@ extends_documentation_fragment:
   - contactcenter.connect.common
   - contactcenter.connect.attached_file
   - contactcenter.connect.upload_source
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
+  - contactcenter.connect.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 """
@@ -333,7 +335,8 @@ file:
       type: int
     file_status:
       description:
-        - Status of the file; APPROVED, REJECTED, PROCESSING or FAILED, or another status Connect reports.
+        - Status of the file; APPROVED, REJECTED, PROCESSING, FAILED or DRAFTING, or another status Connect reports.
+          Only APPROVED means the file is usable (downloadable, shown on its case).
         - In check mode, the status the file would have.
       type: str
     creation_time:
@@ -351,6 +354,13 @@ file:
     tags:
       description: Tags of the file, including C(contactcenter.connect:sha256).
       type: dict
+    url_content_disposition:
+      description:
+        - How a browser handles the file's download URL, V(INLINE) or V(ATTACHMENT), where Connect's response gives it.
+        - The one key that is not always present. botocore's model (up to 1.44.8) has C(UrlContentDisposition) only as a
+          request parameter of C(GetAttachedFile), so today no response carries it.
+      type: str
+      returned: when Connect's response has it
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

@@ -78,8 +78,7 @@ extends_documentation_fragment:
   - contactcenter.connect.common
   - contactcenter.connect.attached_file
   - ansible.builtin.files
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
+  - contactcenter.connect.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 """

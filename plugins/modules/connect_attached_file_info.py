@@ -37,8 +37,7 @@ attributes:
 extends_documentation_fragment:
   - contactcenter.connect.common
   - contactcenter.connect.attached_file
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
+  - contactcenter.connect.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 """
@@ -66,7 +65,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 files:
-  description: The files the service returned, with the same keys as the C(file) result of M(contactcenter.connect.connect_attached_file).
+  description:
+    - The files the service returned, with the same keys as the C(file) result of M(contactcenter.connect.connect_attached_file)
+      (C(url_content_disposition) too, where the service gives it).
+    - C(file_status) is Connect's status as it is. Only V(APPROVED) files are usable; V(DRAFTING) (new in botocore 1.43.115)
+      or any other status means the file is not usable yet.
   returned: always
   type: list
   elements: dict

@@ -148,7 +148,10 @@ options:
         description: Any other identity, as a string.
         type: str
   wait:
-    description: Wait until Connect has approved each uploaded file (all pending files are polled together).
+    description:
+      - Wait until Connect has approved each uploaded file (all pending files are polled together).
+      - A file is waited for only while it is V(PROCESSING) (or V(PENDING_UPLOAD)). V(REJECTED) or V(FAILED) fails its
+        item; so does any other status, such as V(DRAFTING) (the file is not usable yet), at once and naming it.
     type: bool
     default: true
   wait_timeout:
@@ -193,8 +196,7 @@ attributes:
 extends_documentation_fragment:
   - contactcenter.connect.common
   - contactcenter.connect.upload_source
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
+  - contactcenter.connect.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 """

@@ -64,8 +64,7 @@ attributes:
     details: The scope's settings before and after (without C(last_modified_time)); the result has a C(diff) only in diff mode.
 extends_documentation_fragment:
   - contactcenter.connect.common
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
+  - contactcenter.connect.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 """

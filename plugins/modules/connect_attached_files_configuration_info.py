@@ -39,8 +39,7 @@ attributes:
     support: none
 extends_documentation_fragment:
   - contactcenter.connect.common
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
+  - contactcenter.connect.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 """

@@ -1,5 +1,8 @@
 """A reverse proxy in front of the local endpoint whose StartAttachedFileUpload answers with another file.
 
+With ``status`` set, it also reports every file of BatchGetAttachedFileMetadata's answers in that status instead
+(a service whose files are in a status the collection does not know, DRAFTING or a newer one).
+
 It stands for an implementation of the service that answers a client token it knows with that token's file
 and no ResourceConflictException, whatever the other parameters are (the reference says a conflict is only
 inferred). Every request is forwarded as it came (method, path, headers, body: the SigV4 signature stays
@@ -23,6 +26,8 @@ class ReplayingEndpoint:
         self.upstream = (parts.hostname, parts.port)
         self.replacement = None  # {"FileId", "FileArn", "FileStatus", "CreationTime"}: Start's answer (a conflict included)
         self.starts = 0
+        self.status = None  # FileStatus of every file in BatchGetAttachedFileMetadata's answers
+        self.rewritten = 0  # how many such answers were rewritten
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -48,6 +53,13 @@ class ReplayingEndpoint:
                     document = json.loads(data) if status == 200 else {}
                     document.update(proxy.replacement)
                     data, status = json.dumps(document).encode(), 200
+                    headers = [("Content-Type", "application/json")]
+                if self.command == "POST" and _START.match(self.path) and status == 200 and proxy.status:
+                    document = json.loads(data)  # BatchGetAttachedFileMetadata (POST on the resource's files)
+                    for found in document.get("Files") or []:
+                        found["FileStatus"] = proxy.status
+                    proxy.rewritten += 1
+                    data = json.dumps(document).encode()
                     headers = [("Content-Type", "application/json")]
                 self.send_response(status)
                 for name, value in headers:

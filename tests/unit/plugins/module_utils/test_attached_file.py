@@ -150,13 +150,25 @@ def test_wait_fails_on_a_failed_status(stubbed, status):
         steps.wait_for_final_status(client, TARGET, "f-1", 60, sleep=Clock().sleep, clock=Clock())
 
 
-def test_wait_times_out_naming_the_last_status(stubbed):
+@pytest.mark.parametrize("status", ["PROCESSING", "PENDING_UPLOAD"])
+def test_wait_times_out_naming_the_last_status(stubbed, status):
     client, stubber = stubbed
     clock = Clock()
     for _poll in range(4):
-        stubber.add_response("batch_get_attached_file_metadata", batch(metadata("PENDING_SCAN")))
-    with pytest.raises(AttachedFileError, match="timed out after 3 seconds.*last status PENDING_SCAN"):
+        stubber.add_response("batch_get_attached_file_metadata", batch(metadata(status)))
+    with pytest.raises(AttachedFileError, match=f"timed out after 3 seconds.*last status {status}"):
         steps.wait_for_final_status(client, TARGET, "f-1", 3, sleep=clock.sleep, clock=clock)
+
+
+@pytest.mark.parametrize("status", ["DRAFTING", "UPLOAD_EXPIRED", "PENDING_SCAN"])
+def test_wait_stops_at_once_on_a_status_it_does_not_know_naming_it(stubbed, status):
+    client, stubber = stubbed
+    clock = Clock()
+    stubber.add_response("batch_get_attached_file_metadata", batch(metadata(status)))  # one read, no second poll
+    with pytest.raises(AttachedFileError, match=f"file f-1 is {status}, a status this collection does not wait for: it is not APPROVED") as raised:
+        steps.wait_for_final_status(client, TARGET, "f-1", 300, sleep=clock.sleep, clock=clock)
+    assert raised.value.kwargs["file_status"] == status and clock.now == 0
+    stubber.assert_no_pending_responses()
 
 
 # ------------------------------------------------ whichever way Start, PUT and Complete behave --

@@ -91,3 +91,24 @@ def test_an_instance_arn_that_cannot_be_the_instance_names_the_option(instance_i
 def test_a_contact_of_another_instance_arn_is_refused():
     with pytest.raises(OptionError, match="not of instance_id"):
         parse_target(INSTANCE_ARN.replace(INSTANCE, "other-instance"), CONTACT)
+
+
+def test_url_content_disposition_is_returned_where_the_service_gives_it():
+    base = {"FileId": "f-1", "FileStatus": "APPROVED", "FileName": "a.pdf"}
+    assert file_result(dict(base, UrlContentDisposition="INLINE"))["url_content_disposition"] == "INLINE"
+    assert "url_content_disposition" not in file_result(base)
+
+
+def test_no_response_of_the_installed_botocore_carries_url_content_disposition():
+    """botocore 1.43.115 added UrlContentDisposition as a GetAttachedFile request parameter (how a browser handles the
+    download URL), not as a response member, so today the modules never return url_content_disposition. When this
+    fails, a botocore returns it: add it to the info and download modules' documented results and test it end to end."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("connect")
+    shapes = [model.operation_model(op).output_shape for op in ("GetAttachedFile", "StartAttachedFileUpload")]
+    shapes.append(model.shape_for("AttachedFile"))
+    assert not [s.name for s in shapes if "UrlContentDisposition" in s.members]
+    request = model.operation_model("GetAttachedFile").input_shape.members
+    if "UrlContentDisposition" in request:  # botocore >= 1.43.115
+        assert request["UrlContentDisposition"].serialization.get("location") == "querystring"
