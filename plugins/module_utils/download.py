@@ -82,13 +82,13 @@ def fit_name(name, limit=NAME_MAX, infix=""):
 
 def _name_at(metadata, level, limit):
     """The local name of a file at a naming level: 0 its name, 1 with its id before the extension, 2 its id and extension."""
-    name = safe_name(metadata["FileName"])
+    name, file_id = safe_name(metadata["FileName"]), safe_name(metadata["FileId"])  # the id too: it is not trusted
     if level == 0:
         return fit_name(name, limit)
     if level == 1:
-        return fit_name(name, limit, infix=f".{metadata['FileId']}")
+        return fit_name(name, limit, infix=f".{file_id}")
     suffix = os.path.splitext(fit_name(name, limit))[1]
-    return fit_name(metadata["FileId"] + suffix, limit)
+    return fit_name(file_id + suffix, limit)
 
 
 def local_names(files, limit=NAME_MAX):
