@@ -15,7 +15,7 @@ description:
     is then moved into place with ansible-core's C(atomic_move). On any failure (network, checksum, a full disk, a
     name the file system refuses, an O(owner) that cannot be set) no temporary file remains.
   - A local file with the same content is left alone; a different one is replaced. A symbolic link where a file goes
-    is never followed, read or taken attributes from: it is replaced by the file, as M(ansible.builtin.copy) and
+    is never followed, read or taken attributes from; it is replaced by the file, as M(ansible.builtin.copy) and
     M(ansible.builtin.get_url) replace a link at their destination. A directory or other special file there fails
     the task before anything is downloaded.
   - Files that are not APPROVED are reported in RV(skipped_files), not downloaded. The download URLs never appear in
@@ -94,7 +94,7 @@ attributes:
     platforms: posix
   safe_file_operations:
     description: Uses Ansible's strict file operation functions to ensure proper permissions and avoid data corruption.
-    support: partial
+    support: full
     details:
       - Each file is written to a temporary file in O(dest), given its attributes, then moved into place with Ansible's
         C(atomic_move) (a rename in the same directory); the attributes of whatever was at the destination are not
