@@ -162,6 +162,7 @@ class TokenLock:
                 os.close(fd)  # pruned while this run waited: lock the file now at the name
         finally:
             os.close(directory_fd)
+
     def note(self):
         """The previous holder's note, or None."""
         os.lseek(self.fd, 0, os.SEEK_SET)

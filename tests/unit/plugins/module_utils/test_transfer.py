@@ -289,7 +289,7 @@ class Endless(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         block = b"z" * 65536
         try:
-            for _ in range(16 * 1024):  # up to 1 GiB, unless the client stops reading
+            for _block in range(16 * 1024):  # up to 1 GiB, unless the client stops reading
                 self.wfile.write(block)
                 Endless.sent.append(len(block))
         except OSError:
