@@ -134,3 +134,14 @@ def link_file(cases, link_cases, target, file_arn, performed_by=None, attempts=L
                 raise
             sleep(min(8.0, 0.5 * 2 ** attempt))
     raise AssertionError("unreachable")
+
+
+def requested_file_ids(cases_client_factory, target, file_ids, verb):
+    """The ids a read-only task (info, download) is about: file_ids (each once, in order), or those of the files
+    shown on the case (newest first). cases_client_factory is called only when the case must be listed."""
+    if file_ids is not None:
+        return list(dict.fromkeys(file_ids))
+    if target.attachment_scope != "CASE":
+        raise OptionError(message="file_ids is required for an email contact: Connect has no call that lists a contact's attached files")
+    links = case_links(cases_client_factory(), target, hint=f"to {verb} files without Cases calls, give their file_ids")
+    return [arn.rsplit("/", 1)[-1] for arn in links]

@@ -134,6 +134,23 @@ def file_spec(options, start_model, index=None):
     return spec
 
 
+def inline_content_digests(options, spec):
+    """The values a result could show that are derived from content given in the task (content, content_base64):
+    its SHA-256 and the client token derived from it (not a client_token the task sets).
+
+    Such content is no_log: the modules add these values to the module's no_log_values, so that ansible-core masks
+    them wherever they would appear in a result (checksum_sha256, client_token, the digest tag in file.tags and
+    the diff, messages): a digest of short content (a reference number, a date of birth) is reversed by trying
+    candidates. A src file's digest is returned as ansible-core's copy and get_url return one.
+    """
+    if spec.checksum is None or (options.get("content") is None and options.get("content_base64") is None):
+        return set()
+    values = {spec.checksum}
+    if not options.get("client_token") and spec.params:
+        values.add(spec.params["ClientToken"])
+    return values
+
+
 def item_options(task, item):
     """The options of one entry of ``files``: the item's values, else the task's defaults of the same name."""
     options = {name: task.get(name) for name in TASK_OPTIONS}

@@ -20,10 +20,15 @@ size; the bytes sent are hashed on the way, and the last chunk is held back unti
 digest the upload was prepared with. Transient failures (connection errors, 5xx) are retried on the
 same URL, an expired URL is replaced by a fresh one (``transfer``). A pre-signed URL is a bearer
 credential: no message raised here contains it, nor its query string.
+
+A pre-signed URL is used only over HTTPS, unless the Connect endpoint it came from is itself plain http or a
+loopback address (a test endpoint): a misconfigured or hostile answer cannot make attachment content travel in
+clear text (``check_url``). A download stops reading at one byte more than the size it expects.
 """
 
 import hashlib
 import io
+import ipaddress
 import os
 import random
 import re
@@ -87,6 +92,43 @@ class Source:
             for chunk in iter(lambda: stream.read(CHUNK_SIZE), b""):
                 digest.update(chunk)
         return digest.hexdigest()
+
+
+def _loopback(host):
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    host = (host or "").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def plain_http_allowed(endpoint_url):
+    """Whether pre-signed URLs may be plain http: only when the Connect endpoint itself is plain http or loopback."""
+    parts = urlsplit(endpoint_url or "")
+    return parts.scheme == "http" or _loopback(parts.hostname)
+
+
+def check_url(url, what, endpoint_url=None):
+    """Raise TransferError (before anything is sent) unless url may be used: https, or http where plain_http_allowed.
+
+    endpoint_url None: the caller knows no Connect endpoint (a library use outside the modules), so only the scheme
+    is checked. The modules always pass their Connect client's endpoint.
+    """
+    scheme = urlsplit(url).scheme.lower()
+    if scheme == "https":
+        return
+    if scheme == "http" and (endpoint_url is None or plain_http_allowed(endpoint_url)):
+        return
+    if scheme == "http":
+        raise TransferError(
+            f"Connect returned a plain http:// {what} URL ({redacted(url)}) while the Connect endpoint is {redacted(endpoint_url)}: "
+            "refused, so that attachment content is not sent in clear text (plain http is used only when endpoint_url "
+            "itself is plain http or a loopback address)"
+        )
+    raise TransferError(f"Connect returned a {what} URL with scheme {scheme or 'none'!r}; only https (or http for a plain http endpoint) is used")
 
 
 def redacted(url):
@@ -235,10 +277,12 @@ class TransferSession:
     Build it with ``for_module(module, client)`` or ``for_client(client)``; the arguments of the
     constructor are those of ``botocore.httpsession.URLLib3Session``. ``proxies=None`` means the
     environment's proxies, chosen per URL; a mapping (even an empty one) is used as given, as botocore does.
+    ``endpoint_url`` is the Connect endpoint the URLs come from (see ``check_url``); ``for_client`` sets it.
     """
 
     def __init__(self, verify=True, proxies=None, proxies_config=None, timeout=(60, 60), client_cert=None,
-                 max_pool_connections=10, socket_options=None, sleep=time.sleep):  # pylint: disable=too-many-arguments
+                 max_pool_connections=10, socket_options=None, sleep=time.sleep, endpoint_url=None):  # pylint: disable=too-many-arguments
+        self.endpoint_url = endpoint_url
         self._settings = dict(
             verify=verify, timeout=timeout, client_cert=client_cert, proxies_config=proxies_config,
             max_pool_connections=max_pool_connections, socket_options=socket_options,
@@ -263,6 +307,7 @@ class TransferSession:
             client_cert=config.client_cert,
             max_pool_connections=max(config.max_pool_connections or 10, concurrency),
             socket_options=getattr(own, "_socket_options", None),
+            endpoint_url=raw.meta.endpoint_url,
         )
         settings.update(overrides)
         return cls(**settings)
@@ -292,6 +337,7 @@ class TransferSession:
             self._sessions.clear()
 
     def _send(self, method, url, headers, body, what):
+        check_url(url, "upload" if method == "PUT" else "download", self.endpoint_url)
         request = AWSPreparedRequest(method, url, _request_headers(headers), body, stream_output=True)
         try:
             return self.http_session(url).send(request)
@@ -313,15 +359,27 @@ class TransferSession:
         _release(response)
         return etag
 
-    def get(self, url, stream=None):
-        """One streaming GET of url into a binary file object (or only hashed, without one); returns (size, hex sha256)."""
+    def get(self, url, stream=None, max_size=None):
+        """One streaming GET of url into a binary file object (or only hashed, without one); returns (size, hex sha256).
+
+        With max_size, an answer announcing more bytes fails before its body is read, and reading stops at
+        max_size + 1 bytes: a body longer than max_size fails (TransferError, not retried) however long it is.
+        """
         response = self._send("GET", url, [("Host", _ascii(host_header(url)))], None, "download from")
         if response.status_code // 100 != 2:
             raise _failure(response, url, "download from")
+        expected = response.headers.get("Content-Length")
+        if max_size is not None and expected is not None and expected.isdigit() and int(expected) > max_size:
+            response.raw.close()
+            raise TransferError(f"download from {redacted(url)} failed: the answer announces {expected} bytes, more than the file's {max_size}")
         digest, size = hashlib.sha256(), 0
         while True:
+            wanted = CHUNK_SIZE if max_size is None else min(CHUNK_SIZE, max_size + 1 - size)
+            if wanted <= 0:
+                response.raw.close()
+                raise TransferError(f"download from {redacted(url)} failed: the answer is longer than the file's {max_size} bytes")
             try:
-                chunk = response.raw.read(CHUNK_SIZE)
+                chunk = response.raw.read(wanted)
             except Exception as e:  # pylint: disable=broad-except
                 response.raw.close()
                 raise _connection_failure(e, url, "download from") from None
@@ -335,7 +393,6 @@ class TransferSession:
                 except BaseException:
                     response.raw.close()  # a local write failed (disk full, ...): not the transfer's fault
                     raise
-        expected = response.headers.get("Content-Length")
         if expected is not None and expected.isdigit() and int(expected) != size:
             response.raw.close()
             raise TransferError(f"download from {redacted(url)} failed: the connection closed after {size} of {expected} bytes", retryable=True)
@@ -362,14 +419,17 @@ class TransferSession:
         """PUT source, with retries and fresh URLs; returns the PresignedUrl used."""
         return self.transfer(next_url, lambda presigned: self.put(presigned.url, presigned.headers, source, sha256))[0]
 
-    def download(self, next_url, stream=None):
-        """GET into stream (rewound for each attempt), with retries and fresh URLs; returns (size, hex sha256)."""
+    def download(self, next_url, stream=None, max_size=None):
+        """GET into stream (rewound for each attempt), with retries and fresh URLs; returns (size, hex sha256).
+
+        max_size: see ``get``; a longer answer fails without being read further.
+        """
 
         def attempt(presigned):
             if stream is not None:
                 stream.seek(0)
                 stream.truncate()
-            return self.get(presigned.url, stream)
+            return self.get(presigned.url, stream, max_size)
 
         return self.transfer(next_url, attempt)[1]
 

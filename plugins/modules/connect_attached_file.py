@@ -281,12 +281,19 @@ EXAMPLES = r"""
 
 RETURN = r"""
 client_token:
-  description: The client token of the file (given, or derived as described for O(client_token) and O(source_uri)).
+  description:
+    - The client token of the file (given, or derived as described for O(client_token) and O(source_uri)).
+    - A token derived from O(content) or O(content_base64) is masked (C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER)), since it
+      is computed from the content's SHA-256 and options the reader knows, so it would disclose short content.
   returned: when state=present
   type: str
   sample: ccc1-3f0a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a
 checksum_sha256:
-  description: Hex SHA-256 of the content.
+  description:
+    - Hex SHA-256 of the content.
+    - Masked (C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER)) for O(content) and O(content_base64), which are C(no_log), because a
+      digest of short content is reversed by trying candidates. The same value is masked in RV(file.tags) and the diff.
+      Connect still records it in the tag C(contactcenter.connect:sha256) (see docs/security.md).
   returned: when state=present, except with O(source_uri)
   type: str
   sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
@@ -367,6 +374,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.contactcenter.connect.plugins.module_utils import recording
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import file_spec
+from ansible_collections.contactcenter.connect.plugins.module_utils.desired import inline_content_digests
 from ansible_collections.contactcenter.connect.plugins.module_utils.engine import connect_for
 from ansible_collections.contactcenter.connect.plugins.module_utils.engine import engine_for
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
@@ -411,6 +419,7 @@ ARGUMENT_SPEC = dict(
 def attach(module, client, pacer):
     """Upload, link or delete through the engine (plan, then apply); returns the result, raises the item's error."""
     spec = file_spec(module.params, client.meta.service_model.operation_model("StartAttachedFileUpload"))
+    getattr(module, "_module", module).no_log_values.update(inline_content_digests(module.params, spec))
     if spec.error is not None:
         raise spec.error
     refuse_unused_performed_by(module.params["performed_by"], module.params["link_to_case"], spec.target.attachment_scope)

@@ -239,6 +239,8 @@ files:
     - One entry per item of O(files), in the same order, each with what M(contactcenter.connect.connect_attached_file)
       returns for that file (C(changed), C(client_token), C(checksum_sha256), C(file), C(related_item_id),
       C(check_mode_reason)), plus C(failed) and C(msg) for an item that failed.
+    - For an item with C(content) or C(content_base64), its C(checksum_sha256), a C(client_token) derived from it and the
+      digest tag in C(file.tags) are masked (C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER)), as in the single-file module.
   returned: always
   type: list
   elements: dict
@@ -266,6 +268,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import exclusive_cases
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import file_spec
+from ansible_collections.contactcenter.connect.plugins.module_utils.desired import inline_content_digests
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import item_options
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import refuse_unused_task_performed_by
 from ansible_collections.contactcenter.connect.plugins.module_utils.engine import connect_for
@@ -347,6 +350,8 @@ def main():
         client = connect_for(module, pacer, params["concurrency"])
         start_model = client.meta.service_model.operation_model("StartAttachedFileUpload")
         specs = [file_spec(item_options(params, item), start_model, index) for index, item in enumerate(params["files"])]
+        for item, spec in zip(params["files"], specs):
+            getattr(module, "_module", module).no_log_values.update(inline_content_digests(item_options(params, item), spec))
         refuse_unused_task_performed_by(params, specs)
         cases, warnings = exclusive_cases(params, specs)
         engine = engine_for(module, client, specs, pacer, params["concurrency"], exclusive=cases)

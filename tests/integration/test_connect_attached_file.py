@@ -111,7 +111,8 @@ def test_changed_content_is_a_new_file(playbook, connect, pdf):
 
 def test_content_and_content_base64(playbook, connect):
     text = playbook(content="Your reference number is 4711.\n", file_name="reference.txt", associated_resource_arn=CONTACT_ARN).result()
-    assert text["changed"] is True and text["checksum_sha256"] == sha256(b"Your reference number is 4711.\n")
+    # the digest of no_log content is masked in the result (test_content_digests.py); Connect has it in its tag
+    assert text["changed"] is True and text["checksum_sha256"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
     binary = bytes(range(256)) * 3
     encoded = playbook(content_base64=base64.b64encode(binary).decode(), file_name="table.csv", associated_resource_arn=CONTACT_ARN).result()
     assert encoded["changed"] is True

@@ -186,13 +186,32 @@ def test_not_approved_and_unknown_files_are_skipped_with_the_reason(playbook, co
     pending = put_file(connect, "pending.txt", b"pending\n", approve=False)
     unknown = "00000000-0000-4000-8000-000000000000"
     dest = tmp_path / "archive"
-    run = playbook(PLAYBOOK, file_ids=[pending, unknown], dest=str(dest))
+    run = playbook(PLAYBOOK, file_ids=[pending, unknown], dest=str(dest), ignore_missing=True)
     assert run.rc == 0, run.stdout
     result = run.result(TASK)
     assert result["downloads"] == []
     assert [(s["file_id"], s["file_status"]) for s in result["skipped_files"]] == [(pending, "PROCESSING"), (unknown, None)]
     assert "PROCESSING" in result["skipped_files"][0]["reason"] and "ResourceNotFoundException" in result["skipped_files"][1]["reason"]
+    # never silent: the missing id is named in a warning
+    assert [w for w in result.get("warnings", []) if unknown in w and "do not exist" in w], result.get("warnings")
     assert list(dest.iterdir()) == [] and gets(connect) == 0
+
+
+def test_unknown_file_ids_fail_naming_them_before_anything_is_downloaded(playbook, connect, tmp_path):
+    one = put_file(connect, "one.txt", b"one\n")
+    unknown = ["00000000-0000-4000-8000-000000000000", "11111111-0000-4000-8000-000000000000"]
+    dest = tmp_path / "archive"
+    only_unknown = playbook(PLAYBOOK, file_ids=unknown, dest=str(dest))
+    assert only_unknown.rc != 0 and only_unknown.status(TASK) == "failed"
+    message = only_unknown.result(TASK)["msg"]
+    assert all(u in message for u in unknown) and "ignore_missing" in message and "ResourceNotFoundException" in message, message
+    mixed = playbook(PLAYBOOK, file_ids=[one, unknown[0]], dest=str(dest))
+    assert mixed.rc != 0 and unknown[0] in mixed.result(TASK)["msg"] and one not in mixed.result(TASK)["msg"]
+    assert not dest.exists() and gets(connect) == 0  # nothing half done
+    allowed = playbook(PLAYBOOK, file_ids=[one, unknown[0]], dest=str(dest), ignore_missing=True)
+    assert allowed.rc == 0 and [d["file_id"] for d in allowed.result(TASK)["downloads"]] == [one]
+    assert [s["file_id"] for s in allowed.result(TASK)["skipped_files"]] == [unknown[0]]
+    assert any(unknown[0] in w for w in allowed.result(TASK)["warnings"])
 
 
 def test_every_approved_file_of_the_case_over_pooled_connections(playbook, connect, tmp_path):

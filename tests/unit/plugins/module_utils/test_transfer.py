@@ -273,3 +273,92 @@ class FakeModule:
 def test_for_module_verifies_as_amazon_aws_does(params, verify):
     session = transfer.TransferSession.for_module(FakeModule(**params), client_with(), concurrency=3)
     assert session.http_session("https://bucket.s3.amazonaws.com/k")._verify == verify
+
+
+class Endless(http.server.BaseHTTPRequestHandler):
+    """A hostile download plane: answers every GET with a body that never ends (or a Content-Length far too large)."""
+
+    protocol_version = "HTTP/1.0"
+    announce = None  # a Content-Length to announce, or None for none
+    sent = []
+
+    def do_GET(self):  # noqa: N802
+        self.send_response(200)
+        if Endless.announce is not None:
+            self.send_header("Content-Length", str(Endless.announce))
+        self.end_headers()
+        block = b"z" * 65536
+        try:
+            for _block in range(16 * 1024):  # up to 1 GiB, unless the client stops reading
+                self.wfile.write(block)
+                Endless.sent.append(len(block))
+        except OSError:
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def endless():
+    Endless.sent, Endless.announce = [], None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Endless)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+def test_a_download_longer_than_the_file_stops_at_one_byte_more(endless, tmp_path):
+    target = tmp_path / "out"
+    with open(target, "wb") as stream:
+        with pytest.raises(TransferError, match="longer than the file's 1000 bytes") as raised:
+            SESSION.download(lambda: transfer.PresignedUrl(f"{endless}/k?{SIGNED}", None, None), stream, max_size=1000)
+    assert not raised.value.retryable and SIGNED not in str(raised.value)
+    assert target.stat().st_size == 1001  # read no further than one byte past the expected size
+    assert sum(Endless.sent) < 64 * 1024 * 1024  # the server was stopped long before its gigabyte
+
+
+def test_a_download_announcing_more_than_the_file_fails_before_reading(endless):
+    Endless.announce = 10 ** 12
+    with pytest.raises(TransferError, match="announces 1000000000000 bytes, more than the file's 5"):
+        SESSION.get(f"{endless}/k?{SIGNED}", max_size=5)
+
+
+@pytest.mark.parametrize("endpoint, allowed", [
+    ("https://connect.us-east-1.amazonaws.com", False),
+    ("https://connect.example.internal:8443", False),
+    ("http://connect.example.internal:8080", True),  # the user chose plain http for Connect itself
+    ("https://127.0.0.1:8443", True),
+    ("https://[::1]:8443", True),
+    ("https://localhost:8443", True),
+])
+def test_plain_http_presigned_urls_are_refused_unless_the_endpoint_is_http_or_loopback(server, endpoint, allowed):
+    session = transfer.TransferSession(proxies={}, endpoint_url=endpoint)
+    url = f"{server}/bucket/key?{SIGNED}"
+    if allowed:
+        assert session.put(url, {}, Source(data=b"hello")) == '"etag"'
+        assert session.get(url)[0] == 3_000_000
+        assert len(Recorder.seen) == 2
+        return
+    with pytest.raises(TransferError, match="plain http:// upload URL .* refused") as put:
+        session.put(url, {}, Source(data=b"hello"))
+    with pytest.raises(TransferError, match="plain http:// download URL .* refused") as get:
+        session.get(url)
+    assert Recorder.seen == []  # nothing was sent, not even the request line
+    assert SIGNED not in str(put.value) + str(get.value)
+
+
+def test_other_schemes_are_refused_whatever_the_endpoint():
+    session = transfer.TransferSession(proxies={}, endpoint_url="http://127.0.0.1:1")
+    with pytest.raises(TransferError, match="scheme 'file'"):
+        session.get("file:///etc/shadow")
+
+
+def test_the_session_of_a_client_checks_urls_against_the_clients_endpoint(server):
+    aws = transfer.TransferSession.for_client(client_with())
+    assert aws.endpoint_url == "https://connect.us-east-1.amazonaws.com"
+    with pytest.raises(TransferError, match="refused"):
+        aws.get(f"{server}/k?{SIGNED}")
+    local = botocore.session.get_session().create_client(
+        "connect", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b", endpoint_url="http://127.0.0.1:9")
+    assert transfer.TransferSession.for_client(local).get(f"{server}/k?{SIGNED}")[0] == 3_000_000
