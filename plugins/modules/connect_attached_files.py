@@ -161,7 +161,7 @@ options:
     description:
       - Client-side pace of each Connect and Connect Cases API operation, a token bucket per operation with a burst of 5.
       - Not set, the pace adapts; each operation starts at Connect's default limit (2 requests per second), speeds up
-        while the service does not throttle it, and slows down (by half) when it does.
+        while the service does not throttle it, and slows down when it does (docs/performance.md).
       - A number is a fixed pace (your quota, if it was raised); V(0) turns pacing off. Throttled calls are retried
         in every case.
     type: float
