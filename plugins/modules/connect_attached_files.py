@@ -269,6 +269,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.pacing impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import Pacer
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import bulk_result
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import failure_message
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import hash_ahead
 
 CREATED_BY = dict(
     type="dict",
@@ -336,6 +337,7 @@ def main():
     if problem:
         module.fail_json(msg=problem)
     try:
+        hash_ahead([item.get("src") for item in params["files"]])  # the contents' sha256 while the client is made
         pacer = Pacer(params["requests_per_second"], DEFAULT_BURST)
         client = connect_for(module, pacer, params["concurrency"])
         start_model = client.meta.service_model.operation_model("StartAttachedFileUpload")

@@ -69,7 +69,7 @@ def main(argv=None):
         bottom.set_ylabel("files done")
         bottom.set_ylim(0, run["files"] * 1.05)
         bottom.legend(fontsize=8, loc="upper left")
-    figure.suptitle("connect_attached_files under Connect's default quota (every operation 2/s, burst 5; 50 ms latency, 2 s scan)",
+    figure.suptitle("connect_attached_files under Connect's default quota\n(every operation 2/s, burst 5; 50 ms latency, 2 s scan)",
                     fontsize=12)
     figure.tight_layout()
     figure.savefig(out, dpi=90)
