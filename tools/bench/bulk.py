@@ -340,13 +340,15 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
                 rows["bulk%d" % concurrency] = self.measure("bulk c=%d (defaults)" % concurrency, lambda: self.bulk_run(items, concurrency)[0], items)
                 self.keep_timelines = False
             # the full set once more with the fixed per-operation pace, the best of the alternatives below in earlier runs
+            if not self.options.fixed:
+                return
             self.prepare(LATENCY, SCAN, limits)
             items = self.fresh_files(count, KIB, CASES, "c-fixed")
             log("c: bulk at the rate limit, requests_per_second 2")
             rows["fixed16"] = self.measure("bulk c=16, `requests_per_second: 2`", lambda: self.bulk_run(items, 16, requests_per_second=2)[0], items)
         pacing = self.options.pacing_files
         per_case = max(1, count // CASE_COUNT)
-        if self.has_bulk:
+        if self.has_bulk and pacing:
             for key, label, options in ALTERNATIVES:
                 self.prepare(LATENCY, SCAN, limits)
                 items = self.fresh_files(pacing, KIB, CASES[:max(1, pacing // per_case)], "c-%s" % key)
@@ -693,7 +695,8 @@ def parse_args(argv):
     parser.add_argument("--b-files", type=int, default=200)
     parser.add_argument("--b-serial-files", type=int, default=20)
     parser.add_argument("--b-loop-files", type=int, default=10)
-    parser.add_argument("--pacing-files", type=int, default=20)
+    parser.add_argument("--pacing-files", type=int, default=20, help="files of each pacing alternative (0: none)")
+    parser.add_argument("--no-fixed", dest="fixed", action="store_false", help="c: skip the run at requests_per_second 2")
     parser.add_argument("--paced", action="store_true", help="also compare pacing with tools/bench/paced.py (always without the bulk module)")
     parser.add_argument("--c-concurrency", type=lambda text: [int(n) for n in text.split(",")], default=[4, 16])
     parser.add_argument("--output", type=Path, default=DOC)
