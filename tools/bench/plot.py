@@ -28,12 +28,15 @@ SHOWN = (("StartAttachedFileUpload", "Start"), ("CompleteAttachedFileUpload", "C
 LAST_STEP = "CreateRelatedItem"
 
 
+WINDOW = 5  # seconds: the rates drawn are the mean over the last WINDOW seconds (1 s counts are too spiky to read)
+
+
 def per_second(times, end):
-    """Counts in 1 s bins from 0 to end."""
+    """Requests per second, the mean over the WINDOW seconds before each whole second from 0 to end."""
     counts = [0] * (int(end) + 1)
     for moment in times:
         counts[int(moment)] += 1
-    return counts
+    return [sum(counts[max(0, k - WINDOW + 1):k + 1]) / min(WINDOW, k + 1) for k in range(len(counts))]
 
 
 def main(argv=None):
@@ -52,13 +55,13 @@ def main(argv=None):
             refused = [t - origin for t, op, ok in timeline if op == operation and not ok]
             if not admitted and not refused:
                 continue
-            line, = top.step(range(int(end) + 1), per_second(admitted, end), where="post", label="%s (%d, %d throttled)"
+            line, = top.plot(range(int(end) + 1), per_second(admitted, end), label="%s (%d, %d throttled)"
                              % (short, len(admitted), len(refused)), linewidth=1.2)
             if refused:
                 top.plot(refused, [0.15] * len(refused), "x", color=line.get_color(), markersize=6)
         top.axhline(RATE, color="black", linestyle="--", linewidth=1, label="limit: %g/s per operation (burst %d)" % (RATE, BURST))
         top.set_title(run["label"], fontsize=11)
-        top.set_ylabel("admitted requests per second\n(x: a throttled request)")
+        top.set_ylabel("admitted requests per second\n(mean of %d s; x: a throttled request)" % WINDOW)
         top.legend(fontsize=8, loc="upper right")
         top.set_ylim(0, max(6, top.get_ylim()[1]))
         done = sorted(t - origin for t, op, ok in timeline if op == LAST_STEP and ok)
