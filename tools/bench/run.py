@@ -744,6 +744,12 @@ def targets(results):
                   % (median(rerun["wall"]), median(new["wall"]), (median(rerun["wall"]) - median(new["wall"])) * 1000,
                      median(rerun["module"]), median(new["module"]), (median(rerun["module"]) - median(new["module"])) * 1000,
                      rerun_bytes, len(rerun["wall"]))))
+    ping, script = fixed.get(("playbook", "ping")), fixed.get(("script", "new"))
+    if ping and script and ping["wall"] and script["wall"]:
+        own = median(new["wall"]) - median(ping["wall"])
+        found.append(("New 1 KiB upload: module's own time (playbook - ping) <= 1.3x the hand-written script", own <= 1.3 * median(script["wall"]),
+                      "%.2f s - %.2f s = %.2f s vs script %.2f s: %.2fx" % (median(new["wall"]), median(ping["wall"]), own,
+                                                                          median(script["wall"]), own / median(script["wall"]))))
     return found
 
 
