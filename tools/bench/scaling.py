@@ -215,7 +215,7 @@ def report(info, results, elapsed):
     out.append("![Requests per second of each operation against the limit, and files done, in the rate-limited runs]"
                "(performance-pacing.png)\n")
     out.append("The picture (`tools/bench/plot.py`, from the endpoint's timeline of scenario c below at concurrency 4 and 16): "
-               "above, the requests each limited operation got admitted per second, the throttled ones marked x at the bottom, "
+               "above, the requests each limited operation got admitted per second (mean of the last 5 s), the throttled ones marked x at the bottom, "
                "against the 2/s limit; below, files done (their CreateRelatedItem admitted) against the bound of 5 + 2 a second.\n")
     sweep = results.get("sweep", {})
     if sweep:
