@@ -101,6 +101,7 @@ LOOP_PLAYBOOK = HEADER + """    - name: Attached file
       loop: "{{ files }}"
 """
 
+
 def log(message):
     """Progress on stderr."""
     common.log(message, "bench/bulk")
@@ -255,8 +256,8 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
         row = dict(record, label=label, wall=wall, files=len(items), profile=profile(timeline))
         if self.keep_timelines:  # for tools/bench/plot.py: requests per second of each operation over time
             name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
-            (WORK / ("timeline-%s.json" % name)).write_text(json.dumps({"label": label, "files": len(items), "timeline": timeline}),
-                                                             encoding="utf-8")
+            document = {"label": label, "files": len(items), "timeline": timeline}
+            (WORK / ("timeline-%s.json" % name)).write_text(json.dumps(document), encoding="utf-8")
         if extrapolate_to and extrapolate_to != len(items):
             row["measured_files"], row["measured_wall"] = len(items), wall
             row["files"], row["wall"] = extrapolate_to, wall * extrapolate_to / len(items)

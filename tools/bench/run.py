@@ -748,8 +748,8 @@ def targets(results):
     if ping and script and ping["wall"] and script["wall"]:
         own = median(new["wall"]) - median(ping["wall"])
         found.append(("New 1 KiB upload: module's own time (playbook - ping) <= 1.3x the hand-written script", own <= 1.3 * median(script["wall"]),
-                      "%.2f s - %.2f s = %.2f s vs script %.2f s: %.2fx" % (median(new["wall"]), median(ping["wall"]), own,
-                                                                          median(script["wall"]), own / median(script["wall"]))))
+                      "%.2f s - %.2f s = %.2f s vs script %.2f s: %.2fx"
+                      % (median(new["wall"]), median(ping["wall"]), own, median(script["wall"]), own / median(script["wall"]))))
     return found
 
 

@@ -21,6 +21,7 @@ Every run is checked on the endpoint (each file once, its sha256, one PUT, one r
 """
 
 import argparse
+import functools
 import json
 import shutil
 import subprocess
@@ -118,6 +119,12 @@ class Scaling(bulk.Bench):
             ramp[threads] = pacing_sim.simulate("pacer", threads, 20, rate=1e6, burst=10 ** 6, latency=0.0, operations=("Start",))["wall"]
         self.results["sim_20_calls"] = ramp
 
+    def wrapped_run(self, items, processes):
+        """The bulk task over items at concurrency 16 through the RSS wrapper; its module processes go to processes."""
+        wall, found = self.bulk_run(items, 16, wrapped=True)
+        processes.extend(found)
+        return wall
+
     def scale(self):
         """250, 1,000 and 4,000 files over N/10 cases, no limits; RSS; the re-run's calls per case."""
         rows = self.results.setdefault("scale", {})
@@ -127,13 +134,7 @@ class Scaling(bulk.Bench):
             items = self.fresh_files(count, KIB, cases, "scale-%d" % count)
             log("scale: %d files over %d cases" % (count, len(cases)))
             processes = []
-
-            def run(items=items, processes=processes):
-                wall, found = self.bulk_run(items, 16, wrapped=True)
-                processes.extend(found)
-                return wall
-
-            row = self.measure("%d files, %d cases, c=16" % (count, len(cases)), run, items)
+            row = self.measure("%d files, %d cases, c=16" % (count, len(cases)), functools.partial(self.wrapped_run, items, processes), items)
             row.update(cases=len(cases), rss_kib=max(p["maxrss_kib"] for p in processes), module_wall=processes[0]["wall"])
             rows["n%d" % count] = row
             rerun = self.measure("re-run of %d files" % count, lambda items=items: self.bulk_run(items, 16, changed=0)[0], items)
