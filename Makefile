@@ -5,6 +5,8 @@
 #   make units|endpoint|integration TESTS=<paths or pytest args> JOBS=<n>   a subset
 #   make bench   benchmarks (not part of the test suite); rewrites docs/performance.md
 #   make bench-bulk BENCH_ARGS=...   only the many-files benchmarks (tools/bench/bulk.py), their section of it
+#   (make bench also runs tools/bench/scaling.py and pacing_sim.py, and draws docs/performance-pacing.png with
+#    matplotlib from build/bench-venv: tools/bench/requirements.txt, not the dev venv)
 #   make matrix  every stage on every combination of tools/matrix.py (oldest claimed, primary, newest, next)
 #   make importer  galaxy-importer (Galaxy's and Automation Hub's import checks) on the make build tarball
 #   make docs    antsibull-docs lint + the HTML docs site in build/docs/html
@@ -88,9 +90,17 @@ matrix-readme: bootstrap
 demo: bootstrap
 	@bash tools/demo.sh
 
-bench: bootstrap
+BENCH_VENV := $(ROOT)/build/bench-venv
+
+$(BENCH_VENV)/.installed: tools/bench/requirements.txt
+	python3 -m venv $(BENCH_VENV) && $(BENCH_VENV)/bin/pip install -q -r tools/bench/requirements.txt && touch $@
+
+bench: bootstrap $(BENCH_VENV)/.installed
 	PYTHONPATH=$(ROOT)/tools $(BIN)/python tools/bench/run.py
 	PYTHONPATH=$(ROOT)/tools $(BIN)/python tools/bench/bulk.py
+	PYTHONPATH=$(ROOT)/tools $(BIN)/python tools/bench/scaling.py
+	$(BIN)/python tools/bench/pacing_sim.py > build/bench/pacing-sim.md
+	$(BENCH_VENV)/bin/python tools/bench/plot.py docs/performance-pacing.png build/bench/timeline-bulk-c-4-defaults.json build/bench/timeline-bulk-c-16-defaults.json
 
 bench-bulk: bootstrap
 	PYTHONPATH=$(ROOT)/tools $(BIN)/python tools/bench/bulk.py $(BENCH_ARGS)

@@ -86,12 +86,79 @@ class Source:
         return open(self.path, "rb") if self.path is not None else io.BytesIO(self.data)
 
     def sha256(self):
-        """Hex sha256 of the content, read in chunks."""
-        digest = hashlib.sha256()
+        """Hex sha256 of the content, read in chunks (or taken from hash_ahead, when it read this same file)."""
+        if self.path is not None:
+            ahead = _AHEAD.take(self.path)
+            if ahead is not None:
+                return ahead
         with self.open() as stream:
-            for chunk in iter(lambda: stream.read(CHUNK_SIZE), b""):
-                digest.update(chunk)
-        return digest.hexdigest()
+            return _stream_sha256(stream)
+
+
+def _stream_sha256(stream):
+    """Hex sha256 of what a binary stream holds, read in chunks."""
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(CHUNK_SIZE), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _Ahead:
+    """Digests of files computed on a thread of their own while the module does other things (hash_ahead)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.entries = {}  # path -> (identity when hashed, threading.Event, [digest or None])
+
+    @staticmethod
+    def identity(path):
+        stat = os.stat(path)
+        return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+    def start(self, paths):
+        paths = [p for p in dict.fromkeys(paths) if p]
+        with self.lock:
+            for path in paths:
+                self.entries.setdefault(path, (None, threading.Event(), [None]))
+        thread = threading.Thread(target=self._run, args=(paths,), name="sha256-ahead", daemon=True)
+        thread.start()
+
+    def _run(self, paths):
+        for path in paths:
+            _before, event, slot = self.entries[path]
+            try:
+                identity = self.identity(path)
+                with open(path, "rb") as stream:
+                    slot[0] = (identity, _stream_sha256(stream))
+            except (OSError, ValueError):  # the source's own checks report it when it is used
+                slot[0] = None
+            finally:
+                event.set()
+
+    def take(self, path):
+        """The digest computed ahead for path if the file is unchanged since (same inode, size, mtime), else None."""
+        with self.lock:
+            entry = self.entries.pop(path, None)
+        if entry is None:
+            return None
+        _unused, event, slot = entry
+        event.wait()
+        if slot[0] is None:
+            return None
+        identity, digest = slot[0]
+        try:
+            return digest if self.identity(path) == identity else None
+        except OSError:
+            return None
+
+
+_AHEAD = _Ahead()
+
+
+def hash_ahead(paths):
+    """Start the sha256 of these files on a thread (hashlib releases the GIL), to overlap client creation and the
+    configuration read; Source.sha256 of the same unchanged file then takes the result instead of reading it again."""
+    _AHEAD.start(list(paths))
 
 
 def _loopback(host):

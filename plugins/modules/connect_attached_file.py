@@ -381,6 +381,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.errors impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import refuse_unused_performed_by
 from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import Pacer
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import hash_ahead
 
 ARGUMENT_SPEC = dict(
     instance_id=dict(type="str", required=True),
@@ -446,6 +447,7 @@ def main():
     if module.params["wait_timeout"] < 1:
         module.fail_json(msg=f"wait_timeout must be at least 1 second, got {module.params['wait_timeout']}")
     try:
+        hash_ahead([module.params["src"]])  # the content's sha256 while the client is made
         pacer = Pacer()
         client = connect_for(module, pacer)
         if module.params["source_uri"] and module.params["state"] == "present":

@@ -169,7 +169,7 @@ options:
     description:
       - Client-side pace of each Connect and Connect Cases API operation, a token bucket per operation with a burst of 5.
       - Not set, the pace adapts; each operation starts at Connect's default limit (2 requests per second), speeds up
-        while the service does not throttle it, and slows down (by half) when it does.
+        while the service does not throttle it, and slows down when it does (docs/performance.md).
       - A number is a fixed pace (your quota, if it was raised); V(0) turns pacing off. Throttled calls are retried
         in every case.
     type: float
@@ -279,6 +279,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.pacing impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import Pacer
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import bulk_result
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import failure_message
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import hash_ahead
 
 CREATED_BY = dict(
     type="dict",
@@ -346,6 +347,7 @@ def main():
     if problem:
         module.fail_json(msg=problem)
     try:
+        hash_ahead([item.get("src") for item in params["files"]])  # the contents' sha256 while the client is made
         pacer = Pacer(params["requests_per_second"], DEFAULT_BURST)
         client = connect_for(module, pacer, params["concurrency"])
         start_model = client.meta.service_model.operation_model("StartAttachedFileUpload")

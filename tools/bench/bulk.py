@@ -31,12 +31,9 @@ module in the collections tree (before the engine branch is merged) its rows say
 
 import argparse
 import contextlib
-import datetime
 import functools
-import hashlib
 import json
 import os
-import platform
 import re
 import secrets
 import shutil
@@ -51,16 +48,11 @@ if str(ROOT / "tools") not in sys.path:
 
 from localconnect import defaults  # noqa: E402  pylint: disable=wrong-import-position
 from localconnect.testing import LocalConnect  # noqa: E402  pylint: disable=wrong-import-position
+from bench import common  # noqa: E402  pylint: disable=wrong-import-position
+from bench.common import (  # noqa: E402  pylint: disable=wrong-import-position
+    BULK, DOC, HERE, KIB, MIB, PLANES, RECAP, RSS_WRAPPER, WORK, BenchError, api_calls, calls_text, sha256_of,
+)
 
-KIB = 1024
-MIB = 1024 * 1024
-WORK = ROOT / "build" / "bench"
-DOC = ROOT / "docs" / "performance.md"
-HERE = Path(__file__).resolve().parent
-BEGIN = "<!-- bulk benchmarks: written by tools/bench/bulk.py, do not edit by hand -->"
-END = "<!-- end of bulk benchmarks -->"
-BULK = "contactcenter.connect.connect_attached_files"
-SINGLE = "contactcenter.connect.connect_attached_file"
 CASE_COUNT = 40
 CASES = ["bench-case-%03d" % n for n in range(1, CASE_COUNT + 1)]
 LIMIT = 100 * MIB
@@ -70,7 +62,6 @@ SEED = {
     "scan_delay": 0,
 }
 WRITES = ("StartAttachedFileUpload", "CompleteAttachedFileUpload", "DeleteAttachedFile", "UploadPut", "CreateRelatedItem")
-PLANES = ("UploadPut", "DownloadGet")
 LATENCY = 0.05
 SCAN = 2.0
 RATE, BURST = 2.0, 5
@@ -83,7 +74,6 @@ ALTERNATIVES = (
     ("alt_adaptive", "bulk, `requests_per_second: 0`, botocore adaptive mode (10 attempts)",
      {"requests_per_second": 0, "aws_config": {"retries": {"mode": "adaptive", "max_attempts": 10}}}),
 )
-RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 HEADER = """---
 - name: Benchmark
@@ -111,53 +101,10 @@ LOOP_PLAYBOOK = HEADER + """    - name: Attached file
       loop: "{{ files }}"
 """
 
-RSS_WRAPPER = '''#!{python}
-"""ansible_python_interpreter for tools/bench/bulk.py: run {python} as a child, log its peak RSS."""
-import json
-import os
-import sys
-import time
-
-started = time.perf_counter()
-pid = os.posix_spawn({python!r}, [{python!r}] + sys.argv[1:], os.environ)
-_unused, status, usage = os.wait4(pid, 0)
-with open({log!r}, "a", encoding="utf-8") as log:
-    log.write(json.dumps({{"argv": sys.argv[1:], "maxrss_kib": usage.ru_maxrss, "wall": time.perf_counter() - started}}) + "\\n")
-sys.exit(os.waitstatus_to_exitcode(status))
-'''
-
-
-class BenchError(RuntimeError):
-    """A measurement did not do what it claims (wrong counters, failed run)."""
-
 
 def log(message):
     """Progress on stderr."""
-    sys.stderr.write("bench/bulk: %s\n" % message)
-    sys.stderr.flush()
-
-
-def sha256_of(path):
-    """Hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(MIB), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def api_calls(calls):
-    """Control-plane calls (Connect and Cases) in an {operation: count} dict."""
-    return sum(n for op, n in calls.items() if op not in PLANES)
-
-
-def calls_text(calls):
-    """'Start 50, PUT 50, ...' in a stable order."""
-    short = {"StartAttachedFileUpload": "Start", "CompleteAttachedFileUpload": "Complete", "UploadPut": "PUT",
-             "BatchGetAttachedFileMetadata": "BatchGet", "DescribeAttachedFilesConfiguration": "DescribeConfig",
-             "SearchRelatedItems": "Search", "CreateRelatedItem": "CreateRelatedItem", "GetAttachedFile": "Get",
-             "DeleteAttachedFile": "Delete", "GetCase": "GetCase"}
-    return ", ".join("%s %d" % (short.get(op, op), n) for op, n in sorted(calls.items()) if n) or "none"
+    common.log(message, "bench/bulk")
 
 
 class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-methods
@@ -173,6 +120,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
         self.python = sys.executable
         self.count = 0
         self.results = {}
+        self.keep_timelines = False
         self.has_bulk = (collections / "ansible_collections" / "contactcenter" / "connect" / "plugins" / "modules"
                          / "connect_attached_files.py").is_file()
         self.rss_log = self.run_dir / "rss.jsonl"
@@ -181,15 +129,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
         self.wrapper.chmod(0o755)
         for name, text in (("bulk.yml", BULK_PLAYBOOK), ("loop.yml", LOOP_PLAYBOOK)):
             (self.run_dir / name).write_text(text, encoding="utf-8")
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "EC2_"))}
-        self.env.update(
-            ANSIBLE_COLLECTIONS_PATH=str(collections), ANSIBLE_LOCAL_TEMP=str(self.run_dir / "tmp-local"),
-            ANSIBLE_REMOTE_TMP=str(self.run_dir / "tmp-remote"), ANSIBLE_HOME=str(self.run_dir / "ansible-home"),
-            ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0",
-            ANSIBLE_INVENTORY_UNPARSED_WARNING="0", AWS_ACCESS_KEY_ID=endpoint.access_key,
-            AWS_SECRET_ACCESS_KEY=endpoint.secret_key, TMPDIR=str(self.run_dir / "tmp"), NO_PROXY="127.0.0.1,localhost",
-        )
-        (self.run_dir / "tmp").mkdir(exist_ok=True)
+        self.env = common.playbook_env(self.run_dir, endpoint, collections)
 
     # ------------------------------------------------------------------------------------- plumbing --
 
@@ -210,9 +150,9 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
             items.append({"src": str(path), "associated_resource_arn": defaults.case_arn(cases[index // per_case])})
         return items
 
-    def prepare(self, latency=0.0, scan=0.0, limits=None):
-        """Reset the endpoint to the 40-case seed with the given pacing."""
-        self.endpoint.reset(SEED)
+    def prepare(self, latency=0.0, scan=0.0, limits=None, seed=None):
+        """Reset the endpoint to the 40-case seed (or seed) with the given pacing."""
+        self.endpoint.reset(seed or SEED)
         self.endpoint.set_scan_delay(scan)
         self.endpoint.set_pacing(latency=latency, upload_latency=latency, rate_limits=limits or {})
 
@@ -312,7 +252,12 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
         with self.counted() as record:
             wall = run()
         self.verify(items, label)
-        row = dict(record, label=label, wall=wall, files=len(items), profile=profile(self.endpoint.timeline()))
+        timeline = self.endpoint.timeline()
+        row = dict(record, label=label, wall=wall, files=len(items), profile=profile(timeline))
+        if self.keep_timelines:  # for tools/bench/plot.py: requests per second of each operation over time
+            name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+            document = {"label": label, "files": len(items), "timeline": timeline}
+            (WORK / ("timeline-%s.json" % name)).write_text(json.dumps(document), encoding="utf-8")
         if extrapolate_to and extrapolate_to != len(items):
             row["measured_files"], row["measured_wall"] = len(items), wall
             row["files"], row["wall"] = extrapolate_to, wall * extrapolate_to / len(items)
@@ -392,15 +337,19 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
                 self.prepare(LATENCY, SCAN, limits)
                 items = self.fresh_files(count, KIB, CASES, "c-bulk%d" % concurrency)
                 log("c: bulk at the rate limit, concurrency %d" % concurrency)
+                self.keep_timelines = True
                 rows["bulk%d" % concurrency] = self.measure("bulk c=%d (defaults)" % concurrency, lambda: self.bulk_run(items, concurrency)[0], items)
+                self.keep_timelines = False
             # the full set once more with the fixed per-operation pace, the best of the alternatives below in earlier runs
+            if not self.options.fixed:
+                return
             self.prepare(LATENCY, SCAN, limits)
             items = self.fresh_files(count, KIB, CASES, "c-fixed")
             log("c: bulk at the rate limit, requests_per_second 2")
             rows["fixed16"] = self.measure("bulk c=16, `requests_per_second: 2`", lambda: self.bulk_run(items, 16, requests_per_second=2)[0], items)
         pacing = self.options.pacing_files
         per_case = max(1, count // CASE_COUNT)
-        if self.has_bulk:
+        if self.has_bulk and pacing:
             for key, label, options in ALTERNATIVES:
                 self.prepare(LATENCY, SCAN, limits)
                 items = self.fresh_files(pacing, KIB, CASES[:max(1, pacing // per_case)], "c-%s" % key)
@@ -599,7 +548,7 @@ def table(rows, keys, bound=None):
 def report(info, results, options, elapsed):
     """The Markdown of the bulk section."""
     a, b, c, d = (results.get(k, {}) for k in "abcd")
-    out = [BEGIN, "", "## Many files: `connect_attached_files` (issue 14)", ""]
+    out = ["## Many files: `connect_attached_files` (issue 14)", ""]
     out.append("Written by `tools/bench/bulk.py` (`make bench`) on %s against one local endpoint (`tools/localconnect`, %d cases, "
                "CASE scope limit %d bytes); every figure and ratio below comes from that one run, which took %.0f s. %s"
                % (info["date"], CASE_COUNT, LIMIT, elapsed, info["versions"]))
@@ -723,20 +672,7 @@ def report(info, results, options, elapsed):
                "`--b-serial-files`, `--b-loop-files`, `--pacing-files`, `--c-concurrency`, `--paced` (also tools/bench/paced.py), "
                "`--output`, `--keep`, `--report-from` (rewrite this section from the figures of the last run, "
                "`build/bench/bulk-results.json`).")
-    out += ["", END, ""]
-    return "\n".join(out)
-
-
-def write_section(path, section):
-    """Replace the text between BEGIN and END in path (or append it)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + section
-    path.write_text(text, encoding="utf-8")
+    return common.BULK_SECTION.wrap(out)
 
 
 def chunk_size(collections):
@@ -751,24 +687,6 @@ def chunk_size(collections):
     return value
 
 
-def keep_section(path, text):
-    """text (tools/bench/run.py's report) with the bulk section already in path kept at its end."""
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    if BEGIN not in old or END not in old or BEGIN in text:
-        return text
-    section = BEGIN + old.split(BEGIN, 1)[1].split(END, 1)[0] + END + "\n"
-    return text.rstrip("\n") + "\n\n" + section
-
-
-def collections_path():
-    """The collections tree ansible-playbook loads from."""
-    value = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
-    path = Path(value.split(os.pathsep)[0]) if value else ROOT / "build" / "collections"
-    if not (path / "ansible_collections" / "contactcenter" / "connect" / "plugins" / "modules" / "connect_attached_file.py").is_file():
-        raise BenchError("%s is not in %s: run make bootstrap" % (SINGLE, path))
-    return path.resolve()
-
-
 def parse_args(argv):
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -778,9 +696,10 @@ def parse_args(argv):
     parser.add_argument("--b-files", type=int, default=200)
     parser.add_argument("--b-serial-files", type=int, default=20)
     parser.add_argument("--b-loop-files", type=int, default=10)
-    parser.add_argument("--pacing-files", type=int, default=20)
+    parser.add_argument("--pacing-files", type=int, default=20, help="files of each pacing alternative (0: none)")
+    parser.add_argument("--no-fixed", dest="fixed", action="store_false", help="c: skip the run at requests_per_second 2")
     parser.add_argument("--paced", action="store_true", help="also compare pacing with tools/bench/paced.py (always without the bulk module)")
-    parser.add_argument("--c-concurrency", type=lambda text: [int(n) for n in text.split(",")], default=[16])
+    parser.add_argument("--c-concurrency", type=lambda text: [int(n) for n in text.split(",")], default=[4, 16])
     parser.add_argument("--output", type=Path, default=DOC)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--report-from", type=Path, help="only write the report from a saved build/bench/bulk-results.json")
@@ -792,7 +711,7 @@ def main(argv=None):
     options = parse_args(argv)
     if options.report_from:
         saved = json.loads(options.report_from.read_text(encoding="utf-8"))
-        write_section(options.output, report(saved["info"], saved["results"], options, saved["elapsed"]))
+        common.BULK_SECTION.write(options.output, report(saved["info"], saved["results"], options, saved["elapsed"]))
         log("wrote %s from %s" % (options.output, options.report_from))
         return 0
     began = time.perf_counter()
@@ -800,14 +719,8 @@ def main(argv=None):
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     try:
-        collections = collections_path()
-        import ansible.release  # pylint: disable=import-outside-toplevel
-        import botocore  # pylint: disable=import-outside-toplevel
-
-        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False).stdout.strip()
-        info = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                "versions": "Machine: %d CPUs (shared), Python %s, ansible-core %s, botocore %s; repository HEAD %s." % (
-                    len(os.sched_getaffinity(0)), platform.python_version(), ansible.release.__version__, botocore.__version__, head)}
+        collections = common.collections_path()
+        info = {"date": common.utc_now(), "versions": common.machine_line()}
         with LocalConnect(seed=SEED, scan_delay=0, data_dir=str(run_dir / "endpoint-data"), extra_args=["--quiet"]) as endpoint:
             bench = Bench(options, endpoint, collections)
             info["bulk"] = bench.has_bulk
@@ -824,7 +737,7 @@ def main(argv=None):
             shutil.rmtree(run_dir, ignore_errors=True)
     elapsed = time.perf_counter() - began
     (WORK / "bulk-results.json").write_text(json.dumps({"info": info, "results": bench.results, "elapsed": elapsed}), encoding="utf-8")
-    write_section(options.output, report(info, bench.results, options, elapsed))
+    common.BULK_SECTION.write(options.output, report(info, bench.results, options, elapsed))
     log("wrote %s" % options.output)
     for name, met, figures in targets(bench.results):
         sys.stdout.write("%-95s %-8s %s\n" % (name, {True: "met", False: "NOT MET", None: "n/a"}[met], figures))

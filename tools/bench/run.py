@@ -54,11 +54,11 @@ if str(ROOT / "tools") not in sys.path:
 from localconnect import defaults  # noqa: E402  pylint: disable=wrong-import-position
 from localconnect.cases import DEFAULT_PAGE  # noqa: E402  pylint: disable=wrong-import-position
 from localconnect.testing import LocalConnect  # noqa: E402  pylint: disable=wrong-import-position
+from bench import common  # noqa: E402  pylint: disable=wrong-import-position
+from bench.common import (  # noqa: E402  pylint: disable=wrong-import-position
+    DOC, KIB, MIB, RECAP, RSS_WRAPPER, WORK, BenchError, api_calls, calls_text, collections_path, load_average,
+)
 
-MIB = 1024 * 1024
-KIB = 1024
-WORK = ROOT / "build" / "bench"
-DOC = ROOT / "docs" / "performance.md"
 HANDWRITTEN = Path(__file__).resolve().parent / "handwritten.py"
 MODULE = "contactcenter.connect.connect_attached_file"
 TRANSFER = "ansible_collections.contactcenter.connect.plugins.module_utils.transfer"
@@ -78,7 +78,6 @@ SEED = {
     "instances": [{"instance_id": defaults.INSTANCE_ID, "attached_files_configuration": {"CASE": {"MaximumSizeLimitInBytes": LIMIT}}}],
     "scan_delay": 0,
 }
-RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 TARGET_RATIO = 0.95
 TARGET_RSS_GROWTH = 10 * 1000 * 1000  # 10 MB
 
@@ -110,24 +109,6 @@ PING_PLAYBOOK = """---
 
 LOOP_PLAYBOOK = PLAYBOOK.replace('src: "{{ src }}"', 'src: "{{ item }}"') + '      loop: "{{ files }}"\n'
 
-# Runs the real interpreter as a child and appends the child's peak RSS (wait4 rusage) to a log.
-RSS_WRAPPER = '''#!{python}
-"""ansible_python_interpreter for tools/bench/run.py: run {python} as a child, log its peak RSS."""
-import json
-import os
-import sys
-import time
-
-started = time.perf_counter()
-pid = os.posix_spawn({python!r}, [{python!r}] + sys.argv[1:], os.environ)
-_unused, status, usage = os.wait4(pid, 0)
-with open({log!r}, "a", encoding="utf-8") as log:
-    log.write(json.dumps({{"argv": sys.argv[1:], "maxrss_kib": usage.ru_maxrss, "wall": time.perf_counter() - started,
-                          "user": usage.ru_utime, "system": usage.ru_stime}}) + "\\n")
-sys.exit(os.waitstatus_to_exitcode(status))
-'''
-
-
 # python -c driver: cProfile one AnsiballZ payload. Not `python -m cProfile payload`: AnsiballZ drops the folder of
 # __main__.__file__ from sys.path, which under -m cProfile is the standard library's folder.
 PROFILE_DRIVER = """
@@ -148,14 +129,9 @@ sys.exit(code)
 """
 
 
-class BenchError(RuntimeError):
-    """A measurement did not do what it claims (wrong counters, failed run)."""
-
-
 def log(message):
     """Progress on stderr."""
-    sys.stderr.write("bench: %s\n" % message)
-    sys.stderr.flush()
+    common.log(message)
 
 
 def median(values):
@@ -184,16 +160,6 @@ def size_label(size):
 
 
 # ------------------------------------------------------------------------------------------------ setup --
-
-
-def collections_path():
-    """The collections tree ansible-playbook loads from (first entry of ANSIBLE_COLLECTIONS_PATH)."""
-    value = os.environ.get("ANSIBLE_COLLECTIONS_PATH") or os.environ.get("ANSIBLE_COLLECTIONS_PATHS")
-    path = Path(value.split(os.pathsep)[0]) if value else ROOT / "build" / "collections"
-    module = path / "ansible_collections" / "contactcenter" / "connect" / "plugins" / "modules" / "connect_attached_file.py"
-    if not module.is_file():
-        raise BenchError("%s is not in %s: run tools/bootstrap.sh (or make bench)" % (MODULE, path))
-    return path.resolve()
 
 
 def collection_at_ref(ref, base, dest):
@@ -282,11 +248,6 @@ def environment_info(collections, curl, ref_sha):
         "source": ("commit %s (git archive, --ref)" % ref_sha) if ref_sha else "working tree as copied by tools/bootstrap.sh",
         "load": load_average(),
     }
-
-
-def load_average():
-    """The 1, 5 and 15 minute load averages, as text (how busy the shared machine was)."""
-    return "%.1f / %.1f / %.1f" % os.getloadavg() if hasattr(os, "getloadavg") else "unknown"
 
 
 class Files:
@@ -783,34 +744,22 @@ def targets(results):
                   % (median(rerun["wall"]), median(new["wall"]), (median(rerun["wall"]) - median(new["wall"])) * 1000,
                      median(rerun["module"]), median(new["module"]), (median(rerun["module"]) - median(new["module"])) * 1000,
                      rerun_bytes, len(rerun["wall"]))))
+    ping, script = fixed.get(("playbook", "ping")), fixed.get(("script", "new"))
+    if ping and script and ping["wall"] and script["wall"]:
+        own = median(new["wall"]) - median(ping["wall"])
+        found.append(("New 1 KiB upload: module's own time (playbook - ping) <= 1.3x the hand-written script", own <= 1.3 * median(script["wall"]),
+                      "%.2f s - %.2f s = %.2f s vs script %.2f s: %.2fx"
+                      % (median(new["wall"]), median(ping["wall"]), own, median(script["wall"]), own / median(script["wall"]))))
     return found
 
 
 # ---------------------------------------------------------------------------------------------- report --
 
 
-# Operations as the endpoint counts them, in the order one run makes them, with the short names of the tables.
-CALL_NAMES = (
-    ("SearchRelatedItems", "Search"),
-    ("DescribeAttachedFilesConfiguration", "DescribeConfig"),
-    ("StartAttachedFileUpload", "Start"),
-    ("UploadPut", "PUT"),
-    ("CompleteAttachedFileUpload", "Complete"),
-    ("BatchGetAttachedFileMetadata", "BatchGet"),
-    ("CreateRelatedItem", "CreateItem"),
-)
 CALLS_LEGEND = ("Search = SearchRelatedItems (one per page of the case's File items read) and CreateItem = CreateRelatedItem are "
                 "Connect Cases calls; DescribeConfig = DescribeAttachedFilesConfiguration, Start = StartAttachedFileUpload, PUT = the upload, "
                 "Complete = CompleteAttachedFileUpload, BatchGet = BatchGetAttachedFileMetadata (the lookup of the case's files, one per "
                 "page read that links files not seen before, and the wait together). Any other operation appears under its own name.")
-
-
-def calls_text(calls):
-    """'Search 1, DescribeConfig 1, Start 1, ...' in call order; every operation counted, known or not."""
-    order = [name for name, _short in CALL_NAMES]
-    short = dict(CALL_NAMES)
-    ranked = sorted(calls.items(), key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]))
-    return ", ".join("%s %d" % (short.get(op, op), n) for op, n in ranked) or "none"
 
 
 def calls_cell(recorded):
@@ -822,11 +771,6 @@ def calls_cell(recorded):
     if len(distinct) <= 1:
         return calls_text(distinct[0] if distinct else {})
     return "varies: " + " / ".join(calls_text(calls) for calls in distinct)
-
-
-def api_calls(calls):
-    """Number of API calls (the upload PUT excluded)."""
-    return sum(n for op, n in calls.items() if op != "UploadPut")
 
 
 def report_header(info, options, elapsed):
@@ -1073,8 +1017,9 @@ def main(argv=None):
         if not options.keep:
             shutil.rmtree(run_dir, ignore_errors=True)
     text = report(info, bench.results, options, time.perf_counter() - began)
-    from bulk import keep_section  # pylint: disable=import-outside-toplevel,import-error
-    text = keep_section(options.output, text)  # tools/bench/bulk.py's section of the same file stays
+    kept = "".join(section.kept(options.output) for section in (common.BULK_SECTION, common.SCALING_SECTION))
+    if kept and common.BULK_SECTION.begin not in text:  # bulk.py's and scaling.py's sections of the same file stay
+        text = text.rstrip("\n") + "\n\n" + kept
     options.output.write_text(text, encoding="utf-8")
     log("wrote %s" % options.output)
     for name, met, figures in targets(bench.results):

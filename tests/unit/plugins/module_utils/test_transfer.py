@@ -362,3 +362,27 @@ def test_the_session_of_a_client_checks_urls_against_the_clients_endpoint(server
     local = botocore.session.get_session().create_client(
         "connect", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b", endpoint_url="http://127.0.0.1:9")
     assert transfer.TransferSession.for_client(local).get(f"{server}/k?{SIGNED}")[0] == 3_000_000
+
+
+def test_hash_ahead_reads_the_file_once_and_is_ignored_when_the_file_changed(tmp_path, monkeypatch):
+    import hashlib
+
+    from ansible_collections.contactcenter.connect.plugins.module_utils import transfer
+
+    path = tmp_path / "a.pdf"
+    path.write_bytes(b"first content")
+    transfer.hash_ahead([str(path), str(path), None])
+    opened = []
+    real_open = transfer.Source.open
+    monkeypatch.setattr(transfer.Source, "open", lambda self: opened.append(self.path) or real_open(self))
+    assert Source(path=str(path)).sha256() == hashlib.sha256(b"first content").hexdigest()
+    assert opened == []  # taken from the thread that read it while the clients were made
+    assert Source(path=str(path)).sha256() == hashlib.sha256(b"first content").hexdigest()
+    assert opened == [str(path)]  # used once: a second Source reads for itself
+    transfer.hash_ahead([str(path)])
+    transfer._AHEAD.entries[str(path)][1].wait(10)  # pylint: disable=protected-access
+    path.write_bytes(b"other content, another size")
+    assert Source(path=str(path)).sha256() == hashlib.sha256(b"other content, another size").hexdigest()
+    transfer.hash_ahead([str(tmp_path / "missing.pdf")])
+    with pytest.raises(OSError):
+        Source(path=str(tmp_path / "missing.pdf")).sha256()
