@@ -102,6 +102,9 @@ options:
       - With the inventory cache, the case ids found for O(case_field) values are kept (per configuration file, domain
         and field), and only values not in the cache are searched. Values that resolved to no case or to several are
         searched again each time. C(--flush-cache) searches every value again.
+requirements:
+  - boto3 >= 1.42.96
+  - botocore >= 1.42.96
 notes:
   - Host variables from the manifest are data, never templates.
   - Constructed options (O(compose), O(groups), O(keyed_groups)) apply to the hosts of C(connect_cases), with their
@@ -109,10 +112,7 @@ notes:
 extends_documentation_fragment:
   - inventory_cache
   - constructed
-  - amazon.aws.boto3
-  - amazon.aws.common.plugins
-  - amazon.aws.region.plugins
-  - amazon.aws.assume_role.plugins
+  - contactcenter.connect.aws.plugins
 """
 
 EXAMPLES = r"""

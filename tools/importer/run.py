@@ -36,6 +36,8 @@ PYTHON_VERSION = "3.11"
 KNOWN_WARNINGS = {}
 # every module's docs must carry these AWS options: proof that contactcenter.connect.aws resolved
 AWS_OPTIONS = {"region", "access_key", "secret_key", "profile", "endpoint_url", "validate_certs", "aws_config"}
+# amazon.aws's inventory plugins (AWSInventoryBase) take no validate_certs or aws_config, and can assume a role
+AWS_PLUGIN_OPTIONS = {"region", "access_key", "secret_key", "session_token", "profile", "endpoint_url", "assume_role_arn"}
 # the sections of a certified collection's README (Red Hat's collection README template), in this order
 README_SECTIONS = ("Description", "Requirements", "Installation", "Use Cases", "Testing", "Contributing", "Support",
                    "Release Notes and Roadmap", "Related Information", "License Information")
@@ -146,8 +148,17 @@ def problems_in(returncode, output, result):
                 problems.append(f"module {name}: no examples in the docs blob")
             if not doc_strings.get("return"):
                 problems.append(f"module {name}: no return values in the docs blob")
+    inventories = sorted(p.stem for p in (ROOT / "plugins" / "inventory").glob("*.py") if not p.stem.startswith("_"))
+    for name in inventories:
+        doc = (((contents.get(("inventory", name)) or {}).get("doc_strings") or {}).get("doc")) or {}
+        options = {o["name"] for o in doc.get("options") or []}
+        if not options:
+            problems.append(f"inventory plugin {name}: no options in the docs blob (ansible-doc failed on it)")
+        elif AWS_PLUGIN_OPTIONS - options:
+            problems.append(f"inventory plugin {name}: the docs blob lacks the AWS options {sorted(AWS_PLUGIN_OPTIONS - options)}")
     documented = sorted(n for (t, n), c in contents.items() if t == "module" and (c.get("doc_strings") or {}).get("doc"))
-    log(f"docs blob: {len(documented)} of {len(modules)} modules with options, examples and return values; "
+    log(f"docs blob: {len(documented)} of {len(modules)} modules with options, examples and return values, "
+        f"{len(inventories)} inventory plugin(s) with options; "
         f"{len(result['docs_blob'].get('documentation_files') or [])} documentation files; "
         f"requires_ansible {result.get('requires_ansible')}")
     return problems

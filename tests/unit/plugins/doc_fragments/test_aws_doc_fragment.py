@@ -12,6 +12,7 @@ import pathlib
 
 import yaml
 
+from ansible_collections.amazon.aws.plugins.doc_fragments import assume_role as amazon_assume_role
 from ansible_collections.amazon.aws.plugins.doc_fragments import common as amazon_common
 from ansible_collections.amazon.aws.plugins.doc_fragments import region as amazon_region
 from ansible_collections.contactcenter.connect.plugins.doc_fragments.aws import ModuleDocFragment
@@ -49,6 +50,25 @@ def test_the_fragment_has_the_options_of_the_installed_amazon_aws():
         assert not missing, f"{name}: amazon.aws {INSTALLED} does not accept the documented aliases {sorted(missing)}"
 
 
+def test_the_plugins_fragment_has_the_options_of_the_installed_amazon_aws():
+    """contactcenter.connect.aws.plugins (the inventory plugin's AWS options, with env) = amazon.aws's PLUGINS fragments."""
+    ours = yaml.safe_load(ModuleDocFragment.PLUGINS)["options"]
+    theirs = {}
+    for fragment in (amazon_common, amazon_region, amazon_assume_role):
+        theirs.update(yaml.safe_load(fragment.ModuleDocFragment.PLUGINS)["options"])
+    if INSTALLED == ModuleDocFragment.AMAZON_AWS_VERSION:
+        keys = MACHINE_KEYS + ("env",)
+        strip = (lambda options: {n: {k: v for k, v in o.items() if k in keys} for n, o in options.items()})
+        assert strip(ours) == strip(theirs), f"amazon.aws {INSTALLED}'s plugin options differ: run tools/aws_doc_fragment.py"
+        return
+    # another combination's amazon.aws: the same options and types; every alias and variable documented is one it
+    # reads (amazon.aws 7.4.0 also still reads the EC2_* variables and ec2_* aliases it deprecated, later ones do not)
+    assert machine(ours, aliases=False) == machine(theirs, aliases=False), f"amazon.aws {INSTALLED}'s plugin options differ"
+    for name, option in ours.items():
+        assert set(option.get("aliases", [])) <= set(theirs[name].get("aliases", [])), name
+        assert {e["name"] for e in option.get("env", [])} <= {e["name"] for e in theirs[name].get("env", [])}, name
+
+
 def test_the_fragment_is_the_generated_text_of_the_amazon_aws_it_records():
     text = (ROOT / "plugins" / "doc_fragments" / "aws.py").read_text()
     if INSTALLED == ModuleDocFragment.AMAZON_AWS_VERSION:
@@ -62,10 +82,14 @@ def test_the_recorded_version_is_the_primary_combinations():
     assert f"AMAZON_AWS_VERSION={ModuleDocFragment.AMAZON_AWS_VERSION}\n" in bootstrap
 
 
-def test_every_module_documents_the_aws_options_from_this_collection_alone():
-    for module in sorted((ROOT / "plugins" / "modules").glob("*.py")):
-        tree = ast.parse(module.read_text())
+def test_every_plugin_documents_the_aws_options_from_this_collection_alone():
+    plugins = sorted((ROOT / "plugins" / "modules").glob("*.py")) + sorted((ROOT / "plugins" / "inventory").glob("*.py"))
+    assert len(plugins) >= 7
+    for plugin in plugins:
+        tree = ast.parse(plugin.read_text())
         [text] = [n.value.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "DOCUMENTATION"]
         fragments = yaml.safe_load(text).get("extends_documentation_fragment") or []
-        assert "contactcenter.connect.aws" in fragments, module.name
-        assert not [f for f in fragments if not f.startswith(("contactcenter.connect.", "ansible.builtin."))], module.name
+        wanted = "contactcenter.connect.aws" if plugin.parent.name == "modules" else "contactcenter.connect.aws.plugins"
+        assert wanted in fragments, plugin.name
+        # core's own fragments (inventory_cache, constructed) resolve everywhere; no other collection's may be needed
+        assert not [f for f in fragments if "." in f and not f.startswith(("contactcenter.connect.", "ansible.builtin."))], plugin.name
