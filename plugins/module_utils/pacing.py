@@ -22,6 +22,8 @@ event; throttles are seen through ``needs-retry``. Throttled calls are retried b
 import threading
 import time
 
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import THROTTLE_CODES
+
 DEFAULT_RATE = 2.0
 DEFAULT_BURST = 5
 MIN_RATE = 0.5
@@ -29,7 +31,6 @@ MAX_RATE = 1000.0
 SLOW_START_PERIOD = 0.5  # seconds between doublings before the first throttle
 INCREASE_PERIOD = 1.0  # seconds between additive increases after it
 INCREASE_STEP = 0.25  # requests per second
-THROTTLE_CODES = ("ThrottlingException", "TooManyRequestsException", "Throttling", "RequestLimitExceeded")
 
 
 class TokenBucket:
