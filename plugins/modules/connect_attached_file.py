@@ -99,17 +99,6 @@ options:
         O(file_name), O(file_use_case_type), and the hex SHA-256 of the content.
       - Connect remembers tokens for a limited time only; after that the same token makes a new file.
     type: str
-  created_by:
-    description:
-      - The identity recorded as the creator of the file. Exactly one of its keys.
-    type: dict
-    suboptions:
-      connect_user_arn:
-        description: ARN of a Connect user.
-        type: str
-      aws_identity_arn:
-        description: ARN of an IAM identity.
-        type: str
   tags:
     description:
       - Tags of the file, at most 49 (Connect allows 50 and the module records the content's SHA-256 under the
@@ -151,19 +140,6 @@ options:
       - Needs C(cases:SearchRelatedItems) and C(cases:CreateRelatedItem) permissions. Without O(file_id),
         O(state=absent) needs C(cases:SearchRelatedItems); with O(file_id) it makes no Cases call.
     type: bool
-  performed_by:
-    description:
-      - Who is recorded as creating the case's related item. Exactly one of its keys.
-      - Only for a case with O(link_to_case) not V(false); with an email contact ARN or O(link_to_case=false) the task
-        fails, because no related item is created.
-    type: dict
-    suboptions:
-      user_arn:
-        description: ARN of a Connect user.
-        type: str
-      custom_entity:
-        description: Any other identity, as a string.
-        type: str
 notes:
   - The module has an action plugin (shared by the collection's uploading modules) that finds O(src) on the controller
     and, when the module runs on another host, copies it there first. It supports C(async); check mode, C(--diff) and
@@ -201,6 +177,7 @@ extends_documentation_fragment:
   - contactcenter.connect.common
   - contactcenter.connect.attached_file
   - contactcenter.connect.upload_source
+  - contactcenter.connect.file_options
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - ansible.builtin.action_common_attributes

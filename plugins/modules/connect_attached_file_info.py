@@ -121,8 +121,7 @@ def read_files(module):
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run_module(module, read_files)
+    run_module(AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), read_files)
 
 
 if __name__ == "__main__":

@@ -110,16 +110,6 @@ options:
   tags:
     description: The default tags of the items (at most 49; see M(contactcenter.connect.connect_attached_file)).
     type: dict
-  created_by:
-    description: The default creator of the items. Exactly one of its keys.
-    type: dict
-    suboptions:
-      connect_user_arn:
-        description: ARN of a Connect user.
-        type: str
-      aws_identity_arn:
-        description: ARN of an IAM identity.
-        type: str
   file_use_case_type:
     description: The default use case of the items.
     type: str
@@ -137,16 +127,6 @@ options:
   link_to_case:
     description: As for M(contactcenter.connect.connect_attached_file), for every item on a case.
     type: bool
-  performed_by:
-    description: Who is recorded as creating the case's related items. Exactly one of its keys.
-    type: dict
-    suboptions:
-      user_arn:
-        description: ARN of a Connect user.
-        type: str
-      custom_entity:
-        description: Any other identity, as a string.
-        type: str
   wait:
     description: Wait until Connect has approved each uploaded file (all pending files are polled together).
     type: bool
@@ -193,6 +173,7 @@ attributes:
 extends_documentation_fragment:
   - contactcenter.connect.common
   - contactcenter.connect.upload_source
+  - contactcenter.connect.file_options
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - ansible.builtin.action_common_attributes
@@ -329,8 +310,7 @@ def attach_all(module):
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run_module(module, attach_all)
+    run_module(AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), attach_all)
 
 
 if __name__ == "__main__":

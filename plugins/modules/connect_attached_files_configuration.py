@@ -152,8 +152,7 @@ def configure(module):
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run_module(module, configure)
+    run_module(AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), configure)
 
 
 if __name__ == "__main__":

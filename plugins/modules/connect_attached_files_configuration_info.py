@@ -109,8 +109,7 @@ def read_configurations(module):
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run_module(module, read_configurations)
+    run_module(AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), read_configurations)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The engine over stubbed clients (botocore Stubber), with an injected clock; the pacing buckets and the token locks."""
+"""The engine over stubbed clients (botocore Stubber), with an injected clock; the token locks."""
 
 from types import SimpleNamespace
 
@@ -10,7 +10,6 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.engine impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import expected_metadata
 from ansible_collections.contactcenter.connect.plugins.module_utils.locks import TokenLock
-from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import TokenBucket
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import Settings
 
 INSTANCE = "11111111-1111-4111-8111-111111111111"
@@ -104,36 +103,6 @@ def test_check_mode_makes_no_write_call(stubbed, tmp_path):
     result = outcome.items[0].as_dict(check_mode=True, diff=True)
     assert result["changed"] is True and result["file"]["file_id"] is None and "check_mode_reason" in result
     assert result["diff"]["before"] == {}
-
-
-def test_token_bucket_paces_after_the_burst():
-    now = [0.0]
-    slept = []
-
-    def sleep(seconds):
-        slept.append(seconds)
-        now[0] += seconds
-
-    bucket = TokenBucket(rate=2, burst=5, clock=lambda: now[0], sleep=sleep)
-    waits = [bucket.take() for _attempt in range(7)]
-    assert waits[:5] == [0.0] * 5 and waits[5] == pytest.approx(0.5) and waits[6] == pytest.approx(0.5)
-
-
-def test_an_adaptive_bucket_speeds_up_until_throttled_then_halves_and_grows_slowly():
-    now = [0.0]
-    bucket = TokenBucket(rate=2, burst=5, adaptive=True, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
-    now[0] = 1.0
-    bucket.take()
-    assert bucket.rate == 8  # two doublings in one second
-    bucket.throttled()
-    bucket.throttled()  # the same burst: halved once
-    assert bucket.rate == 4 and bucket.throttles == 2
-    now[0] += 2.0
-    bucket.take()
-    assert bucket.rate == 4.5  # a quarter per second from then on
-    fixed = TokenBucket(rate=2, burst=5)
-    fixed.throttled()
-    assert fixed.rate == 2
 
 
 def test_a_token_lock_excludes_a_second_holder_and_passes_its_note(tmp_path):
