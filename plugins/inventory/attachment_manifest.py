@@ -157,10 +157,11 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
 
-from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_retry
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import DEFAULT_BURST
 from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import Pacer
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import CASES_RETRY_CODES
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import Settings
 from ansible_collections.contactcenter.connect.plugins.plugin_utils.case_resolution import CASE_ARN
 from ansible_collections.contactcenter.connect.plugins.plugin_utils.case_resolution import DOMAIN_ARN
 from ansible_collections.contactcenter.connect.plugins.plugin_utils.case_resolution import INSTANCE_ARN
@@ -256,7 +257,7 @@ class InventoryModule(AWSInventoryBase):
             extra = {}
             if region and not self.get_option("region"):
                 extra["region"] = region  # from the domain's or instance's ARN
-            client = self.client("connectcases", retry_decorator=cases_retry(), **extra)
+            client = self.client("connectcases", retry_decorator=Settings().api_retry(CASES_RETRY_CODES), **extra)  # the modules' policy
             Pacer(self.get_option("requests_per_second"), DEFAULT_BURST).install(client)
             self._cases_client = client
         return self._cases_client

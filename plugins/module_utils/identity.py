@@ -3,7 +3,11 @@
 # Copyright: Contributors to the contactcenter.connect project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What identifies an attached file: its associated resource, its client token, its metadata."""
+"""What identifies an attached file: its associated resource, its client token, its metadata.
+
+Targets (ARNs parsed, a contact's scope), client tokens (uploads and recordings), the metadata a request makes
+(``expected_metadata``) and how an existing file is matched against it, and the ``file`` result shape.
+"""
 
 import hashlib
 import re
@@ -13,6 +17,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 
 TOKEN_PREFIX = "ccc1-"
@@ -97,6 +102,10 @@ def configuration_key(target):
     return target.attachment_scope or target.associated_resource_arn
 
 
+def _token(lines):
+    return TOKEN_PREFIX + hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
 def derive_client_token(target, file_name, file_use_case_type, content_sha256):
     """The deterministic ClientToken used when the task sets none.
 
@@ -104,10 +113,12 @@ def derive_client_token(target, file_name, file_use_case_type, content_sha256):
     the associated resource ARN, the file name, the use case type and the content's hex sha256.
     Same file on the same resource -> same token; anything that identifies it changed -> a new token.
     """
-    identity = "\n".join(
-        ["contactcenter.connect/v1", target.instance_id, target.associated_resource_arn, file_name, file_use_case_type, content_sha256]
-    )
-    return TOKEN_PREFIX + hashlib.sha256(identity.encode("utf-8")).hexdigest()
+    return _token(["contactcenter.connect/v1", target.instance_id, target.associated_resource_arn, file_name, file_use_case_type, content_sha256])
+
+
+def derive_recording_token(target, source_uri, file_use_case_type):
+    """``ccc1-`` + hex sha256 of the UTF-8 lines ``contactcenter.connect/v1/recording``, instance id, contact ARN, source URI, use case."""
+    return _token(["contactcenter.connect/v1/recording", target.instance_id, target.associated_resource_arn, source_uri, file_use_case_type])
 
 
 def file_result(metadata):
@@ -125,9 +136,97 @@ def file_result(metadata):
     return result
 
 
-def differences(metadata, expected):
-    """Names of the fields where an existing file's metadata differs from what the task asks for.
+APPROVED = "APPROVED"
+PROCESSING = "PROCESSING"
+# Final states in which the file will never become usable. Any other status (PROCESSING, and outside botocore's enum
+# PENDING_UPLOAD, UPLOAD_EXPIRED, DRAFTING or a new one) means "not usable yet": an upload may still be needed.
+FAILED_STATES = ("REJECTED", "FAILED", "DELETED")
+# After Complete, only these statuses are waited out: the way to APPROVED (PROCESSING while the scanner decides;
+# PENDING_UPLOAD, the agent SDK's status of a file not completed yet, if a read still shows it). Any other status
+# (DRAFTING, new in botocore 1.43.115 and undocumented, or one Connect adds later) is not APPROVED and is not
+# waited for: unknown_status() is the failure, naming it.
+WAITING_STATES = (PROCESSING, "PENDING_UPLOAD")
 
-    expected: dict of AttachedFile field -> wanted value (only the fields the task determines).
+
+def unknown_status(file_id, status):
+    """The failure for a completed file in a status that is neither APPROVED, a failure, nor on the way to APPROVED."""
+    return AttachedFileError(
+        message=(
+            f"file {file_id} is {status}, a status this collection does not wait for: it is not APPROVED, so it was not "
+            f"linked to its case or treated as usable (known: APPROVED; {', '.join(WAITING_STATES)} waited for; "
+            f"{', '.join(FAILED_STATES)} failed). Check the file in Connect; run the task again once it is APPROVED"
+        ),
+        file_id=file_id, file_status=status,
+    )
+
+
+# What makes two uploads the same file, besides the recorded content digest.
+IDENTITY = ("FileName", "FileSizeInBytes", "FileUseCaseType")
+# The request members a replayed Start's file must have, with the option (or value) behind each, for messages.
+REPLAY_FIELDS = {
+    "FileName": "file_name",
+    "FileSizeInBytes": "size",
+    "FileUseCaseType": "file_use_case_type",
+    "AssociatedResourceArn": "associated_resource_arn",
+    "Tags": "tags",
+    "CreatedBy": "created_by",
+}
+
+
+def expected_metadata(params):
+    """The AttachedFile fields a file made by these Start (or CreateAttachedFile) parameters has."""
+    keys = ("FileName", "FileSizeInBytes", "FileUseCaseType", "AssociatedResourceArn")
+    expected = {k: params[k] for k in keys if k in params}
+    expected["Tags"] = params.get("Tags") or {}
+    if params.get("CreatedBy"):
+        expected["CreatedBy"] = params["CreatedBy"]
+    return expected
+
+
+def matches(metadata, expected):
+    """True when an existing file is APPROVED and is the file these parameters describe."""
+    current = dict(metadata, Tags=metadata.get("Tags") or {})
+    return metadata.get("FileStatus") == APPROVED and all(current.get(k) == v for k, v in expected.items())
+
+
+def same_identity(metadata, expected):
+    """Same name, size, use case and recorded content digest (uploads only: a recording records no digest)."""
+    wanted = (expected.get("Tags") or {}).get(DIGEST_TAG)
+    digest = (metadata.get("Tags") or {}).get(DIGEST_TAG)
+    return wanted is not None and digest == wanted and all(metadata.get(k) == expected.get(k) for k in IDENTITY)
+
+
+def replay_problems(metadata, params):
+    """How the file a Start returned differs from the file these Start parameters describe (empty when it is that file).
+
+    Connect answers a known client token with its file; a conflict error is not guaranteed, so the caller checks.
+    The content digest (the reserved tag) is reported as the content, the other tags as tags.
     """
-    return sorted(name for name, value in expected.items() if metadata.get(name) != value)
+    expected = expected_metadata(params)
+    problems = []
+    for field, option in REPLAY_FIELDS.items():
+        wanted = expected.get(field) or None
+        found = metadata.get(field) or None
+        if field == "Tags":
+            wanted, found = dict(wanted or {}), dict(found or {})
+            digest_wanted, digest_found = wanted.pop(DIGEST_TAG, None), found.pop(DIGEST_TAG, None)
+            if digest_wanted != digest_found:
+                problems.append(f"content sha256 is {digest_found or 'not recorded'}, the task's is {digest_wanted}")
+            wanted, found = wanted or None, found or None
+        if wanted != found:
+            problems.append(f"{option} is {found!r}, the task has {wanted!r}")
+    return problems
+
+
+# Every key of the modules' ``file`` result, each always present (None where unknown).
+FILE_KEYS = (
+    "file_id", "file_arn", "file_name", "file_size_in_bytes", "file_status", "creation_time",
+    "associated_resource_arn", "file_use_case_type", "created_by", "tags",
+)
+
+
+def full_file(metadata):
+    """The ``file`` result with every documented key (None where unknown)."""
+    result = {key: None for key in FILE_KEYS}
+    result.update(file_result(metadata))
+    return result

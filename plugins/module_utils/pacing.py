@@ -46,6 +46,8 @@ reached and (adaptive) never grows past what the threads use.
 import threading
 import time
 
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import THROTTLE_CODES
+
 DEFAULT_RATE = 2.0
 DEFAULT_BURST = 5
 MIN_RATE = 0.5
@@ -59,7 +61,6 @@ INCREASE_SHARE = 0.04  # then the probe beyond: this share of the rate per INCRE
 SAME_CEILING = 0.15  # halved each time the next throttle comes within this share of the last ceiling,
 MAX_FOUND = 6  # at most this many times (a probe of 4%/64 a second)
 INCREASE_FLOOR = 0.005  # requests per second, at least, per INCREASE_PERIOD
-THROTTLE_CODES = ("ThrottlingException", "TooManyRequestsException", "Throttling", "RequestLimitExceeded")
 EPSILON = 1e-9
 
 

@@ -3,18 +3,24 @@
 # Copyright: Contributors to the contactcenter.connect project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Per-item results, in the order given, and the bulk module's summary."""
+"""Per-item results, in the order given, and the bulk module's summary: built at the end, from the work records
+(engine.py, work.py) or, in check mode, from the plan's actions."""
 
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Optional
 
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import full_file
+from ansible_collections.contactcenter.connect.plugins.module_utils.plan import CREATE
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import DELETE
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import LINK
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import UPLOAD
-from ansible_collections.contactcenter.connect.plugins.module_utils.plan import full_file
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import DELETED
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import FAILED
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import LINKED
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import UNCHANGED
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import UPLOADED
 
-UPLOADED, LINKED, UNCHANGED, DELETED, FAILED = "uploaded", "linked", "unchanged", "deleted", "failed"
 SUMMARY_KEYS = (UPLOADED, LINKED, UNCHANGED, DELETED, FAILED)
 
 
@@ -34,12 +40,20 @@ class ItemResult:  # pylint: disable=too-many-instance-attributes
     def spec(self):
         return self.action.spec
 
+    @classmethod
+    def of(cls, work):
+        """The result of a finished work record."""
+        return cls(work.action, changed=work.changed, outcome=work.outcome, current=work.current, related_item_id=work.related_item_id,
+                   error=work.error, warnings=list(work.warnings))
+
     def as_dict(self, check_mode=False, diff=False):
         """The item's result with the single-file module's keys (plus failed/msg when it failed)."""
         spec, action = self.spec, self.action
         result = {}
         if spec is not None and spec.params and spec.state == "present":
-            result.update(client_token=spec.client_token, checksum_sha256=spec.checksum)
+            result["client_token"] = spec.client_token
+            if spec.checksum:  # uploads (a recording's content is not read)
+                result["checksum_sha256"] = spec.checksum
         result["changed"] = self.changed
         if spec is not None and spec.state == "absent" or spec is None:
             result["file"] = {}
@@ -49,7 +63,7 @@ class ItemResult:  # pylint: disable=too-many-instance-attributes
             result["file"] = full_file(self.current) if self.current else {}
         if self.related_item_id:
             result["related_item_id"] = self.related_item_id
-        if check_mode and action.check_mode_reason and action.kind == UPLOAD:
+        if check_mode and action.check_mode_reason and action.kind in (UPLOAD, CREATE):
             result["check_mode_reason"] = action.check_mode_reason
         if diff:
             result["diff"] = dict(before=action.before, after=action.after if check_mode or self.error else self._after())
@@ -72,7 +86,7 @@ def planned(action):
     """The ItemResult of an action in check mode: the plan itself."""
     if action.error is not None:
         return ItemResult(action, outcome=FAILED, error=action.error)
-    outcome = {UPLOAD: UPLOADED, LINK: LINKED, DELETE: DELETED}.get(action.kind, UNCHANGED)
+    outcome = {UPLOAD: UPLOADED, CREATE: UPLOADED, LINK: LINKED, DELETE: DELETED}.get(action.kind, UNCHANGED)
     item = ItemResult(action, changed=outcome != UNCHANGED, outcome=outcome, current=action.current,
                       related_item_id=action.related_item_id if action.kind != DELETE else None)
     if action.warning:
@@ -94,7 +108,7 @@ def failure_message(items):
     return f"{len(failed)} of {len(items)} files failed: {names}"
 
 
-def removed_entry(item, check_mode=False):
+def removed_entry(item):
     """One file ``exclusive`` deleted (or would delete)."""
     entry = dict(changed=item.changed, file=full_file(item.action.current))
     if item.error is not None:
@@ -107,7 +121,7 @@ def bulk_result(items, removed, check_mode=False, diff=False):
     result = dict(
         changed=any(item.changed for item in items) or any(item.changed for item in removed),
         files=[item.as_dict(check_mode=check_mode) for item in items],
-        removed=[removed_entry(item, check_mode) for item in removed],
+        removed=[removed_entry(item) for item in removed],
         summary=summary(items, removed),
     )
     if diff:

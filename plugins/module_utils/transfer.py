@@ -27,10 +27,7 @@ clear text (``check_url``). A download stops reading at one byte more than the s
 """
 
 import hashlib
-import io
 import ipaddress
-import os
-import random
 import re
 import ssl
 import threading
@@ -47,9 +44,11 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports missing botocore
 
-CHUNK_SIZE = 1024 * 1024
-TRANSFER_RETRIES = 5
-URL_REFRESHES = 3
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import DEFAULTS
+from ansible_collections.contactcenter.connect.plugins.module_utils.source import CHUNK_SIZE
+# transfer.Source stays importable for tools/bench (run.py), which times it there
+from ansible_collections.contactcenter.connect.plugins.module_utils.source import Source  # noqa: F401  pylint: disable=unused-import
+
 CHANGED_SIZE = "the content changed while it was uploaded: {size} bytes were expected, the file now has a different size"
 _S3_ERROR = re.compile(rb"<Code>([^<]*)</Code>(?:.*?<Message>([^<]*)</Message>)?", re.S)
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 field-name
@@ -72,93 +71,6 @@ class TransferError(Exception):
 
 class SourceChanged(TransferError):
     """The content read while uploading is not the content the upload was prepared with."""
-
-
-class Source:
-    """The bytes to upload: a file on disk or bytes given in the task."""
-
-    def __init__(self, path=None, data=None):
-        self.path = path
-        self.data = data
-        self.size = os.path.getsize(path) if path is not None else len(data)
-
-    def open(self):
-        return open(self.path, "rb") if self.path is not None else io.BytesIO(self.data)
-
-    def sha256(self):
-        """Hex sha256 of the content, read in chunks (or taken from hash_ahead, when it read this same file)."""
-        if self.path is not None:
-            ahead = _AHEAD.take(self.path)
-            if ahead is not None:
-                return ahead
-        with self.open() as stream:
-            return _stream_sha256(stream)
-
-
-def _stream_sha256(stream):
-    """Hex sha256 of what a binary stream holds, read in chunks."""
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: stream.read(CHUNK_SIZE), b""):
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
-class _Ahead:
-    """Digests of files computed on a thread of their own while the module does other things (hash_ahead)."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.entries = {}  # path -> (identity when hashed, threading.Event, [digest or None])
-
-    @staticmethod
-    def identity(path):
-        stat = os.stat(path)
-        return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
-
-    def start(self, paths):
-        paths = [p for p in dict.fromkeys(paths) if p]
-        with self.lock:
-            for path in paths:
-                self.entries.setdefault(path, (None, threading.Event(), [None]))
-        thread = threading.Thread(target=self._run, args=(paths,), name="sha256-ahead", daemon=True)
-        thread.start()
-
-    def _run(self, paths):
-        for path in paths:
-            _before, event, slot = self.entries[path]
-            try:
-                identity = self.identity(path)
-                with open(path, "rb") as stream:
-                    slot[0] = (identity, _stream_sha256(stream))
-            except (OSError, ValueError):  # the source's own checks report it when it is used
-                slot[0] = None
-            finally:
-                event.set()
-
-    def take(self, path):
-        """The digest computed ahead for path if the file is unchanged since (same inode, size, mtime), else None."""
-        with self.lock:
-            entry = self.entries.pop(path, None)
-        if entry is None:
-            return None
-        _unused, event, slot = entry
-        event.wait()
-        if slot[0] is None:
-            return None
-        identity, digest = slot[0]
-        try:
-            return digest if self.identity(path) == identity else None
-        except OSError:
-            return None
-
-
-_AHEAD = _Ahead()
-
-
-def hash_ahead(paths):
-    """Start the sha256 of these files on a thread (hashlib releases the GIL), to overlap client creation and the
-    configuration read; Source.sha256 of the same unchanged file then takes the result instead of reading it again."""
-    _AHEAD.start(list(paths))
 
 
 def _loopback(host):
@@ -326,15 +238,15 @@ def _connection_failure(error, url, what):
     return TransferError(f"{where}: {kind} ({_scrub(str(reason), url)})", retryable=True)
 
 
-def with_retries(attempt, retries=TRANSFER_RETRIES, delay=0.5, max_delay=8.0, sleep=time.sleep):
-    """Call attempt() until it succeeds, retrying TransferErrors marked retryable (jittered backoff)."""
-    for number in range(retries + 1):
+def with_retries(attempt, settings=DEFAULTS, sleep=time.sleep):
+    """Call attempt() until it succeeds, retrying TransferErrors marked retryable (settings' transfer retries, jittered backoff)."""
+    for number in range(settings.transfer_retries + 1):
         try:
             return attempt()
         except TransferError as e:
-            if not e.retryable or number == retries:
+            if not e.retryable or number == settings.transfer_retries:
                 raise
-            sleep(random.uniform(0, min(max_delay, delay * 2 ** number)))
+            sleep(settings.transfer_delay_for(number))
     raise AssertionError("unreachable")
 
 
@@ -348,7 +260,7 @@ class TransferSession:
     """
 
     def __init__(self, verify=True, proxies=None, proxies_config=None, timeout=(60, 60), client_cert=None,
-                 max_pool_connections=10, socket_options=None, sleep=time.sleep, endpoint_url=None):  # pylint: disable=too-many-arguments
+                 max_pool_connections=10, socket_options=None, settings=DEFAULTS, sleep=time.sleep, endpoint_url=None):  # pylint: disable=too-many-arguments
         self.endpoint_url = endpoint_url
         self._settings = dict(
             verify=verify, timeout=timeout, client_cert=client_cert, proxies_config=proxies_config,
@@ -357,12 +269,13 @@ class TransferSession:
         self._proxies = proxies
         self._sessions = {}
         self._lock = threading.Lock()
+        self.settings = settings
         self.sleep = sleep
 
     @classmethod
-    def for_client(cls, client, concurrency=1, **overrides):
+    def for_client(cls, client, settings=DEFAULTS, **overrides):
         """The session a botocore client's configuration describes (its Config, and the TLS verification and
-        socket options its own HTTP session was built with); pools hold at least ``concurrency`` connections."""
+        socket options its own HTTP session was built with); pools hold at least ``settings.concurrency`` connections."""
         raw = getattr(client, "client", client)  # amazon.aws's RetryingBotoClientWrapper
         config = raw.meta.config
         own = getattr(getattr(raw, "_endpoint", None), "http_session", None)
@@ -372,21 +285,22 @@ class TransferSession:
             proxies_config=config.proxies_config,
             timeout=(config.connect_timeout, config.read_timeout),
             client_cert=config.client_cert,
-            max_pool_connections=max(config.max_pool_connections or 10, concurrency),
+            max_pool_connections=max(config.max_pool_connections or 10, settings.concurrency),
             socket_options=getattr(own, "_socket_options", None),
             endpoint_url=raw.meta.endpoint_url,
+            settings=settings,
         )
         settings.update(overrides)
         return cls(**settings)
 
     @classmethod
-    def for_module(cls, module, client, concurrency=1):
+    def for_module(cls, module, client, settings=DEFAULTS):
         """The session for a module run: as ``client`` (the module's Connect client) reaches AWS, TLS verification
         taken from the module's validate_certs / aws_ca_bundle."""
         params = module.params
         validate_certs = params.get("validate_certs", True)
         verify = params.get("aws_ca_bundle") if validate_certs and params.get("aws_ca_bundle") else validate_certs
-        return cls.for_client(client, concurrency=concurrency, verify=verify)
+        return cls.for_client(client, settings, verify=verify)
 
     def http_session(self, url):
         """The pooled botocore session for url (configured proxies; else the environment's, for this URL's host)."""
@@ -468,16 +382,17 @@ class TransferSession:
 
     def transfer(self, next_url, attempt):
         """attempt(PresignedUrl) until it succeeds: transient failures retried on the same URL, an expired URL
-        replaced by next_url() (called once for the first URL, then once per refresh, at most URL_REFRESHES times).
+        replaced by next_url() (called once for the first URL, then once per refresh, at most settings.url_refreshes times).
 
         Returns (the PresignedUrl used, attempt's result).
         """
         presigned = next_url()
-        for refresh in range(URL_REFRESHES + 1):
+        refreshes = self.settings.url_refreshes
+        for refresh in range(refreshes + 1):
             try:
-                return presigned, with_retries(lambda: attempt(presigned), sleep=self.sleep)
+                return presigned, with_retries(lambda: attempt(presigned), self.settings, sleep=self.sleep)
             except TransferError as e:
-                if not e.expired or refresh == URL_REFRESHES:
+                if not e.expired or refresh == refreshes:
                     raise
             presigned = next_url()
         raise AssertionError("unreachable")

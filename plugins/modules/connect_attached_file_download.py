@@ -194,15 +194,14 @@ import pwd
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.contactcenter.connect.plugins.module_utils import download
-from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import requested_file_ids
-from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_client
+from ansible_collections.contactcenter.connect.plugins.module_utils.clients import Clients
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import batch_get_attached_file_metadata
-from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_client
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
+from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import listed_file_ids
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import settings_for
 
 ARGUMENT_SPEC = dict(
     instance_id=dict(type="str", required=True),
@@ -252,8 +251,10 @@ def main():
     try:
         check_owners(p)
         target = parse_target(p["instance_id"], p["associated_resource_arn"])
-        client = connect_client(module)
-        ids = requested_file_ids(lambda: cases_client(module), target, p["file_ids"], "download")
+        settings = settings_for(module)
+        clients = Clients(module, settings)
+        client = clients.connect
+        ids = listed_file_ids(lambda: clients.cases, target, p["file_ids"], hint="to download files without Cases calls, give their file_ids")
         files, errors = batch_get_attached_file_metadata(client, target.instance_id, target.associated_resource_arn, ids) if ids else ([], [])
         download.check_answer(ids, files)
         missing = not_returned(ids, files, errors)
@@ -263,8 +264,7 @@ def main():
             module.warn(f"{missing_message(missing)}: not downloaded, listed in skipped_files")
         created = download.prepare_dest(module, p["dest"])
         planned, skipped = download.plan(files, p["dest"])
-        session = TransferSession.for_module(module, client, concurrency=p["concurrency"])
-        entries, failures = download.apply(module, client, target, planned, session, p["concurrency"])
+        entries, failures = download.apply(module, client, target, planned, clients.transfer, p["concurrency"])
     except AttachedFileError as e:
         fail_with(module, e)
     result = dict(changed=created or any(e["changed"] for e in entries), downloads=entries, skipped_files=skipped + missing, dest=p["dest"])

@@ -9,7 +9,8 @@ import botocore.session
 import pytest
 
 from ansible_collections.contactcenter.connect.plugins.module_utils import transfer
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import Source
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import Settings
+from ansible_collections.contactcenter.connect.plugins.module_utils.source import Source
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
 
 SIGNED = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=deadbeefsecret"
@@ -197,7 +198,7 @@ def test_the_session_is_built_from_the_clients_configuration(tmp_path):
         config=botocore.config.Config(connect_timeout=7, read_timeout=9, client_cert="/c.pem", tcp_keepalive=True,
                                       proxies={"https": "http://p:1"}, proxies_config={"proxy_ca_bundle": "/p.pem"}),
     )
-    http = transfer.TransferSession.for_client(client, concurrency=16).http_session("https://bucket.s3.amazonaws.com/k")
+    http = transfer.TransferSession.for_client(client, Settings(concurrency=16)).http_session("https://bucket.s3.amazonaws.com/k")
     own = client._endpoint.http_session
     for name in ("_verify", "_cert_file", "_socket_options"):
         assert getattr(http, name) == getattr(own, name), name
@@ -271,7 +272,7 @@ class FakeModule:
     ({"validate_certs": False, "aws_ca_bundle": "/ca.pem"}, False),
 ])
 def test_for_module_verifies_as_amazon_aws_does(params, verify):
-    session = transfer.TransferSession.for_module(FakeModule(**params), client_with(), concurrency=3)
+    session = transfer.TransferSession.for_module(FakeModule(**params), client_with(), Settings(concurrency=3))
     assert session.http_session("https://bucket.s3.amazonaws.com/k")._verify == verify
 
 
@@ -367,22 +368,22 @@ def test_the_session_of_a_client_checks_urls_against_the_clients_endpoint(server
 def test_hash_ahead_reads_the_file_once_and_is_ignored_when_the_file_changed(tmp_path, monkeypatch):
     import hashlib
 
-    from ansible_collections.contactcenter.connect.plugins.module_utils import transfer
+    from ansible_collections.contactcenter.connect.plugins.module_utils import source
 
     path = tmp_path / "a.pdf"
     path.write_bytes(b"first content")
-    transfer.hash_ahead([str(path), str(path), None])
+    source.hash_ahead([str(path), str(path), None])
     opened = []
-    real_open = transfer.Source.open
-    monkeypatch.setattr(transfer.Source, "open", lambda self: opened.append(self.path) or real_open(self))
+    real_open = source.Source.open
+    monkeypatch.setattr(source.Source, "open", lambda self: opened.append(self.path) or real_open(self))
     assert Source(path=str(path)).sha256() == hashlib.sha256(b"first content").hexdigest()
     assert opened == []  # taken from the thread that read it while the clients were made
     assert Source(path=str(path)).sha256() == hashlib.sha256(b"first content").hexdigest()
     assert opened == [str(path)]  # used once: a second Source reads for itself
-    transfer.hash_ahead([str(path)])
-    transfer._AHEAD.entries[str(path)][1].wait(10)  # pylint: disable=protected-access
+    source.hash_ahead([str(path)])
+    source._AHEAD.entries[str(path)][1].wait(10)  # pylint: disable=protected-access
     path.write_bytes(b"other content, another size")
     assert Source(path=str(path)).sha256() == hashlib.sha256(b"other content, another size").hexdigest()
-    transfer.hash_ahead([str(tmp_path / "missing.pdf")])
+    source.hash_ahead([str(tmp_path / "missing.pdf")])
     with pytest.raises(OSError):
         Source(path=str(tmp_path / "missing.pdf")).sha256()

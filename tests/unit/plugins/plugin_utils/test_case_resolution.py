@@ -3,7 +3,8 @@ import pytest
 from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_retry
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import CASES_RETRY_CODES
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import Settings
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.plugin_utils import case_resolution
 from ansible_collections.contactcenter.connect.plugins.plugin_utils.case_resolution import FieldResolver
@@ -20,7 +21,7 @@ def cases():
     """A Connect Cases client as the inventory makes it (retries), stubbed: the model validates every request."""
     client = boto3.client("connectcases", region_name="us-east-1", aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
     with Stubber(client) as stubber:
-        yield RetryingBotoClientWrapper(client, cases_retry()), stubber
+        yield RetryingBotoClientWrapper(client, Settings().api_retry(CASES_RETRY_CODES)), stubber
         stubber.assert_no_pending_responses()
 
 
