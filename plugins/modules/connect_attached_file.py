@@ -362,6 +362,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.engine impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import refuse_unused_performed_by
+from ansible_collections.contactcenter.connect.plugins.module_utils.messages import warn
 from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import Pacer
 
 ARGUMENT_SPEC = dict(
@@ -406,7 +407,7 @@ def attach(module, client, pacer):
     refuse_unused_performed_by(module.params["performed_by"], module.params["link_to_case"], spec.target.attachment_scope)
     outcome = engine_for(module, client, [spec], pacer).run([spec])
     for warning in outcome.warnings:
-        module.warn(warning)
+        warn(module, warning)
     [item] = outcome.items
     if item.error is not None:
         raise item.error

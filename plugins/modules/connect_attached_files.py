@@ -265,6 +265,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.engine impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.engine import engine_for
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
+from ansible_collections.contactcenter.connect.plugins.module_utils.messages import warn
 from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import DEFAULT_BURST
 from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import Pacer
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import bulk_result
@@ -347,7 +348,7 @@ def main():
     except AttachedFileError as e:
         fail_with(module, e)
     for warning in warnings + outcome.warnings:
-        module.warn(warning)
+        warn(module, warning)
     result = bulk_result(outcome.items, outcome.removed, check_mode=module.check_mode, diff=module._diff)
     failed = [item for item in outcome.items + outcome.removed if item.error is not None]
     if failed:
