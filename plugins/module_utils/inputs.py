@@ -42,8 +42,13 @@ def open_source(src=None, content=None, content_base64=None):
 
 
 def default_file_name(file_name, src):
-    """file_name, or the basename of src."""
+    """file_name, or the basename of src; a name with ``/`` is refused."""
     if file_name is not None:
+        if "/" in file_name:
+            raise OptionError(
+                message=f"file_name {file_name!r} contains '/': Connect would store that name, but no download can keep it "
+                "(connect_attached_file_download would save it as " + repr(file_name.replace("/", "_")) + "); give a name without '/'"
+            )
         return file_name
     if src is None:
         raise OptionError(message="file_name is required with content or content_base64")

@@ -79,7 +79,8 @@ options:
     version_added: 0.2.0
   file_name:
     description:
-      - Name of the file as Connect shows it; 1 to 256 characters, no control characters.
+      - Name of the file as Connect shows it; 1 to 256 characters, no control characters, no C(/) (Connect would
+        store it, but a download cannot keep such a name).
       - Defaults to the basename of O(src). Required with O(content) and O(content_base64).
       - Its extension must be one the instance allows for the resource's attachment scope.
     type: str

@@ -66,7 +66,7 @@ options:
         description: Binary content to upload, base64-encoded. Requires O(files[].file_name).
         type: str
       file_name:
-        description: Name of the file as Connect shows it; defaults to the basename of O(files[].src).
+        description: Name of the file as Connect shows it (no C(/)); defaults to the basename of O(files[].src).
         type: str
       associated_resource_arn:
         description: The resource of this file (default O(associated_resource_arn)).
