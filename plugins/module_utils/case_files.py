@@ -21,6 +21,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api 
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
+from ansible_collections.contactcenter.connect.plugins.module_utils.messages import hint_helps
 
 IDENTITY = ("FileName", "FileSizeInBytes", "FileUseCaseType")
 
@@ -38,7 +39,8 @@ def case_link_pages(cases, target, file_arn=None, hint=LINK_HINT):
         try:
             page = file_related_items_page(cases, target.domain_id, target.case_id, file_arn, token)
         except AttachedFileError as e:
-            e.message = f"{e.message} ({hint})"
+            if hint_helps(e):
+                e.message = f"{e.message} ({hint})"
             raise
         if page is None:
             raise OptionError(

@@ -15,3 +15,48 @@ def warn(module, message):
     so the warning reaches the user (console and the result's ``warnings``) once, without that notice.
     """
     getattr(module, "_module", module).warn(message)
+
+
+# Causes no hint about the module's options can help with: credentials, signatures, access, an unknown instance or resource.
+NO_HINT_CODES = frozenset((
+    "AccessDenied", "AccessDeniedException", "AuthFailure", "ExpiredToken", "ExpiredTokenException", "IncompleteSignature",
+    "InvalidClientTokenId", "InvalidSignatureException", "MissingAuthenticationToken", "RequestExpired",
+    "ResourceNotFoundException", "SignatureDoesNotMatch", "UnauthorizedOperation", "UnrecognizedClientException",
+))
+NO_HINT_EXCEPTIONS = frozenset(("NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError", "NoRegionError"))
+# how many item labels a grouped cause names before "and N more"
+NAMED_ITEMS = 3
+
+
+def hint_helps(error):
+    """Whether a hint about the module's options can help with error (never for credentials, signatures, access, unknown ids)."""
+    exception = getattr(error, "exception", None)
+    if exception is None:
+        return True
+    if exception.__class__.__name__ in NO_HINT_EXCEPTIONS:
+        return False
+    code = ((getattr(exception, "response", None) or {}).get("Error") or {}).get("Code")
+    return code not in NO_HINT_CODES
+
+
+def _without_label(message, label):
+    prefix = f"{label}: "
+    return message[len(prefix):] if label and message.startswith(prefix) else message
+
+
+def failures_summary(failed, total, noun="files"):
+    """One message for many failed items: each distinct cause once, with how many items it hit and the first few.
+
+    failed: (label, message) pairs, in order; a message that starts with its label has it removed, so items that
+    failed for the same reason are said once: "3 of 100 files failed: <cause> (3 files: files[0] (a.pdf), ...)".
+    """
+    groups = {}
+    for label, message in failed:
+        groups.setdefault(_without_label(message, label), []).append(label)
+    parts = []
+    for cause, labels in groups.items():
+        named = ", ".join(str(label) for label in labels[:NAMED_ITEMS])
+        more = f" and {len(labels) - NAMED_ITEMS} more" if len(labels) > NAMED_ITEMS else ""
+        count = f"{len(labels)} {noun if len(labels) > 1 else noun.rstrip('s')}"
+        parts.append(f"{cause} ({count}: {named}{more})")
+    return f"{len(failed)} of {total} {noun} failed: " + "; ".join(parts)

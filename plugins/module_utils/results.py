@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Optional
 
+from ansible_collections.contactcenter.connect.plugins.module_utils.messages import failures_summary
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import DELETE
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import LINK
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import UPLOAD
@@ -88,10 +89,9 @@ def summary(items, removed):
 
 
 def failure_message(items):
-    """The bulk task's message when items failed: naming each."""
-    failed = [item for item in items if item.error is not None]
-    names = "; ".join(item.error.message for item in failed)
-    return f"{len(failed)} of {len(items)} files failed: {names}"
+    """The bulk task's message when items failed: each cause once, with the items it hit (messages.failures_summary)."""
+    failed = [(label_of(item), item.error.message) for item in items if item.error is not None]
+    return failures_summary(failed, len(items))
 
 
 def removed_entry(item, check_mode=False):
