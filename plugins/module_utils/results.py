@@ -81,11 +81,21 @@ def planned(action):
     return item
 
 
-def summary(items, removed):
+def summary(items, removed, check_mode=False):
+    """How many items had each outcome; ``linked`` counts every link this task made (or would make), new uploads included."""
     counts = {key: 0 for key in SUMMARY_KEYS}
     for item in list(items) + list(removed):
         counts[item.outcome] += 1
+        if item.outcome == UPLOADED and _links_upload(item, check_mode):
+            counts[LINKED] += 1
     return counts
+
+
+def _links_upload(item, check_mode):
+    """Whether an uploaded item was (check mode: will be) shown on its case by a related item this task made."""
+    if check_mode:
+        return bool(item.spec is not None and item.spec.link)
+    return bool(item.related_item_id)
 
 
 def failure_message(items):
@@ -108,11 +118,11 @@ def bulk_result(items, removed, check_mode=False, diff=False):
         changed=any(item.changed for item in items) or any(item.changed for item in removed),
         files=[item.as_dict(check_mode=check_mode) for item in items],
         removed=[removed_entry(item, check_mode) for item in removed],
-        summary=summary(items, removed),
+        summary=summary(items, removed, check_mode),
     )
     if diff:
         result["diff"] = [
-            dict(before=i.action.before, after=i.action.after, before_header=label_of(i), after_header=label_of(i))
+            dict(before=i.action.before, after=i.action.after, before_header=diff_header(i), after_header=diff_header(i))
             for i in list(items) + list(removed)
             if i.changed
         ]
@@ -125,3 +135,20 @@ def label_of(item):
         return spec.label
     current = item.action.current or {}
     return f"{current.get('FileName')} ({current.get('FileId')}, not in files)"
+
+
+def diff_header(item):
+    """The --diff header of an item: its label and where the file is (the case, or the contact)."""
+    spec = item.spec
+    arn = spec.target.associated_resource_arn if spec is not None and spec.target is not None else (item.action.current or {}).get("AssociatedResourceArn")
+    return f"{label_of(item)} on {resource_name(arn)}" if arn else label_of(item)
+
+
+def resource_name(arn):
+    """"case <case id>" for a case ARN, "contact <contact id>" for a contact ARN, else the ARN."""
+    parts = arn.split(":", 5)[-1].split("/")
+    if len(parts) == 4 and parts[0] == "domain" and parts[2] == "case":
+        return f"case {parts[3]}"
+    if len(parts) == 4 and parts[0] == "instance" and parts[2] == "contact":
+        return f"contact {parts[3]}"
+    return arn

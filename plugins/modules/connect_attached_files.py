@@ -241,18 +241,22 @@ removed:
   type: list
   elements: dict
 diff:
-  description: Per changed item and per file O(exclusive) deletes, the file before and after (C({}) for no file).
+  description:
+    - Per changed item and per file O(exclusive) deletes, the file before and after (C({}) for no file).
+    - Each entry's C(before_header) and C(after_header) name the item and where it is, such as
+      C(files[3] (claim.pdf) on case case-0001) or C(files[4] (reply.txt) on contact <contact id>).
   returned: in diff mode (C(--diff))
   type: list
   elements: dict
 summary:
   description:
-    - How many items were C(uploaded) (uploaded, or finished, by this task), C(linked) (already there, now shown on
-      their case), C(unchanged), C(deleted) (items with state=absent, plus the files O(exclusive) deleted) and C(failed).
+    - How many items were C(uploaded) (uploaded, or finished, by this task), C(unchanged), C(deleted) (items with
+      state=absent, plus the files O(exclusive) deleted) and C(failed); C(linked) counts the files this task showed on
+      their case (a related item made), new uploads included, so a first upload of 3 files to a case reports 3 and 3.
     - In check mode, what the task would do.
   returned: always
   type: dict
-  sample: {"uploaded": 3, "linked": 0, "unchanged": 47, "deleted": 0, "failed": 0}
+  sample: {"uploaded": 3, "linked": 3, "unchanged": 47, "deleted": 0, "failed": 0}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

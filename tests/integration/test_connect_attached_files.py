@@ -65,7 +65,8 @@ def test_files_on_two_cases_then_a_rerun_writes_nothing(playbook, connect):
     assert run.rc == 0, run.stdout
     result = run.result(TASK)
     assert result["changed"] is True
-    assert result["summary"] == {"uploaded": 5, "linked": 0, "unchanged": 0, "deleted": 0, "failed": 0}
+    # linked: every file this task showed on its case, new uploads included (it said 0 here before issue 28)
+    assert result["summary"] == {"uploaded": 5, "linked": 5, "unchanged": 0, "deleted": 0, "failed": 0}
     assert [r["file"]["file_name"] for r in result["files"]] == [name for name, _content in first_case + second_case]
     for entry, (_name, content) in zip(result["files"], first_case + second_case):
         assert entry["changed"] is True and entry["file"]["file_status"] == "APPROVED" and entry["related_item_id"]
