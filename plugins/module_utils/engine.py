@@ -46,9 +46,11 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.plan import 
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import DELETED
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import FAILED
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import LINKED
+from ansible_collections.contactcenter.connect.plugins.module_utils.results import NOT_WRITTEN
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import UNCHANGED
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import UPLOADED
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import ItemResult
+from ansible_collections.contactcenter.connect.plugins.module_utils.results import not_written
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import planned
 from ansible_collections.contactcenter.connect.plugins.module_utils.model_checks import request_problems
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
@@ -62,10 +64,11 @@ NOT_LINKED = "file {file_id} is {status}, not yet APPROVED: it was not linked to
 class Outcome:
     """What a run did: one ItemResult per spec (in order), the removals ``exclusive`` made, warnings."""
 
-    def __init__(self, items, removed, warnings):
+    def __init__(self, items, removed, warnings, refused_whole=False):
         self.items = items
         self.removed = removed
         self.warnings = warnings
+        self.refused_whole = refused_whole  # on_refused=fail refused items before any write: nothing was written
 
 
 class Scheduler:
@@ -170,9 +173,16 @@ class Engine:  # pylint: disable=too-many-instance-attributes
                 self.warnings.append(action.warning)
         return actions, removals(actions, existing, exclusive_cases)
 
-    def run(self, specs, exclusive_cases=()):
-        """Plan, then (unless in check mode) apply; returns an Outcome."""
+    def run(self, specs, exclusive_cases=(), on_refused="skip"):
+        """Plan, then (unless in check mode) apply; returns an Outcome.
+
+        on_refused: ``fail`` writes nothing when the plan refused any item (every refusal knowable before a write:
+        the options, the files, the configuration, the cases read); ``skip`` applies the other items.
+        """
         actions, removed = self.plan(specs, exclusive_cases)
+        if on_refused == "fail" and any(a.error is not None for a in actions):
+            items = not_written(actions)
+            return Outcome(items, [ItemResult(a, outcome=NOT_WRITTEN) for a in removed], self.warnings, refused_whole=True)
         if self.check_mode:
             return Outcome([planned(a) for a in actions], [planned(a) for a in removed], self.warnings)
         items = [ItemResult(a) for a in actions]

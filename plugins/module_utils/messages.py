@@ -48,15 +48,18 @@ def failures_summary(failed, total, noun="files"):
     """One message for many failed items: each distinct cause once, with how many items it hit and the first few.
 
     failed: (label, message) pairs, in order; a message that starts with its label has it removed, so items that
-    failed for the same reason are said once: "3 of 100 files failed: <cause> (3 files: files[0] (a.pdf), ...)".
+    failed for the same reason are said once: "3 of 100 files failed: <cause> (3 files: files[0] (a.pdf), ...)"; a cause
+    that hit one item is said after its label, as the item's own message says it.
     """
     groups = {}
     for label, message in failed:
         groups.setdefault(_without_label(message, label), []).append(label)
     parts = []
     for cause, labels in groups.items():
+        if len(labels) == 1:
+            parts.append(f"{labels[0]}: {cause}" if labels[0] else cause)
+            continue
         named = ", ".join(str(label) for label in labels[:NAMED_ITEMS])
         more = f" and {len(labels) - NAMED_ITEMS} more" if len(labels) > NAMED_ITEMS else ""
-        count = f"{len(labels)} {noun if len(labels) > 1 else noun.rstrip('s')}"
-        parts.append(f"{cause} ({count}: {named}{more})")
+        parts.append(f"{cause} ({len(labels)} {noun}: {named}{more})")
     return f"{len(failed)} of {total} {noun} failed: " + "; ".join(parts)

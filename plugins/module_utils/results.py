@@ -9,14 +9,20 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Optional
 
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import for_item
 from ansible_collections.contactcenter.connect.plugins.module_utils.messages import failures_summary
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import DELETE
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import LINK
+from ansible_collections.contactcenter.connect.plugins.module_utils.plan import NOTHING
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import UPLOAD
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import full_file
 
 UPLOADED, LINKED, UNCHANGED, DELETED, FAILED = "uploaded", "linked", "unchanged", "deleted", "failed"
 SUMMARY_KEYS = (UPLOADED, LINKED, UNCHANGED, DELETED, FAILED)
+# an item that would have written, left alone because the task refused others first (on_refused=fail); in no summary count
+NOT_WRITTEN = "not_written"
+NOT_WRITTEN_REASON = "not written: the task refused other items before any write (on_refused: fail)"
 
 
 @dataclass
@@ -44,12 +50,16 @@ class ItemResult:  # pylint: disable=too-many-instance-attributes
         result["changed"] = self.changed
         if spec is not None and spec.state == "absent" or spec is None:
             result["file"] = {}
+        elif self.outcome == NOT_WRITTEN:
+            result["file"] = full_file(self.current) if self.current else {}
         elif check_mode:
             result["file"] = action.after
         else:
             result["file"] = full_file(self.current) if self.current else {}
         if self.related_item_id:
             result["related_item_id"] = self.related_item_id
+        if self.outcome == NOT_WRITTEN:
+            result.update(skipped=True, skip_reason=NOT_WRITTEN_REASON)
         if check_mode and action.check_mode_reason and action.kind == UPLOAD:
             result["check_mode_reason"] = action.check_mode_reason
         if diff:
@@ -81,10 +91,38 @@ def planned(action):
     return item
 
 
+def not_written(actions):
+    """The ItemResults of a task whose plan refused items, under on_refused=fail: the refused ones failed, nothing written.
+
+    An item the plan leaves as it is stays unchanged (it would not have written); the others are NOT_WRITTEN.
+    """
+    items = []
+    for action in actions:
+        if action.error is not None:
+            items.append(ItemResult(action, outcome=FAILED, error=action.error))
+        elif action.kind == NOTHING and action.duplicate_of is None:
+            items.append(ItemResult(action, current=action.current, related_item_id=action.related_item_id))
+        else:
+            items.append(ItemResult(action, outcome=NOT_WRITTEN, current=action.current,
+                                    related_item_id=action.related_item_id if action.kind != DELETE else None))
+    for item in items:
+        if item.action.duplicate_of is None:
+            continue
+        original = items[item.action.duplicate_of]
+        if original.error is not None:
+            item.outcome = FAILED
+            item.error = for_item(AttachedFileError(message=f"same file as {original.spec.label}, which was refused"), item.spec.label)
+        elif original.outcome != NOT_WRITTEN:
+            item.outcome, item.current, item.related_item_id = original.outcome, original.current, original.related_item_id
+    return items
+
+
 def summary(items, removed, check_mode=False):
     """How many items had each outcome; ``linked`` counts every link this task made (or would make), new uploads included."""
     counts = {key: 0 for key in SUMMARY_KEYS}
     for item in list(items) + list(removed):
+        if item.outcome == NOT_WRITTEN:
+            continue
         counts[item.outcome] += 1
         if item.outcome == UPLOADED and _links_upload(item, check_mode):
             counts[LINKED] += 1
@@ -107,6 +145,8 @@ def failure_message(items):
 def removed_entry(item, check_mode=False):
     """One file ``exclusive`` deleted (or would delete)."""
     entry = dict(changed=item.changed, file=full_file(item.action.current))
+    if item.outcome == NOT_WRITTEN:
+        entry.update(skipped=True, skip_reason=NOT_WRITTEN_REASON)
     if item.error is not None:
         entry.update(failed=True, msg=item.error.message)
     return entry

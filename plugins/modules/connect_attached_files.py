@@ -165,6 +165,19 @@ options:
       - A number is a fixed pace (your quota, if it was raised); V(0) turns pacing off. Throttled calls are retried
         in every case.
     type: float
+  on_refused:
+    description:
+      - What the task does when it refuses items before any write (bad options, an empty or missing file, a refused
+        extension, a size over the limit, an unknown case, the same file twice with conflicting options, or a lookup
+        the service refused).
+      - V(fail) (the default) writes nothing at all and fails naming every refused item; the other items report
+        C(skipped) with C(skip_reason). Correct the input and run the task again.
+      - V(skip) reports the refused items as failed entries of RV(files), writes the others, and fails at the end naming
+        the refused ones. For migrations that must not stop on one bad file.
+      - Errors of the service during the writes are per item in both cases.
+    type: str
+    choices: [fail, skip]
+    default: fail
 notes:
   - The module has the action plugin of M(contactcenter.connect.connect_attached_file) (O(files[].src) on the
     controller, O(remote_src), O(decrypt)); it supports C(async).
@@ -231,7 +244,8 @@ files:
   description:
     - One entry per item of O(files), in the same order, each with what M(contactcenter.connect.connect_attached_file)
       returns for that file (C(changed), C(client_token), C(checksum_sha256), C(file), C(related_item_id),
-      C(check_mode_reason)), plus C(failed) and C(msg) for an item that failed.
+      C(check_mode_reason)), plus C(failed) and C(msg) for an item that failed, and C(skipped) and C(skip_reason) for
+      an item left unwritten because the task refused others (O(on_refused=fail)).
   returned: always
   type: list
   elements: dict
@@ -253,6 +267,7 @@ summary:
     - How many items were C(uploaded) (uploaded, or finished, by this task), C(unchanged), C(deleted) (items with
       state=absent, plus the files O(exclusive) deleted) and C(failed); C(linked) counts the files this task showed on
       their case (a related item made), new uploads included, so a first upload of 3 files to a case reports 3 and 3.
+    - Items left unwritten because the task refused others (O(on_refused=fail)) are in no count.
     - In check mode, what the task would do.
   returned: always
   type: dict
@@ -320,6 +335,7 @@ ARGUMENT_SPEC = dict(
     url_expiry_in_seconds=dict(type="int"),
     concurrency=dict(type="int", default=4),
     requests_per_second=dict(type="float"),
+    on_refused=dict(type="str", choices=["fail", "skip"], default="fail"),
 )
 
 
@@ -348,7 +364,7 @@ def main():
         refuse_unused_task_performed_by(params, specs)
         cases, warnings = exclusive_cases(params, specs)
         engine = engine_for(module, client, specs, pacer, params["concurrency"], exclusive=cases)
-        outcome = engine.run(specs, cases)
+        outcome = engine.run(specs, cases, on_refused=params["on_refused"])
     except AttachedFileError as e:
         fail_with(module, e)
     for warning in warnings + outcome.warnings:
@@ -356,7 +372,11 @@ def main():
     result = bulk_result(outcome.items, outcome.removed, check_mode=module.check_mode, diff=module._diff)
     failed = [item for item in outcome.items + outcome.removed if item.error is not None]
     if failed:
-        module.fail_json(msg=failure_message(outcome.items + outcome.removed), **result)
+        message = failure_message(outcome.items + outcome.removed)
+        if outcome.refused_whole:
+            message += (". Nothing was written (on_refused: fail): correct or remove the refused items, or set on_refused: skip "
+                        "to write the others")
+        module.fail_json(msg=message, **result)
     module.exit_json(**result)
 
 

@@ -69,4 +69,4 @@ def test_different_causes_are_each_said_once_with_their_items(playbook, connect)
     message = run.result("Attached files")["msg"]
     assert message.startswith("3 of 5 files failed: "), message
     assert message.count("is empty") == 1 and "(2 files: files[2] (empty-1.pdf), files[3] (empty-2.pdf))" in message, message
-    assert "(1 file: files[4] (bad/name.pdf))" in message, message
+    assert "; files[4] (bad/name.pdf): file_name 'bad/name.pdf' contains '/'" in message, message

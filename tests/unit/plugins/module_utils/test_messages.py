@@ -8,7 +8,7 @@ def test_identical_causes_are_said_once_with_counts_and_first_names():
     failed.insert(2, ("files[9] (x.pdf)", "files[9] (x.pdf): content is empty"))
     assert messages.failures_summary(failed, 10) == (
         "6 of 10 files failed: bad signature (InvalidSignatureException) (5 files: files[0] (d0.pdf), files[1] (d1.pdf), "
-        "files[2] (d2.pdf) and 2 more); content is empty (1 file: files[9] (x.pdf))"
+        "files[2] (d2.pdf) and 2 more); files[9] (x.pdf): content is empty"
     )
 
 
