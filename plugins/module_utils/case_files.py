@@ -14,6 +14,7 @@ upload). That lookup is read-only, so check mode can use it too.
 import time
 
 from ansible_collections.contactcenter.connect.plugins.module_utils.attached_file import APPROVED
+from ansible_collections.contactcenter.connect.plugins.module_utils.attached_file import other_tags_or_creator
 from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import create_file_related_item
 from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import file_related_items_page
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import batch_get_attached_file_metadata
@@ -88,15 +89,9 @@ def find_on_case(connect, cases, target, expected):
     if not candidates:
         return None, links
     found = sorted(candidates, key=lambda f: f["FileStatus"] != APPROVED)[0]
-    others = sorted(k for k in ("Tags", "CreatedBy") if k in expected and (found.get(k) or {}) != expected[k])
-    if others and found["FileStatus"] == APPROVED:
-        raise OptionError(
-            message=(
-                f"file {found['FileId']} on the case has this content and name but other {' and '.join(others)}; Connect cannot change "
-                "an attached file: delete it (state=absent) first, or change the file name"
-            ),
-            file_id=found["FileId"],
-        )
+    difference = other_tags_or_creator(found, expected) if found["FileStatus"] == APPROVED else None
+    if difference:
+        raise OptionError(message=difference, file_id=found["FileId"])
     return found, links
 
 

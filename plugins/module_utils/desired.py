@@ -48,6 +48,7 @@ class FileSpec:  # pylint: disable=too-many-instance-attributes
     file_id: Optional[str] = None
     link: bool = False  # look the file up on its case and link it there
     error: Optional[Exception] = None  # the item is refused (OptionError), before any call
+    tags_given: bool = True  # False: the task left tags out, so an existing file's tags are accepted as they are
 
     @property
     def label(self):
@@ -62,7 +63,7 @@ class FileSpec:  # pylint: disable=too-many-instance-attributes
 
     @property
     def expected(self):
-        return steps.expected_metadata(self.params) if self.params else None
+        return steps.expected_metadata(self.params, any_tags=not self.tags_given) if self.params else None
 
     @property
     def looks_on_case(self):
@@ -107,7 +108,7 @@ def file_spec(options, start_model, index=None):
     A refused item is a FileSpec with ``error`` set, its message naming the option and the item.
     """
     spec = FileSpec(index=index, name=options.get("file_name") or (options.get("src") or "").rsplit("/", 1)[-1] or None,
-                    state=options.get("state") or "present", file_id=options.get("file_id"))
+                    state=options.get("state") or "present", file_id=options.get("file_id"), tags_given=options.get("tags") is not None)
     try:
         _check_sources(options)
         spec.target = parse_target(options["instance_id"], options.get("associated_resource_arn"))

@@ -279,7 +279,7 @@ class Engine:  # pylint: disable=too-many-instance-attributes
         # the file Start names, read once (by start_upload unless Start said APPROVED): checked against the task
         found = read[started["FileId"]] if started["FileId"] in read else describe(started["FileId"])
         if found is not None:
-            problems = steps.replay_problems(found, params)
+            problems = steps.replay_problems(found, params, any_tags=bool(spec.expected.get(steps.ANY_TAGS)))
             if problems:
                 raise AttachedFileError(
                     message=(

@@ -103,6 +103,7 @@ options:
   created_by:
     description:
       - The identity recorded as the creator of the file. Exactly one of its keys.
+      - Left out, an existing file's creator is accepted as it is; given, it is compared with the file's.
     type: dict
     suboptions:
       connect_user_arn:
@@ -116,6 +117,11 @@ options:
       - Tags of the file, at most 49 (Connect allows 50 and the module records the content's SHA-256 under the
         reserved key C(contactcenter.connect:sha256)).
       - Set when the file is created; Connect cannot change them later.
+      - Left out, an existing file's tags are accepted as they are (only its content is compared), as amazon.aws
+        modules read an omitted option. Given, they are compared with the file's; a file with other tags fails,
+        naming the keys that differ.
+      - For a contact the module finds an existing file through its client token, and Connect may refuse a token
+        whose file has other tags; give the file's O(file_id) to compare only what the task gives.
     type: dict
   url_expiry_in_seconds:
     description:

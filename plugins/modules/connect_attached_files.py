@@ -75,10 +75,14 @@ options:
         description: The file's idempotency token; derived as M(contactcenter.connect.connect_attached_file) derives it when not set.
         type: str
       tags:
-        description: Tags of the file (default O(tags)).
+        description:
+          - Tags of the file (default O(tags)). Left out (here and in O(tags)), an existing file's tags are accepted as
+            they are; given, they are compared, and a file with other tags fails naming the keys that differ.
         type: dict
       created_by:
-        description: The creator of the file (default O(created_by)), with exactly one of C(connect_user_arn), C(aws_identity_arn).
+        description:
+          - The creator of the file (default O(created_by)), with exactly one of C(connect_user_arn), C(aws_identity_arn).
+          - Left out (here and in O(created_by)), an existing file's creator is accepted as it is; given, it is compared.
         type: dict
         suboptions:
           connect_user_arn:

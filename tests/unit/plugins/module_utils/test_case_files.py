@@ -114,7 +114,7 @@ def test_same_file_with_other_tags_fails(cases, stubbed):
     connect, connect_stub = stubbed
     stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN)]})
     connect_stub.add_response("batch_get_attached_file_metadata", {"Files": [metadata(Tags={"contactcenter.connect:sha256": "ab", "team": "x"})]})
-    with pytest.raises(OptionError, match="other Tags"):
+    with pytest.raises(OptionError, match=r"tags differ in 'team' \(the file: 'x', the task: \(none\)\)"):
         case_files.find_on_case(connect, client, TARGET, EXPECTED)
 
 
