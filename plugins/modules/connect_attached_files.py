@@ -60,10 +60,15 @@ options:
             temporary folder once per task, and removed after it.
         type: path
       content:
-        description: Text to upload, encoded as UTF-8. Requires O(files[].file_name).
+        description:
+          - Text to upload, encoded as UTF-8. Requires O(files[].file_name).
+          - Not logged (C(no_log)), like O(contactcenter.connect.connect_attached_file#module:content), because attachments
+            often hold personal data. Ansible masks each occurrence of the text in the task's output.
         type: str
       content_base64:
-        description: Binary content to upload, base64-encoded. Requires O(files[].file_name).
+        description:
+          - Binary content to upload, base64-encoded. Requires O(files[].file_name).
+          - Not logged (C(no_log)).
         type: str
       file_name:
         description: Name of the file as Connect shows it (no C(/)); defaults to the basename of O(files[].src).
@@ -308,8 +313,8 @@ ARGUMENT_SPEC = dict(
         type="list", elements="dict", required=True,
         options=dict(
             src=dict(type="path"),
-            content=dict(type="str"),
-            content_base64=dict(type="str"),
+            content=dict(type="str", no_log=True),
+            content_base64=dict(type="str", no_log=True),
             file_name=dict(type="str"),
             associated_resource_arn=dict(type="str"),
             client_token=dict(type="str", no_log=False),

@@ -42,7 +42,7 @@ def awx(connect, tmp_path):
     connect.reset(credential_seed())
     counter = [0]
 
-    def job(playbook, survey, inventory=None, verbosity=0, cancel_when=None, extra_files=None):
+    def job(playbook, survey, inventory=None, verbosity=0, cancel_when=None, extra_files=None, extra_env=None):
         counter[0] += 1
         data = tmp_path / f"job{counter[0]}"
         shutil.copytree(EXAMPLES, data / "project")
@@ -70,6 +70,7 @@ def awx(connect, tmp_path):
             "ANSIBLE_HOME": str(data / "ansible-home"),
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         }
+        envvars.update(extra_env or {})
         (data / "env" / "envvars").write_text(json.dumps(envvars))
         (data / "env" / "settings").write_text(json.dumps({"idle_timeout": 600, "job_timeout": 600, "suppress_ansible_output": True}))
         # the test runner's own AWS and Ansible settings stay out, as on an AWX execution node
@@ -216,3 +217,43 @@ def test_migrate_attachments_job_over_the_example_inventory_then_a_rerun_writes_
     assert [r["changed"] for r in task_results(second, "Attach the case's files")] == [False, False]
     assert {op: connect.state()["calls"][op] for op in writes_before} == writes_before
     assert connect.state()["calls"]["CreateRelatedItem"] == 3
+
+
+BULK_CONTENT_PLAYBOOK = b"""---
+- name: Attach notes to a case
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/contactcenter.connect.connect:
+      region: "{{ aws_region }}"
+      endpoint_url: "{{ connect_endpoint_url }}"
+  tasks:
+    - name: Attach the notes
+      contactcenter.connect.connect_attached_files:
+        instance_id: "{{ connect_instance_id }}"
+        associated_resource_arn: "{{ case_arn }}"
+        files:
+          - content: "{{ note_text }}"
+            file_name: note.txt
+          - content_base64: "{{ note_text | b64encode }}"
+            file_name: "{{ binary_name }}"
+"""
+
+
+@pytest.mark.parametrize("outcome", ["success", "failure"])
+def test_bulk_content_never_reaches_the_job_events(awx, connect, outcome):
+    """connect_attached_files at verbosity 3 through ansible-runner: no event holds the items' text or its base64 (issue 23, item 1)."""
+    binary_name = "note.bin.txt" if outcome == "success" else "note.exe"  # failure: the extension is refused after the content is read
+    survey = dict(case_arn=CASE_ARN, note_text=NOTE, binary_name=binary_name)
+    # ansible-core 2.21 adds the module arguments (`invocation`) to results only with INJECT_INVOCATION; earlier cores always
+    run = awx("bulk_content.yml", survey, verbosity=3, extra_files={"bulk_content.yml": BULK_CONTENT_PLAYBOOK},
+              extra_env={"ANSIBLE_INJECT_INVOCATION": "1"})
+    (result,) = task_results(run, "Attach the notes")
+    if outcome == "success":
+        assert run.status == "successful" and result["changed"] is True
+        assert sorted(f["file_name"] for f in live_files(connect)) == ["note.bin.txt", "note.txt"]
+    else:
+        assert run.status == "failed" and result["failed"] is True and "note.exe" in result["msg"]
+    # the module arguments are in the events (verbosity 3), with the content masked
+    assert any("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in text for _name, text, _event in events(run))
+    assert leaks(run, connect, [NOTE]) == []

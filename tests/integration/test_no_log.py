@@ -38,3 +38,26 @@ def test_content_never_appears_with_vvv(playbook, connect, option, outcome):
     text = whole_output(run)
     for secret in secrets():
         assert secret not in text, f"{option} leaked into the output ({outcome})"
+
+
+@pytest.mark.parametrize("option", ["content", "content_base64"])
+@pytest.mark.parametrize("outcome", ["success", "failure"])
+def test_bulk_item_content_never_appears_with_vvv(playbook, connect, option, outcome):
+    """connect_attached_files' files[].content and files[].content_base64 are no_log too (issue 23, item 1)."""
+    value = SECRET_TEXT if option == "content" else base64.b64encode(SECRET_BINARY).decode()
+    # failure: the instance's configuration refuses the second item's extension, after its content was read
+    files = [{option: value, "file_name": "claim.txt"}]
+    if outcome == "failure":
+        files.append({option: value, "file_name": "claim.exe"})
+    run = playbook("attached_files.yml", verbosity=3, env={"ANSIBLE_INJECT_INVOCATION": "1"}, associated_resource_arn=CONTACT_ARN, files=files)
+    result = run.result("Attached files")
+    if outcome == "success":
+        assert run.rc == 0 and result["changed"] is True, run.stdout[-2000:]
+        assert [f["file_name"] for f in connect.state()["files"]] == ["claim.txt"]
+    else:
+        assert run.rc != 0 and "claim.exe" in result["msg"]
+    assert "invocation" in run.stdout and "module_args" in run.stdout  # -vvv shows the module arguments
+    assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in run.stdout  # the items are there, their content masked
+    text = whole_output(run)
+    for secret in secrets():
+        assert secret not in text, f"files[].{option} leaked into the output ({outcome})"
