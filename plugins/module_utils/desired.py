@@ -49,6 +49,7 @@ class FileSpec:  # pylint: disable=too-many-instance-attributes
     link: bool = False  # look the file up on its case and link it there
     error: Optional[Exception] = None  # the item is refused (OptionError), before any call
     tags_given: bool = True  # False: the task left tags out, so an existing file's tags are accepted as they are
+    token_derived: bool = True  # the client token is the module's (not the task's): it may move to a next generation
 
     @property
     def label(self):
@@ -108,7 +109,8 @@ def file_spec(options, start_model, index=None):
     A refused item is a FileSpec with ``error`` set, its message naming the option and the item.
     """
     spec = FileSpec(index=index, name=options.get("file_name") or (options.get("src") or "").rsplit("/", 1)[-1] or None,
-                    state=options.get("state") or "present", file_id=options.get("file_id"), tags_given=options.get("tags") is not None)
+                    state=options.get("state") or "present", file_id=options.get("file_id"), tags_given=options.get("tags") is not None,
+                    token_derived=not options.get("client_token"))
     try:
         _check_sources(options)
         spec.target = parse_target(options["instance_id"], options.get("associated_resource_arn"))

@@ -31,6 +31,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.desired impo
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import for_item
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import next_client_token
 from ansible_collections.contactcenter.connect.plugins.module_utils.locks import TokenLock
 from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import performed_by_info
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import MetadataReader
@@ -58,6 +59,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.transfer imp
 # Job priorities: what finishes files first runs first.
 LINK_JOB, POLL_JOB, DELETE_JOB, UPLOAD_JOB = 0, 1, 2, 3
 FIRST_POLL, MAX_POLL = 0.25, 2.0
+MAX_TOKEN_GENERATIONS = 20  # a file deleted and attached again up to 19 times under derived tokens
 NOT_LINKED = "file {file_id} is {status}, not yet APPROVED: it was not linked to the case; run the task again"
 
 
@@ -259,9 +261,47 @@ class Engine:  # pylint: disable=too-many-instance-attributes
     def _read_one(self, target, file_id):
         return self.reader.read(target.instance_id, target.associated_resource_arn, [file_id]).get(file_id)
 
+    def _start_upload(self, spec):
+        """(params, Start's answer, the file it names read back): under the spec's token, or the next free generation.
+
+        A derived token stays bound to its file after the file is deleted (Connect may answer with the deleted file, or
+        refuse the token): the module then tries the token's next generation (identity.next_client_token), the same
+        sequence in every run, so re-runs and concurrent runs agree and a re-run finds the file it made. A refusal
+        (ResourceConflictException) moves on only for a file looked up on its case, where the lookup showed no file of
+        this identity; for a contact a refusal is not known to mean a deleted file and fails as it is. A token the task
+        gives is never changed.
+        """
+        for generation in range(1, MAX_TOKEN_GENERATIONS + 1):
+            params = spec.params if generation == 1 else dict(spec.params, ClientToken=next_client_token(spec.client_token, generation))
+            read = {}
+
+            def describe(file_id, read=read):
+                read[file_id] = self._read_one(spec.target, file_id)
+                return read[file_id]
+
+            try:
+                started = steps.start_upload(self.connect, params, describe=describe)
+                # the file Start names, read once (by start_upload unless Start said APPROVED): checked against the task
+                found = read[started["FileId"]] if started["FileId"] in read else describe(started["FileId"])
+                if found is None and started.get("FileStatus") in ("DELETED", steps.APPROVED):
+                    raise steps.DeletedFileToken(message=(
+                        f"client token {params['ClientToken']} belongs to file {started['FileId']}, which no longer exists (it was "
+                        "deleted), and Connect does not make a new file under the same token: set a new client_token"))
+            except steps.DeletedFileToken:
+                if not spec.token_derived:
+                    raise
+                continue
+            except steps.TokenConflict:
+                if not (spec.token_derived and spec.looks_on_case):
+                    raise
+                continue
+            return params, started, found
+        raise AttachedFileError(message=(
+            f"client tokens {spec.client_token} to {next_client_token(spec.client_token, MAX_TOKEN_GENERATIONS)} all belong to "
+            "deleted files or are refused: set a new client_token"))
+
     def _upload(self, item):
         spec = item.spec
-        params = spec.params
         note = self._lock(item)
         if note:
             found = self._read_one(spec.target, note["file_id"])
@@ -269,15 +309,8 @@ class Engine:  # pylint: disable=too-many-instance-attributes
                 item.current = found
                 self._approved(item)
                 return
-        read = {}
-
-        def describe(file_id):
-            read[file_id] = self._read_one(spec.target, file_id)
-            return read[file_id]
-
-        started = steps.start_upload(self.connect, params, describe=describe)
-        # the file Start names, read once (by start_upload unless Start said APPROVED): checked against the task
-        found = read[started["FileId"]] if started["FileId"] in read else describe(started["FileId"])
+        params, started, found = self._start_upload(spec)
+        item.client_token = params["ClientToken"]
         if found is not None:
             problems = steps.replay_problems(found, params, any_tags=bool(spec.expected.get(steps.ANY_TAGS)))
             if problems:

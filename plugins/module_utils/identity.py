@@ -110,6 +110,15 @@ def derive_client_token(target, file_name, file_use_case_type, content_sha256):
     return TOKEN_PREFIX + hashlib.sha256(identity.encode("utf-8")).hexdigest()
 
 
+def next_client_token(token, generation):
+    """The derived token of a file attached again after its earlier files were deleted: ``<token>-<generation>``.
+
+    Generation 1 is the token itself. Connect keeps a deleted file's token bound to it, so the module moves on to
+    generation 2, 3, ... in the same order in every run (see engine.Engine._start_upload).
+    """
+    return token if generation == 1 else f"{token}-{generation}"
+
+
 def file_result(metadata):
     """The module's ``file`` result from a GetAttachedFile / AttachedFile / Start response (no URLs)."""
     wanted = (

@@ -36,6 +36,7 @@ class ItemResult:  # pylint: disable=too-many-instance-attributes
     related_item_id: Optional[str] = None
     error: Optional[Exception] = None
     warnings: list = field(default_factory=list)
+    client_token: Optional[str] = None  # the token the upload used, when not the spec's (a next generation)
 
     @property
     def spec(self):
@@ -46,7 +47,7 @@ class ItemResult:  # pylint: disable=too-many-instance-attributes
         spec, action = self.spec, self.action
         result = {}
         if spec is not None and spec.params and spec.state == "present":
-            result.update(client_token=spec.client_token, checksum_sha256=spec.checksum)
+            result.update(client_token=self.client_token or spec.client_token, checksum_sha256=spec.checksum)
         result["changed"] = self.changed
         if spec is not None and spec.state == "absent" or spec is None:
             result["file"] = {}
