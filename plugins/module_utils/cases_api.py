@@ -6,40 +6,14 @@
 """Thin wrappers around the Connect Cases calls that make an attached file visible on its case.
 
 A file shows on a case through a related item of type File whose content is the file's ARN.
-Retried on Cases' throttling and internal error codes; failures become AttachedFileError.
+Retried by the client's retry decorator (clients.py: Cases' codes, and for CreateRelatedItem only throttling);
+failures become AttachedFileError.
 """
 
-try:
-    import botocore.config
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import ConnectErrorHandler
-from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_retry
-
-# Connect Cases names its transient server error InternalServerException (Connect: InternalServiceException).
-RETRY_CODES = ["ThrottlingException", "InternalServerException"]
-
 
 # Same handling as Connect's: ResourceNotFoundException means missing, other failures become AttachedFileError.
 CasesErrorHandler = ConnectErrorHandler
-
-
-def cases_retry():
-    """Connect's retry policy, on Cases' error codes."""
-    return connect_retry(RETRY_CODES)
-
-
-def cases_client(module, **extra_params):
-    return module.client("connectcases", retry_decorator=cases_retry(), **extra_params)
-
-
-def link_client(module, **extra_params):
-    """A Cases client for CreateRelatedItem, which has no idempotency token: neither botocore nor AWSRetry repeats a
-    failed create (a 5xx may have created the item); only throttled requests, which did nothing, are retried.
-    The caller searches the case before trying again (case_files.link_file)."""
-    config = botocore.config.Config(retries={"total_max_attempts": 1})
-    return module.client("connectcases", retry_decorator=connect_retry(["ThrottlingException"]), config=config, **extra_params)
 
 
 @CasesErrorHandler.list_error_handler("search the case's file related items", default_value=None)

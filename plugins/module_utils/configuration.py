@@ -33,11 +33,6 @@ def _members(client):
     return client.meta.service_model.operation_model("UpdateAttachedFilesConfiguration").input_shape.members
 
 
-def attachment_scopes(client):
-    """The attachment scopes of the installed model (EMAIL, CHAT, CASE, TASK)."""
-    return list(_members(client)["AttachmentScope"].enum)
-
-
 def check_scope(client, attachment_scope):
     """Raise OptionError unless attachment_scope is one of the model's scopes."""
     problems = shape_problems(_members(client)["AttachmentScope"], attachment_scope, "attachment_scope")
@@ -176,7 +171,7 @@ def ensure_configuration(client, spec, check_mode):
     return True, after, dict(before=_diff_view(before), after=_diff_view(after))
 
 
-def read_configurations(client, instance_id, attachment_scope=None):
+def current_configurations(client, instance_id, attachment_scope=None):
     """One scope's configuration (Describe) or every scope's (List, all pages), as results; instance_id may be its ARN."""
     instance_id, _arn = instance_id_of(instance_id)
     if attachment_scope is not None:

@@ -5,15 +5,14 @@
 
 """Thin wrappers around the Amazon Connect attached-file operations.
 
-One AWS call each, retried with amazon.aws's AWSRetry (jittered backoff) on Connect's own
-throttling and internal error codes, and turned into AttachedFileError by one error handler.
+One AWS call each, retried with the client's retry decorator (``aws_retry=True``: the task's
+Settings.api_retry, made by clients.py), and turned into AttachedFileError by one error handler.
 Module code talks in these terms and never catches botocore exceptions itself.
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import gather_sdk_versions
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import ServiceError
@@ -28,9 +27,6 @@ REQUIRED_OPERATIONS = (
     "DeleteAttachedFile",
     "DescribeAttachedFilesConfiguration",
 )
-# Connect throttles with ThrottlingException and fails transiently with InternalServiceException;
-# neither is in AWSRetry's default list.
-RETRY_CODES = ["ThrottlingException", "InternalServiceException"]
 # The first botocore release whose connect model has CreateAttachedFile (checked against the 1.43.37 and 1.43.38 wheels).
 MINIMUM_BOTOCORE_CREATE = "1.43.38"
 BATCH_SIZE = 100  # BatchGetAttachedFileMetadata accepts 1-100 file ids
@@ -46,21 +42,15 @@ class ConnectErrorHandler(AWSErrorHandler):
         return is_boto3_error_code("ResourceNotFoundException")
 
 
-def connect_retry(extra_codes=None):
-    """The retry decorator for every Connect call of this collection (Connect Cases passes its own error codes)."""
-    codes = RETRY_CODES if extra_codes is None else extra_codes
-    return AWSRetry.jittered_backoff(retries=8, delay=1, backoff=2.0, max_delay=20, catch_extra_error_codes=codes)
-
-
 def missing_operations(client):
     """Return the required operations the installed botocore model does not have."""
     names = set(client.meta.service_model.operation_names)
     return [op for op in REQUIRED_OPERATIONS if op not in names]
 
 
-def require_operation(client, operation, minimum, option):
+def require_operation(service_model, operation, minimum, option):
     """AttachedFileError naming the option and the botocore version when the model lacks the operation."""
-    if operation not in client.meta.service_model.operation_names:
+    if operation not in service_model.operation_names:
         versions = gather_sdk_versions()
         raise AttachedFileError(
             message=(
@@ -71,14 +61,8 @@ def require_operation(client, operation, minimum, option):
         )
 
 
-def connect_client(module, **extra_params):
-    """The module's connect client, with retries (extra_params: e.g. a botocore ``config``).
-
-    A botocore older than MINIMUM_BOTOCORE fails through amazon.aws's own check (the message every AWS module gives);
-    a model that lacks an operation all the same (botocore's data replaced through AWS_DATA_PATH) raises AttachedFileError.
-    """
-    module.require_botocore_at_least(MINIMUM_BOTOCORE, reason="for the Amazon Connect attached-file operations")
-    client = module.client("connect", retry_decorator=connect_retry(), **extra_params)
+def check_connect_model(client):
+    """The client, unless its model lacks a required operation (botocore's data replaced through AWS_DATA_PATH): AttachedFileError."""
     missing = missing_operations(client)
     if missing:
         raise AttachedFileError(

@@ -5,60 +5,53 @@
 
 """The engine: read what exists, plan, and apply the plan ``concurrency`` actions at a time.
 
-One Connect client, one Cases client and one transfer session serve every action. An upload is Start (the
-file a replayed Start returns is checked against the spec), PUT and Complete (the steps in attached_file.py);
-the file then joins the wait, which polls every pending file of a resource together, and once APPROVED it is
-linked to its case (case_files.link_file). Links run before new uploads start, so files finish as they go.
-Runs on one host serialise per client token (locks.py); one failing item never stops the others.
+The task's clients (clients.py) serve every action. An upload is Start (the file a replayed Start returns is checked
+against the spec), PUT and Complete (attached_file.py); a recording is CreateAttachedFile (recording.py). Either file
+then joins the wait, which polls every pending file of a resource together, and once APPROVED it is linked to its
+case (case_files.link_file). Links run before new uploads start, so files finish as they go. Runs on one host
+serialise per client token (locks.py). Each action is a Work record (work.py) finished exactly once; one failing
+item never stops the others.
 """
 
-import heapq
 import threading
 import time
 
-try:
-    import botocore.config
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.contactcenter.connect.plugins.module_utils import attached_file as steps
+from ansible_collections.contactcenter.connect.plugins.module_utils import recording
 from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import link_file
-from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_client
-from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import link_client
-from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_client
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import delete_attached_file
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import duplicate_problems
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import for_item
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import ANY_TAGS
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import APPROVED
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import FAILED_STATES
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import matches
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import next_client_token
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import replay_problems
 from ansible_collections.contactcenter.connect.plugins.module_utils.locks import TokenLock
-from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import performed_by_info
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import MetadataReader
-from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import read_configurations
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import read_existing
+from ansible_collections.contactcenter.connect.plugins.module_utils.plan import CREATE
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import DELETE
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import LINK
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import UPLOAD
-from ansible_collections.contactcenter.connect.plugins.module_utils.plan import check_configuration
-from ansible_collections.contactcenter.connect.plugins.module_utils.plan import configurations_needed
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import plan
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import removals
-from ansible_collections.contactcenter.connect.plugins.module_utils.results import DELETED
-from ansible_collections.contactcenter.connect.plugins.module_utils.results import FAILED
-from ansible_collections.contactcenter.connect.plugins.module_utils.results import LINKED
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import NOT_WRITTEN
-from ansible_collections.contactcenter.connect.plugins.module_utils.results import UNCHANGED
-from ansible_collections.contactcenter.connect.plugins.module_utils.results import UPLOADED
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import ItemResult
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import not_written
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import planned
-from ansible_collections.contactcenter.connect.plugins.module_utils.model_checks import request_problems
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
+from ansible_collections.contactcenter.connect.plugins.module_utils.scheduler import Scheduler
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import DELETED
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import FAILED
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import LINKED
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import UNCHANGED
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import UPLOADED
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import Work
 
 # Job priorities: what finishes files first runs first.
 LINK_JOB, POLL_JOB, DELETE_JOB, UPLOAD_JOB = 0, 1, 2, 3
-FIRST_POLL, MAX_POLL = 0.25, 2.0
 MAX_TOKEN_GENERATIONS = 20  # a file deleted and attached again up to 19 times under derived tokens
 NOT_LINKED = "file {file_id} is {status}, not yet APPROVED: it was not linked to the case; run the task again"
 
@@ -73,106 +66,47 @@ class Outcome:
         self.refused_whole = refused_whole  # on_refused=fail refused items before any write: nothing was written
 
 
-class Scheduler:
-    """``workers`` threads running jobs by priority; delayed jobs (the wait's polls) wait for their time."""
-
-    def __init__(self, workers):
-        self.workers = workers
-        self.cond = threading.Condition()
-        self.ready = []  # (priority, seq, job)
-        self.delayed = []  # (due, seq, priority, job)
-        self.seq = 0
-        self.outstanding = 0  # items not finished
-        self.threads = []
-
-    def submit(self, job, priority, delay=0.0):
-        with self.cond:
-            self.seq += 1
-            if delay > 0:
-                heapq.heappush(self.delayed, (time.monotonic() + delay, self.seq, priority, job))
-            else:
-                heapq.heappush(self.ready, (priority, self.seq, job))
-            self.cond.notify()
-
-    def open_items(self, count):
-        with self.cond:
-            self.outstanding += count
-
-    def close_item(self):
-        with self.cond:
-            self.outstanding -= 1
-            self.cond.notify_all()
-
-    def _next(self):
-        with self.cond:
-            while True:
-                now = time.monotonic()
-                while self.delayed and self.delayed[0][0] <= now:
-                    _due, seq, priority, job = heapq.heappop(self.delayed)
-                    heapq.heappush(self.ready, (priority, seq, job))
-                if self.ready:
-                    return heapq.heappop(self.ready)[2]
-                if self.outstanding <= 0:
-                    return None
-                self.cond.wait(self.delayed[0][0] - now if self.delayed else 1.0)
-
-    def _work(self):
-        while True:
-            job = self._next()
-            if job is None:
-                return
-            job()
-
-    def run(self):
-        self.threads = [threading.Thread(target=self._work, daemon=True) for _worker in range(self.workers)]
-        for thread in self.threads:
-            thread.start()
-        for thread in self.threads:
-            thread.join()
-
-
 class Engine:  # pylint: disable=too-many-instance-attributes
-    """Plan and apply FileSpecs.
+    """Plan and apply FileSpecs over the task's clients (clients.Clients, or any object with ``connect``, ``cases``,
+    ``link_cases`` and ``transfer``) with the task's Settings. ``performed_by``: the CreateRelatedItem user (desired.performed_by).
+    ``clock`` (monotonic seconds), ``wall`` (epoch seconds) and ``wait`` (the scheduler's wait between jobs) are injected
+    for tests."""
 
-    connect: the Connect client; cases: the Cases client (None when no spec links); link_cases: a callable
-    returning the Cases client for CreateRelatedItem (cases_api.link_client); transport: the transfer session.
-    """
-
-    def __init__(self, connect, cases=None, link_cases=None, transport=None, concurrency=4, wait=True, wait_timeout=300,
-                 performed_by=None, check_mode=False, use_locks=True, lock_directory=None):
-        self.connect = connect
-        self.cases = cases
-        self._link_cases_factory = link_cases
-        self._link_cases = None
-        self.transport = transport
-        self.concurrency = concurrency
-        self.wait = wait
-        self.wait_timeout = wait_timeout
-        self.performed_by = performed_by
+    def __init__(self, clients, settings, check_mode=False, performed_by=None, use_locks=True, lock_directory=None,
+                 clock=time.monotonic, wall=time.time, wait=None):  # pylint: disable=too-many-arguments
+        self.clients = clients
+        self.settings = settings
         self.check_mode = check_mode
+        self.performed_by = performed_by
         self.use_locks = use_locks
         self.lock_directory = lock_directory
-        self.reader = MetadataReader(connect)
-        self.scheduler = Scheduler(concurrency)
+        self.clock = clock
+        self.wall = wall
+        self.reader = MetadataReader(clients.connect)
+        self.scheduler = Scheduler(settings.concurrency, clock=clock, **({"wait": wait} if wait else {}))
         self.lookup_started = None
         self.warnings = []
         self.lock = threading.Lock()
-        self.pending = {}  # (instance, resource) -> {file id: (item, deadline)}
-        self.polling = {}  # (instance, resource) -> current poll delay, while a poll is scheduled
+        self.pending = {}  # (instance, resource) -> {file id: (work, deadline)}
+        self.polls = {}  # (instance, resource) -> number of polls so far, while a poll is scheduled
+
+    @property
+    def connect(self):
+        return self.clients.connect
 
     # ------------------------------------------------------------------ plan --
 
     def plan(self, specs, exclusive_cases=()):
         """(actions, removals): read what exists (batched) and decide, without any write."""
         duplicates = duplicate_problems(specs)
-        self.lookup_started = time.time()
-        existing = read_existing(self.reader, self.cases, specs, exclusive_cases, self.concurrency)
+        self.lookup_started = self.wall()
+        needs_cases = exclusive_cases or any(spec.error is None and spec.looks_on_case for spec in specs)
+        existing = read_existing(self.reader, self.connect, self.clients.cases if needs_cases else None, specs, exclusive_cases,
+                                 self.settings.concurrency)
         actions = plan(specs, existing, duplicates)
-        read_configurations(self.connect, configurations_needed(actions), existing)
-        actions = [check_configuration(a, existing) if a.kind == UPLOAD and a.error is None else a for a in actions]
         for action in actions:
-            if action.warning and action.warning not in self.warnings:
-                self.warnings.append(action.warning)
+            if action.warning:
+                self._warn(action.warning)
         return actions, removals(actions, existing, exclusive_cases)
 
     def run(self, specs, exclusive_cases=(), on_refused="skip"):
@@ -183,83 +117,85 @@ class Engine:  # pylint: disable=too-many-instance-attributes
         """
         actions, removed = self.plan(specs, exclusive_cases)
         if on_refused == "fail" and any(a.error is not None for a in actions):
-            items = not_written(actions)
-            return Outcome(items, [ItemResult(a, outcome=NOT_WRITTEN) for a in removed], self.warnings, refused_whole=True)
+            return Outcome(not_written(actions), [ItemResult(a, outcome=NOT_WRITTEN) for a in removed], self.warnings, refused_whole=True)
         if self.check_mode:
             return Outcome([planned(a) for a in actions], [planned(a) for a in removed], self.warnings)
-        items = [ItemResult(a) for a in actions]
-        extra = [ItemResult(a) for a in removed]
-        work = [i for i in items + extra if i.action.error is None and i.action.duplicate_of is None]
+        items = [Work(a, self.scheduler.close_item) for a in actions]
+        extra = [Work(a, self.scheduler.close_item) for a in removed]
+        work = [w for w in items + extra if w.action.error is None and w.action.duplicate_of is None]
+        self.scheduler.open_items(len(work))
         for item in items:
             if item.action.error is not None:
-                item.error, item.outcome = item.action.error, FAILED
-        self.scheduler.open_items(len(work))
+                item.error, item.outcome = item.action.error, FAILED  # refused by the plan: never started
         for item in work:
             self._start(item)
         self.scheduler.run()
-        for item in items:
+        results = [ItemResult.of(w) for w in items]
+        for position, item in enumerate(items):
             if item.action.duplicate_of is not None:
-                self._copy(item, items[item.action.duplicate_of])
-        return Outcome(items, extra, self.warnings)
+                _copy(results[position], results[item.action.duplicate_of])
+        for item in items + extra:
+            for warning in item.warnings:
+                self._warn(warning)
+        return Outcome(results, [ItemResult.of(w) for w in extra], self.warnings)
 
     # ----------------------------------------------------------------- apply --
 
-    def _start(self, item):
-        action = item.action
-        item.current = action.current
-        item.related_item_id = action.related_item_id
-        if action.kind == UPLOAD:
-            self.scheduler.submit(self._guarded(item, self._upload), UPLOAD_JOB)
-        elif action.kind == LINK:
-            self.scheduler.submit(self._guarded(item, self._link), LINK_JOB)
-        elif action.kind == DELETE:
-            self.scheduler.submit(self._guarded(item, self._delete), DELETE_JOB)
+    def _start(self, work):
+        step = {UPLOAD: (self._upload, UPLOAD_JOB), CREATE: (self._create, UPLOAD_JOB), LINK: (self._link, LINK_JOB),
+                DELETE: (self._delete, DELETE_JOB)}.get(work.action.kind)
+        if step is None:
+            work.finish()
         else:
-            self._finish(item)
+            self.scheduler.submit(self._job(work, step[0]), step[1])
 
-    def _guarded(self, item, step):
+    @staticmethod
+    def _job(work, step):
+        """The scheduler's job for one step of an item: whatever the step raises finishes the item with that error (once)."""
         def job():
             try:
-                step(item)
+                step(work)
             except AttachedFileError as e:
-                self._finish(item, for_item(e, item.spec.label if item.spec else ""))
+                work.fail(for_item(e, work.label))
             except Exception as e:  # pylint: disable=broad-except
-                self._finish(item, AttachedFileError(message=f"{item.spec.label if item.spec else ''} {e.__class__.__name__}: {e}".strip()))
+                work.fail(AttachedFileError(message=f"{work.label} {e.__class__.__name__}: {e}".strip()))
         return job
 
-    def _finish(self, item, error=None):
-        lock = getattr(item, "token_lock", None)
-        if error is not None:
-            item.error, item.outcome = error, FAILED
-        try:
-            if lock is not None and error is None and item.current:
-                lock.write_note(file_id=item.current.get("FileId"), file_arn=item.current.get("FileArn"),
-                                related_item_id=item.related_item_id)
-        finally:
-            if lock is not None:
-                lock.release()
-                item.token_lock = None
-            self.scheduler.close_item()
-
-    def _lock(self, item):
-        """Hold the client token's host-local lock until the item finishes; True when a run held it meanwhile."""
-        spec = item.spec
-        if not self.use_locks or getattr(item, "token_lock", None) is not None:
+    def _lock(self, work):
+        """Hold the client token's host-local lock until the item finishes (a clean-up of its Work); returns the note
+        of a run that made the file after our lookup began, else None."""
+        spec = work.spec
+        if not self.use_locks or work.token_lock is not None:
             return None
         try:
-            item.token_lock = TokenLock(spec.target.instance_id, spec.client_token, self.lock_directory).acquire()
+            lock = TokenLock(spec.target.instance_id, spec.client_token, self.lock_directory).acquire()
         except OSError as e:  # no usable lock directory: go on without the host-local lock (runs are not serialised)
             self._warn(f"could not take the host-local lock for concurrent runs ({e.__class__.__name__}: {e}); "
                        "runs of this task at the same time on this host may upload a file twice")
             self.use_locks = False
             return None
-        note = item.token_lock.note()
+        work.token_lock = lock
+        work.add_cleanup("releasing the host-local lock", lambda w: lock.release())
+        work.add_cleanup("writing the host-local lock's note", _write_note)
+        note = lock.note()
         if note and note.get("file_id") and note.get("written_at", 0) >= self.lookup_started:
             return note  # another run finished this file after our lookup began
         return None
 
     def _read_one(self, target, file_id):
         return self.reader.read(target.instance_id, target.associated_resource_arn, [file_id]).get(file_id)
+
+    def _made_meanwhile(self, work):
+        """True (the item moves on as APPROVED) when a run on this host made the item's file after our lookup began."""
+        note = self._lock(work)
+        if not note:
+            return False
+        found = self._read_one(work.spec.target, note["file_id"])
+        if found and matches(found, work.spec.expected):
+            work.seen(found)
+            self._approved(work)
+            return True
+        return False
 
     def _start_upload(self, spec):
         """(params, Start's answer, the file it names read back): under the spec's token, or the next free generation.
@@ -283,7 +219,7 @@ class Engine:  # pylint: disable=too-many-instance-attributes
                 started = steps.start_upload(self.connect, params, describe=describe)
                 # the file Start names, read once (by start_upload unless Start said APPROVED): checked against the task
                 found = read[started["FileId"]] if started["FileId"] in read else describe(started["FileId"])
-                if found is None and started.get("FileStatus") in ("DELETED", steps.APPROVED):
+                if found is None and started.get("FileStatus") in ("DELETED", APPROVED):
                     raise steps.DeletedFileToken(message=(
                         f"client token {params['ClientToken']} belongs to file {started['FileId']}, which no longer exists (it was "
                         "deleted), and Connect does not make a new file under the same token: set a new client_token"))
@@ -300,19 +236,14 @@ class Engine:  # pylint: disable=too-many-instance-attributes
             f"client tokens {spec.client_token} to {next_client_token(spec.client_token, MAX_TOKEN_GENERATIONS)} all belong to "
             "deleted files or are refused: set a new client_token"))
 
-    def _upload(self, item):
-        spec = item.spec
-        note = self._lock(item)
-        if note:
-            found = self._read_one(spec.target, note["file_id"])
-            if found and steps.matches(found, spec.expected):
-                item.current = found
-                self._approved(item)
-                return
+    def _upload(self, work):
+        spec = work.spec
+        if self._made_meanwhile(work):
+            return
         params, started, found = self._start_upload(spec)
-        item.client_token = params["ClientToken"]
+        work.client_token = params["ClientToken"]
         if found is not None:
-            problems = steps.replay_problems(found, params, any_tags=bool(spec.expected.get(steps.ANY_TAGS)))
+            problems = replay_problems(found, params, any_tags=bool(spec.expected.get(ANY_TAGS)))
             if problems:
                 raise AttachedFileError(
                     message=(
@@ -323,26 +254,38 @@ class Engine:  # pylint: disable=too-many-instance-attributes
                 )
         status = (found or started).get("FileStatus")
         steps.refuse_failed(dict(started, FileStatus=status), params["ClientToken"])
-        item.current = found or started
-        if status == steps.APPROVED:
-            self._approved(item)
+        work.seen(found or started)
+        if status == APPROVED:
+            self._approved(work)
             return
         # Any other status may still need the upload (a started file may say PROCESSING before its PUT).
-        steps.upload(self.connect, params, started, spec.source, self.transport, spec.checksum)
+        _used, work.refused_put = steps.upload(self.connect, params, started, spec.source, self.clients.transfer, spec.checksum)
         steps.complete(self.connect, spec.target, started["FileId"])
-        item.changed, item.outcome = True, UPLOADED
-        self._await(item, started["FileId"])
+        work.changed_as(UPLOADED)
+        self._await(work, started["FileId"])
 
-    def _await(self, item, file_id):
-        target = item.spec.target
+    def _create(self, work):
+        """A recording: CreateAttachedFile (a known token answers with its file), then the wait, as for an upload."""
+        spec = work.spec
+        if self._made_meanwhile(work):
+            return
+        created = recording.create(self.connect, spec.params)
+        steps.refuse_failed(created, spec.client_token)
+        work.seen(created)
+        if created.get("FileStatus") != APPROVED:
+            work.changed_as(UPLOADED)
+        self._await(work, created["FileId"])  # the poll reads the file's whole metadata, APPROVED already or not
+
+    def _await(self, work, file_id):
+        target = work.spec.target
         key = (target.instance_id, target.associated_resource_arn)
-        timeout = self.wait_timeout if self.wait else 0
+        timeout = self.settings.wait_timeout if self.settings.wait else 0
         with self.lock:
-            self.pending.setdefault(key, {})[file_id] = (item, time.monotonic() + timeout)
-            if key in self.polling:
+            self.pending.setdefault(key, {})[file_id] = (work, self.clock() + timeout)
+            if key in self.polls:
                 return
-            self.polling[key] = FIRST_POLL
-        self.scheduler.submit(lambda: self._poll_guarded(key), POLL_JOB, delay=FIRST_POLL if self.wait else 0)
+            self.polls[key] = 0
+        self.scheduler.submit(lambda: self._poll_guarded(key), POLL_JOB, delay=self.settings.poll_delay(0) if self.settings.wait else 0)
 
     def _poll_guarded(self, key):
         try:
@@ -350,143 +293,106 @@ class Engine:  # pylint: disable=too-many-instance-attributes
         except Exception as e:  # pylint: disable=broad-except
             with self.lock:
                 waiting = self.pending.pop(key, {})
-                self.polling.pop(key, None)
-            for item, _deadline in waiting.values():
-                self._finish(item, AttachedFileError(message=f"{item.spec.label} waiting failed: {e.__class__.__name__}: {e}".strip()))
+                self.polls.pop(key, None)
+            for work, _deadline in waiting.values():
+                work.fail(AttachedFileError(message=f"{work.label} waiting failed: {e.__class__.__name__}: {e}".strip()))
 
     def _poll(self, key):
         """One BatchGet for every pending file of a resource; finished files move on, the others wait for the next poll."""
         with self.lock:
             waiting = dict(self.pending.get(key, {}))
         try:
-            found = self.reader.read(key[0], key[1], list(waiting))
+            found, failure = self.reader.read(key[0], key[1], list(waiting)), None
         except AttachedFileError as e:
             found, failure = {}, e
-        else:
-            failure = None
-        now = time.monotonic()
-        done = []
-        for file_id, (item, deadline) in waiting.items():
+        now = self.clock()
+        approved, unapproved, failed = [], [], []  # works; works; (work, error)
+        for file_id, (work, deadline) in waiting.items():
             if failure is not None:
-                done.append((file_id, item, failure))
+                failed.append((file_id, work, failure))
                 continue
             metadata = found.get(file_id)
             status = metadata.get("FileStatus") if metadata else "DELETED"
             if metadata:
-                item.current = metadata
-            if status == steps.APPROVED:
-                done.append((file_id, item, None))
-            elif status in steps.FAILED_STATES:
-                done.append((file_id, item, AttachedFileError(
+                work.seen(metadata)
+            if status == APPROVED:
+                approved.append((file_id, work))
+            elif status in FAILED_STATES:
+                failed.append((file_id, work, AttachedFileError(
                     message=f"file {file_id} is {status}: "
                     + ("it no longer exists (Connect deletes REJECTED files)" if metadata is None else "Connect did not approve the content"),
                     file_id=file_id, file_status=status)))
-            elif not self.wait:
-                done.append((file_id, item, "not approved"))
+            elif not self.settings.wait:
+                unapproved.append((file_id, work))
             elif now >= deadline:
-                done.append((file_id, item, AttachedFileError(
-                    message=f"timed out after {self.wait_timeout} seconds waiting for file {file_id} to be APPROVED; last status {status}",
-                    file_id=file_id, file_status=status)))
+                refused = f" (its upload had been refused, taken for a file already completed: {work.refused_put})" if work.refused_put else ""
+                failed.append((file_id, work, AttachedFileError(
+                    message=f"timed out after {self.settings.wait_timeout} seconds waiting for file {file_id} to be APPROVED; "
+                    f"last status {status}{refused}", file_id=file_id, file_status=status)))
         with self.lock:
-            for file_id, _item, _error in done:
+            for file_id, *_rest in approved + unapproved + failed:
                 self.pending[key].pop(file_id, None)
             remaining = self.pending.get(key)
             if remaining:
-                delay = self.polling[key] = min(self.polling[key] * 2, MAX_POLL)
-                soonest = min(deadline for _item, deadline in remaining.values())
-                delay = max(0.0, min(delay, soonest - now))
+                self.polls[key] += 1
+                soonest = min(deadline for _work, deadline in remaining.values())
+                delay = max(0.0, min(self.settings.poll_delay(self.polls[key]), soonest - now))
             else:
                 self.pending.pop(key, None)
-                self.polling.pop(key, None)
+                self.polls.pop(key, None)
         if remaining:
             self.scheduler.submit(lambda: self._poll_guarded(key), POLL_JOB, delay=delay or 0.01)
-        for file_id, item, error in done:
-            if error == "not approved":
-                if item.spec.link:
-                    self._warn(NOT_LINKED.format(file_id=file_id, status=item.current.get("FileStatus")))
-                self._finish(item)
-            elif error is not None:
-                self._finish(item, for_item(error, item.spec.label))
-            else:
-                self._approved(item)
+        for file_id, work in unapproved:
+            if work.spec.link:
+                self._warn(NOT_LINKED.format(file_id=file_id, status=(work.current or {}).get("FileStatus")))
+            work.finish()
+        for _file_id, work, error in failed:
+            work.fail(for_item(error, work.label))
+        for _file_id, work in approved:
+            self._approved(work)
 
-    def _approved(self, item):
+    def _approved(self, work):
         """The item's file is APPROVED: link it to its case, or finish."""
-        if item.spec.link:
-            self.scheduler.submit(self._guarded(item, self._link), LINK_JOB)
+        if work.spec.link:
+            self.scheduler.submit(self._job(work, self._link), LINK_JOB)
         else:
-            self._finish(item)
+            work.finish()
 
-    def link_client(self):
-        with self.lock:
-            if self._link_cases is None:
-                self._link_cases = self._link_cases_factory() if self._link_cases_factory else self.cases
-            return self._link_cases
-
-    def _link(self, item):
-        self._lock(item)
-        related_item_id, created = link_file(self.cases, self.link_client(), item.spec.target, item.current["FileArn"], self.performed_by)
-        item.related_item_id = related_item_id
+    def _link(self, work):
+        self._lock(work)
+        related_item_id, created = link_file(self.clients.cases, self.clients.link_cases, work.spec.target, work.current["FileArn"],
+                                             self.performed_by, self.settings)
+        work.related_item_id = related_item_id
         if created:
-            item.changed = True
-            if item.outcome == UNCHANGED:
-                item.outcome = LINKED
-        self._finish(item)
+            work.changed_as(LINKED)
+        work.finish()
 
-    def _delete(self, item):
-        target = item.spec.target if item.spec is not None else None
-        current = item.action.current
+    def _delete(self, work):
+        target = work.spec.target if work.spec is not None else None
+        current = work.action.current
         instance_id = target.instance_id if target else current["FileArn"].split(":instance/", 1)[1].split("/", 1)[0]
         resource = current.get("AssociatedResourceArn") or target.associated_resource_arn
-        deleted = delete_attached_file(self.connect, instance_id, resource, current["FileId"])
-        item.changed, item.outcome = bool(deleted), DELETED if deleted else UNCHANGED
-        item.current = None
-        self._finish(item)
+        if delete_attached_file(self.connect, instance_id, resource, current["FileId"]):
+            work.changed_as(DELETED)
+        work.seen(None)
+        work.finish()
 
     def _warn(self, message):
         with self.lock:
             if message not in self.warnings:
                 self.warnings.append(message)
 
-    @staticmethod
-    def _copy(item, original):
-        """A duplicate item: the first item's file, not changed by this one."""
-        item.current, item.related_item_id = original.current, original.related_item_id
-        item.outcome = FAILED if original.error else UNCHANGED
-        if original.error is not None:
-            item.error = for_item(AttachedFileError(message=f"same file as {original.spec.label}, which failed"), item.spec.label)
+
+def _write_note(work):
+    """Clean-up of an item holding its token's lock: the note of the file it made, for runs waiting on the lock."""
+    if work.error is None and work.current:
+        work.token_lock.write_note(file_id=work.current.get("FileId"), file_arn=work.current.get("FileArn"),
+                                   related_item_id=work.related_item_id)
 
 
-# ------------------------------------------------------------------ wiring for modules --
-
-
-def client_config(concurrency):
-    """botocore Config for the run's clients: enough pooled connections for ``concurrency`` requests at once."""
-    return botocore.config.Config(max_pool_connections=max(10, concurrency + 4))
-
-
-def connect_for(module, pacer, concurrency=1):
-    """The run's one Connect client, paced."""
-    return pacer.install(connect_client(module, config=client_config(concurrency)))
-
-
-def engine_for(module, connect, specs, pacer, concurrency=1, exclusive=()):
-    """An Engine over the module's clients: Cases only when a spec is looked up on (or linked to) its case.
-
-    The module's options used: performed_by, wait, wait_timeout and the AWS connection options (transfer session).
-    """
-    params = module.params
-    performed_by = performed_by_info(params.get("performed_by"))
-    cases = None
-    if exclusive or any(spec.error is None and spec.looks_on_case for spec in specs):
-        cases = pacer.install(cases_client(module, config=client_config(concurrency)))
-        problems = request_problems(cases.meta.service_model.operation_model("CreateRelatedItem"), {"performedBy": performed_by},
-                                    {"performedBy": "performed_by"})
-        if problems:
-            raise OptionError(message="; ".join(problems))
-    return Engine(
-        connect, cases, link_cases=lambda: pacer.install(link_client(module)),
-        transport=TransferSession.for_module(module, connect, concurrency=concurrency),
-        concurrency=concurrency, wait=params["wait"], wait_timeout=params["wait_timeout"], performed_by=performed_by,
-        check_mode=module.check_mode,
-    )
+def _copy(result, original):
+    """A duplicate item's result: the first item's file, not changed by this one."""
+    result.current, result.related_item_id = original.current, original.related_item_id
+    result.outcome = FAILED if original.error else UNCHANGED
+    if original.error is not None:
+        result.error = for_item(AttachedFileError(message=f"same file as {original.spec.label}, which failed"), result.spec.label)

@@ -66,6 +66,18 @@ def fail_with(module, error):
     module.fail_json(msg=error.message, **error.kwargs)
 
 
+def run_module(module, task):
+    """Run ``task(module) -> result`` and exit once: the result (failed when it says so), or the AttachedFileError raised."""
+    try:
+        result = task(module)
+    except AttachedFileError as e:
+        fail_with(module, e)
+    if result.get("failed"):
+        result.pop("failed")
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
 def for_item(error, label):
     """A copy of error whose message starts with the item's label (the same error for the single-file module)."""
     if not label:

@@ -3,7 +3,11 @@
 # Copyright: Contributors to the contactcenter.connect project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What identifies an attached file: its associated resource, its client token, its metadata."""
+"""What identifies an attached file: its associated resource, its client token, its metadata.
+
+Targets (ARNs parsed, a contact's scope), client tokens (uploads and recordings), the metadata a request makes
+(``expected_metadata``) and how an existing file is matched against it, and the ``file`` result shape.
+"""
 
 import hashlib
 import re
@@ -97,6 +101,10 @@ def configuration_key(target):
     return target.attachment_scope or target.associated_resource_arn
 
 
+def _token(lines):
+    return TOKEN_PREFIX + hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
 def derive_client_token(target, file_name, file_use_case_type, content_sha256):
     """The deterministic ClientToken used when the task sets none.
 
@@ -104,10 +112,12 @@ def derive_client_token(target, file_name, file_use_case_type, content_sha256):
     the associated resource ARN, the file name, the use case type and the content's hex sha256.
     Same file on the same resource -> same token; anything that identifies it changed -> a new token.
     """
-    identity = "\n".join(
-        ["contactcenter.connect/v1", target.instance_id, target.associated_resource_arn, file_name, file_use_case_type, content_sha256]
-    )
-    return TOKEN_PREFIX + hashlib.sha256(identity.encode("utf-8")).hexdigest()
+    return _token(["contactcenter.connect/v1", target.instance_id, target.associated_resource_arn, file_name, file_use_case_type, content_sha256])
+
+
+def derive_recording_token(target, source_uri, file_use_case_type):
+    """``ccc1-`` + hex sha256 of the UTF-8 lines ``contactcenter.connect/v1/recording``, instance id, contact ARN, source URI, use case."""
+    return _token(["contactcenter.connect/v1/recording", target.instance_id, target.associated_resource_arn, source_uri, file_use_case_type])
 
 
 def next_client_token(token, generation):
@@ -130,9 +140,136 @@ def file_result(metadata):
     return result
 
 
-def differences(metadata, expected):
-    """Names of the fields where an existing file's metadata differs from what the task asks for.
+APPROVED = "APPROVED"
+PROCESSING = "PROCESSING"
+# Final states in which the file will never become usable. Any other status (PROCESSING, and outside botocore's enum
+# PENDING_UPLOAD, UPLOAD_EXPIRED, DRAFTING or a new one) means "not usable yet": an upload may still be needed.
+FAILED_STATES = ("REJECTED", "FAILED", "DELETED")
+# What makes two uploads the same file, besides the recorded content digest.
+IDENTITY = ("FileName", "FileSizeInBytes", "FileUseCaseType")
+# The request members a replayed Start's file must have, with the option (or value) behind each, for messages.
+REPLAY_FIELDS = {
+    "FileName": "file_name",
+    "FileSizeInBytes": "size",
+    "FileUseCaseType": "file_use_case_type",
+    "AssociatedResourceArn": "associated_resource_arn",
+    "Tags": "tags",
+    "CreatedBy": "created_by",
+}
 
-    expected: dict of AttachedFile field -> wanted value (only the fields the task determines).
+
+# A key of expected metadata (never sent): the task left ``tags`` out, so a file's own tags are accepted as they are
+# and only the content digest tag is compared. created_by left out is simply not in the expected metadata.
+ANY_TAGS = "AnyTags"
+
+
+def expected_metadata(params, any_tags=False):
+    """The AttachedFile fields a file made by these Start (or CreateAttachedFile) parameters has.
+
+    any_tags: the task did not give tags, so a file's own tags are accepted (only the content digest tag is compared).
     """
-    return sorted(name for name, value in expected.items() if metadata.get(name) != value)
+    keys = ("FileName", "FileSizeInBytes", "FileUseCaseType", "AssociatedResourceArn")
+    expected = {k: params[k] for k in keys if k in params}
+    expected["Tags"] = params.get("Tags") or {}
+    if any_tags:
+        expected[ANY_TAGS] = True
+    if params.get("CreatedBy"):
+        expected["CreatedBy"] = params["CreatedBy"]
+    return expected
+
+
+def _compared(field, value, expected):
+    """The part of a file's field the task compares: without tags in the task, only the content digest tag."""
+    if field == "Tags":
+        value = dict(value or {})
+        if expected.get(ANY_TAGS):
+            return {k: v for k, v in value.items() if k == DIGEST_TAG}
+    return value
+
+
+def differing_fields(metadata, expected):
+    """The fields of expected where the file differs (Tags: as far as the task gives them)."""
+    return sorted(k for k, v in expected.items() if k != ANY_TAGS and _compared(k, metadata.get(k), expected) != _compared(k, v, expected))
+
+
+def matches(metadata, expected):
+    """True when an existing file is APPROVED and is the file these parameters describe."""
+    return metadata.get("FileStatus") == APPROVED and not differing_fields(metadata, expected)
+
+
+def _shown(value):
+    return repr(value) if value is not None else "(none)"
+
+
+def other_tags_or_creator(metadata, expected):
+    """Why an existing file with this content and name is not the task's file (its tags or creator), or None.
+
+    Names the tag keys that differ, with both values, and says what to do.
+    """
+    parts = []
+    differing = differing_fields(metadata, expected)
+    if "Tags" in differing:
+        have = {k: v for k, v in (metadata.get("Tags") or {}).items() if k != DIGEST_TAG}
+        want = {k: v for k, v in (expected.get("Tags") or {}).items() if k != DIGEST_TAG}
+        keys = sorted(k for k in set(have) | set(want) if have.get(k) != want.get(k))
+        parts.append("tags differ in " + ", ".join(f"{k!r} (the file: {_shown(have.get(k))}, the task: {_shown(want.get(k))})" for k in keys))
+    if "CreatedBy" in differing:
+        parts.append(f"created_by differs (the file: {metadata.get('CreatedBy') or '(none)'}, the task: {expected['CreatedBy']})")
+    if not parts:
+        return None
+    return (
+        f"file {metadata.get('FileId')} has this content and name but " + "; ".join(parts) + ". Connect cannot change an "
+        "attached file's tags or creator: leave tags and created_by out of the task to accept the file as it is, give the "
+        "file's own values, or delete it (state: absent) and upload it again"
+    )
+
+
+def same_identity(metadata, expected):
+    """Same name, size, use case and recorded content digest (uploads only: a recording records no digest)."""
+    wanted = (expected.get("Tags") or {}).get(DIGEST_TAG)
+    digest = (metadata.get("Tags") or {}).get(DIGEST_TAG)
+    return wanted is not None and digest == wanted and all(metadata.get(k) == expected.get(k) for k in IDENTITY)
+
+
+def replay_problems(metadata, params, any_tags=False):
+    """How the file a Start returned differs from the file these Start parameters describe (empty when it is that file).
+
+    Connect answers a known client token with its file; a conflict error is not guaranteed, so the caller checks.
+    The content digest (the reserved tag) is reported as the content, the other tags as tags (not compared with
+    any_tags: the task left tags out); created_by is compared only when the task gives it.
+    """
+    expected = expected_metadata(params, any_tags)
+    problems = []
+    for field, option in REPLAY_FIELDS.items():
+        wanted = expected.get(field) or None
+        found = metadata.get(field) or None
+        if field == "CreatedBy" and wanted is None:
+            continue
+        if field == "Tags" and any_tags:
+            found = dict(found or {})
+            if (wanted or {}).get(DIGEST_TAG) != found.get(DIGEST_TAG):
+                problems.append(f"content sha256 is {found.get(DIGEST_TAG) or 'not recorded'}, the task's is {(wanted or {}).get(DIGEST_TAG)}")
+            continue
+        if field == "Tags":
+            wanted, found = dict(wanted or {}), dict(found or {})
+            digest_wanted, digest_found = wanted.pop(DIGEST_TAG, None), found.pop(DIGEST_TAG, None)
+            if digest_wanted != digest_found:
+                problems.append(f"content sha256 is {digest_found or 'not recorded'}, the task's is {digest_wanted}")
+            wanted, found = wanted or None, found or None
+        if wanted != found:
+            problems.append(f"{option} is {found!r}, the task has {wanted!r}")
+    return problems
+
+
+# Every key of the modules' ``file`` result, each always present (None where unknown).
+FILE_KEYS = (
+    "file_id", "file_arn", "file_name", "file_size_in_bytes", "file_status", "creation_time",
+    "associated_resource_arn", "file_use_case_type", "created_by", "tags",
+)
+
+
+def full_file(metadata):
+    """The ``file`` result with every documented key (None where unknown)."""
+    result = {key: None for key in FILE_KEYS}
+    result.update(file_result(metadata))
+    return result

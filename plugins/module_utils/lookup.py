@@ -3,8 +3,9 @@
 # Copyright: Contributors to the contactcenter.connect project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Reading what exists, batched: the case's File related items once per task, file metadata 100 at a time,
-the attached-files configuration once per instance and scope.
+"""Reading what exists, batched and read-only: the case's File related items once per task, file metadata 100 at
+a time, a contact's attachment scope and the attached-files configuration once per instance and scope (for the
+items that may upload). Everything the plan needs is read here; the plan reads nothing.
 
 ``MetadataReader`` is the one way the engine reads file metadata: threads that ask for files of the same
 resource while a BatchGetAttachedFileMetadata for it is under way (or waiting for its turn under the rate
@@ -17,12 +18,24 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Optional
 
-from ansible_collections.contactcenter.connect.plugins.module_utils import attached_file as steps
 from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import case_link_pages
-from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import same_identity
+from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import case_links
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import BATCH_SIZE
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import batch_get_attached_file_metadata
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import describe_attached_files_configuration
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import describe_contact
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import error_code
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import APPROVED
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import configuration_key
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import contact_id
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import matches
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import same_identity
+
+# A contact's attachment scope follows its channel (DescribeContact's Contact.Channel). The model's docs name Cases,
+# Email and Task as the resources files attach to (a task takes at most 5: connect_api's Start refusal says so).
+CONTACT_SCOPES = {"EMAIL": "EMAIL", "TASK": "TASK"}
 
 
 def file_id_of(arn):
@@ -105,7 +118,7 @@ class CaseView:
     def candidates(self, expected):
         """Files on the case with the expected identity (name, size, use case, content digest), APPROVED first."""
         found = [f for f in self.files.values() if same_identity(f, expected)]
-        return sorted(found, key=lambda f: f.get("FileStatus") != steps.APPROVED)
+        return sorted(found, key=lambda f: f.get("FileStatus") != APPROVED)
 
 
 @dataclass
@@ -117,6 +130,34 @@ class Existing:
     configurations: dict = field(default_factory=dict)  # (instance, scope) -> (configuration, warning, error), each or None
     failures: dict = field(default_factory=dict)  # (instance, resource ARN, file id) -> AttachedFileError
 
+    def view(self, spec):
+        """The CaseView of the spec's case, when its case is read for it."""
+        return self.cases.get(case_key(spec.target)) if spec.looks_on_case else None
+
+    def candidates(self, spec):
+        """Existing files that may be this spec's: the one named by file_id, then those on the case with its identity."""
+        found = []
+        if spec.file_id:
+            metadata = self.by_id.get((spec.target.instance_id, spec.target.associated_resource_arn, spec.file_id))
+            if metadata:
+                found.append(metadata)
+        view = self.view(spec)
+        if view is not None and spec.expected:
+            found.extend(f for f in view.candidates(spec.expected) if f.get("FileId") != spec.file_id)
+        return found
+
+    def error(self, spec):
+        """Why what the spec needs could not be read (an AttachedFileError), or None."""
+        key = (spec.target.instance_id, spec.target.associated_resource_arn, spec.file_id)
+        if spec.file_id and key in self.failures:
+            return self.failures[key]
+        view = self.view(spec)
+        return view.error if view is not None else None
+
+    def configuration(self, spec):
+        """(configuration, warning, error) read for the spec's instance and scope, each or None."""
+        return self.configurations.get((spec.target.instance_id, configuration_key(spec.target)), (None, None, None))
+
 
 def case_key(target):
     return (target.domain_id, target.case_id)
@@ -126,7 +167,7 @@ def _satisfied(view, specs):
     """Every spec of the case already has its file among what was read (an APPROVED match for present)."""
     for spec in specs:
         found = view.candidates(spec.expected) if spec.expected else []
-        if spec.state == "present" and not any(f.get("FileStatus") == steps.APPROVED for f in found):
+        if spec.state == "present" and not any(f.get("FileStatus") == APPROVED for f in found):
             return False
         if spec.state == "absent" and not found:
             return False
@@ -168,8 +209,79 @@ def _read_files(reader, target, view, arns):
             view.files[by_id[file_id]] = metadata
 
 
-def read_existing(reader, cases, specs, exclusive_cases=(), concurrency=4):
-    """Existing state for the specs: their cases (with their specs' files, or wholly for ``exclusive_cases``), their file ids."""
+def may_upload(spec, existing):
+    """Whether the plan may upload this spec's file: present, readable, and no APPROVED file read is it already."""
+    if spec.error is not None or spec.kind != "upload" or spec.state != "present" or existing.error(spec) is not None:
+        return False
+    return not any(matches(f, spec.expected) for f in existing.candidates(spec))
+
+
+def resolve_scope(client, target):
+    """(target with its attachment scope, warning): a contact's scope from its channel (DescribeContact).
+
+    When the caller may not describe the contact, the scope stays None and the warning says so.
+    A contact of another channel (voice, chat) fails naming associated_resource_arn.
+    """
+    if target.attachment_scope is not None:
+        return target, None
+    try:
+        contact = describe_contact(client, target.instance_id, contact_id(target))
+    except AttachedFileError as e:
+        if error_code(e) != "AccessDeniedException":
+            raise
+        return target, (
+            f"Could not describe contact {contact_id(target)} (access denied, connect:DescribeContact): whether it is an email or "
+            "a task contact is unknown, so size and extension limits were not checked before the upload"
+        )
+    channel = contact.get("Channel")
+    scope = CONTACT_SCOPES.get(channel)
+    if scope is None:
+        hint = "; a voice recording is attached with source_uri" if channel == "VOICE" else ""
+        raise OptionError(
+            message=(
+                f"associated_resource_arn is a {channel} contact: Connect attaches uploaded files to cases, email contacts "
+                f"and task contacts only{hint}"
+            )
+        )
+    return target._replace(attachment_scope=scope), None
+
+
+def scope_configuration(client, target):
+    """(configuration, warning) for the target's scope (a contact's found with resolve_scope).
+
+    The warning is set when the caller may not describe the contact or read the configuration.
+    """
+    target, warning = resolve_scope(client, target)
+    if warning:
+        return None, warning
+    try:
+        return describe_attached_files_configuration(client, target.instance_id, target.attachment_scope), None
+    except AttachedFileError as e:
+        if error_code(e) != "AccessDeniedException":
+            raise
+        return None, (
+            f"Could not read the instance's {target.attachment_scope} attached-files configuration (access denied): "
+            "size and extension limits were not checked before the upload"
+        )
+
+
+def read_configurations(client, specs, existing):
+    """The attached-files configuration of each (instance id, scope) of the specs that may upload, once each, into ``existing``."""
+    for spec in specs:
+        if not may_upload(spec, existing):
+            continue
+        key = (spec.target.instance_id, configuration_key(spec.target))
+        if key not in existing.configurations:
+            try:
+                existing.configurations[key] = scope_configuration(client, spec.target) + (None,)
+            except AttachedFileError as e:
+                existing.configurations[key] = (None, None, e)
+    return existing
+
+
+def read_existing(reader, connect, cases, specs, exclusive_cases=(), concurrency=4):
+    """Everything the plan needs: the specs' cases (with their specs' files, or wholly for ``exclusive_cases``), their
+    file ids, then the configurations of the specs that may upload."""
     existing = Existing()
     by_case = {}
     for spec in specs:
@@ -203,15 +315,16 @@ def read_existing(reader, cases, specs, exclusive_cases=(), concurrency=4):
                 existing.failures[(instance_id, arn, file_id)] = error
             else:
                 existing.by_id[(instance_id, arn, file_id)] = found.get(file_id)
-    return existing
+    return read_configurations(connect, specs, existing)
 
 
-def read_configurations(client, keys, existing):
-    """The attached-files configuration of each (instance id, scope) in keys, once each, into ``existing``."""
-    for instance_id, scope, target in keys:
-        if (instance_id, scope) not in existing.configurations:
-            try:
-                existing.configurations[(instance_id, scope)] = steps.read_configuration(client, target) + (None,)
-            except AttachedFileError as e:
-                existing.configurations[(instance_id, scope)] = (None, None, e)
-    return existing
+def listed_file_ids(cases, target, file_ids, hint):
+    """The ids a reading module works on: file_ids (each once), or those of the files shown on the case (newest first).
+
+    cases() returns the Cases client (made only when the case is listed); hint says how to do without Cases calls.
+    """
+    if file_ids is not None:
+        return list(dict.fromkeys(file_ids))
+    if target.attachment_scope != "CASE":
+        raise OptionError(message="file_ids is required for an email contact: Connect has no call that lists a contact's attached files")
+    return [file_id_of(arn) for arn in case_links(cases(), target, hint=hint)]

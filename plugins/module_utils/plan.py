@@ -3,29 +3,30 @@
 # Copyright: Contributors to the contactcenter.connect project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The plan: per spec one Action (NOTHING, UPLOAD, LINK or DELETE), from the specs and what was read.
+"""The plan: per spec one Action (NOTHING, UPLOAD, CREATE, LINK or DELETE), from the specs and what was read.
 
 Pure functions: no AWS call happens here. Check mode is the plan; diff is the plan shown.
 """
 
+import os
 from dataclasses import dataclass
 from typing import Optional
 
-from ansible_collections.contactcenter.connect.plugins.module_utils import attached_file as steps
-from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import same_identity
+from ansible_collections.contactcenter.connect.plugins.module_utils.desired import RECORDING
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import labelled
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import for_item
-from ansible_collections.contactcenter.connect.plugins.module_utils.identity import configuration_key
-from ansible_collections.contactcenter.connect.plugins.module_utils.identity import file_result
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import APPROVED
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import expected_metadata
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import full_file
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import matches
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import other_tags_or_creator
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import same_identity
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import case_key
 
-NOTHING, UPLOAD, LINK, DELETE = "nothing", "upload", "link", "delete"
-FILE_KEYS = (
-    "file_id", "file_arn", "file_name", "file_size_in_bytes", "file_status", "creation_time",
-    "associated_resource_arn", "file_use_case_type", "created_by", "tags",
-)
+NOTHING, UPLOAD, CREATE, LINK, DELETE = "nothing", "upload", "create", "link", "delete"
 NO_LOOKUP_REASON = "without file_id, check mode cannot look the file up: finding it needs StartAttachedFileUpload, a write"
+NO_RECORDING_LOOKUP_REASON = "without file_id, check mode cannot look the recording up: finding it needs CreateAttachedFile, a write"
 
 
 @dataclass
@@ -50,68 +51,45 @@ class Action:  # pylint: disable=too-many-instance-attributes
     def after(self):
         if self.kind == DELETE or (self.spec is not None and self.spec.state == "absent"):
             return {}
-        if self.kind == UPLOAD:
+        if self.kind in (UPLOAD, CREATE):
             return planned_file(self.spec.params)
         return full_file(self.current) if self.current else {}
 
 
-def full_file(metadata):
-    """The ``file`` result with every documented key (None where unknown)."""
-    result = {key: None for key in FILE_KEYS}
-    result.update(file_result(metadata))
-    return result
-
-
 def planned_file(params):
-    """The ``file`` a Start with these parameters will make: APPROVED, id, ARN and creation time unknown (None)."""
-    return full_file(dict(steps.expected_metadata(params), FileStatus=steps.APPROVED))
+    """The ``file`` a Start (or CreateAttachedFile) with these parameters will make: APPROVED, what is not known yet None."""
+    return full_file(dict(expected_metadata(params), FileStatus=APPROVED))
 
 
 def _refused(spec, error):
     return Action(spec, NOTHING, reason="refused", error=error)
 
 
-def _candidates(spec, existing):
-    """Existing files that may be this spec's: the one named by file_id, then those on the case with its identity."""
-    found = []
-    if spec.file_id:
-        metadata = existing.by_id.get((spec.target.instance_id, spec.target.associated_resource_arn, spec.file_id))
-        if metadata:
-            found.append(metadata)
-    view = existing.cases.get(case_key(spec.target)) if spec.looks_on_case else None
-    if view is not None and spec.expected:
-        found.extend(f for f in view.candidates(spec.expected) if f.get("FileId") != spec.file_id)
-    return found, view
-
-
-def _lookup_error(spec, existing):
-    key = (spec.target.instance_id, spec.target.associated_resource_arn, spec.file_id)
-    if spec.file_id and key in existing.failures:
-        return existing.failures[key]
-    view = existing.cases.get(case_key(spec.target)) if spec.looks_on_case else None
-    return view.error if view is not None else None
-
-
 def plan_absent(spec, existing):
-    found, _view = _candidates(spec, existing)
+    found = existing.candidates(spec)
     if not found:
         return Action(spec, NOTHING, reason="already absent")
     return Action(spec, DELETE, reason="present, to be deleted", current=found[0])
 
 
 def plan_present(spec, existing):
-    found, view = _candidates(spec, existing)
+    found, view = existing.candidates(spec), existing.view(spec)
     links = view.links if view is not None else {}
     for metadata in found:
-        if steps.matches(metadata, spec.expected):
+        if matches(metadata, spec.expected):
             item = links.get(metadata.get("FileArn"))
             if not spec.link or item:
                 return Action(spec, NOTHING, reason="present", current=metadata, related_item_id=item)
             return Action(spec, LINK, reason="present, not shown on its case", current=metadata)
-    approved = [f for f in found if f.get("FileStatus") == steps.APPROVED and same_identity(f, spec.expected)]
+    if spec.kind == RECORDING:
+        action = Action(spec, CREATE, reason="missing", current=found[0] if found else None)
+        if not spec.file_id:
+            action.check_mode_reason = NO_RECORDING_LOOKUP_REASON
+        return action
+    approved = [f for f in found if f.get("FileStatus") == APPROVED and same_identity(f, spec.expected)]
     if approved:
         found = approved[0]
-        difference = steps.other_tags_or_creator(found, spec.expected)
+        difference = other_tags_or_creator(found, spec.expected)
         if difference:
             return _refused(spec, OptionError(message=labelled(spec, difference), file_id=found["FileId"]))
     action = Action(spec, UPLOAD, reason="missing", current=found[0] if found else None)
@@ -120,15 +98,30 @@ def plan_present(spec, existing):
     return action
 
 
+def configuration_problem(configuration, file_name, size):
+    """Why the instance's attached-files configuration refuses this file, or None."""
+    limit = configuration.get("MaximumSizeLimitInBytes")
+    if limit is not None and size > limit:
+        return f"the file is {size} bytes but the instance allows at most {limit} bytes for {configuration['AttachmentScope']} attachments"
+    allowed = [e["Extension"].lower() for e in (configuration.get("ExtensionConfiguration") or {}).get("AllowedExtensions", [])]
+    if allowed:
+        extension = os.path.splitext(file_name)[1][1:].lower()
+        if extension not in allowed:
+            return (
+                f"file_name {file_name!r} has extension {extension or '(none)'!r}, not one the instance allows for "
+                f"{configuration['AttachmentScope']} attachments: {', '.join(allowed)}"
+            )
+    return None
+
+
 def check_configuration(action, existing):
-    """Refuse an UPLOAD the instance's attached-files configuration refuses (size, extension); note a warning."""
+    """Refuse an UPLOAD the instance's attached-files configuration refuses (size, extension); note its warning."""
     spec = action.spec
-    key = (spec.target.instance_id, configuration_key(spec.target))  # a contact's scope is known once it is described
-    configuration, warning, error = existing.configurations.get(key, (None, None, None))
+    configuration, warning, error = existing.configuration(spec)
     if error is not None:
         return _refused(spec, for_item(error, spec.label))
     action.warning = warning
-    refusal = configuration and steps.configuration_problem(configuration, spec.params["FileName"], spec.params["FileSizeInBytes"])
+    refusal = configuration and configuration_problem(configuration, spec.params["FileName"], spec.params["FileSizeInBytes"])
     if refusal:
         return _refused(spec, OptionError(message=labelled(spec, f"Connect would refuse this file: {refusal}")))
     return action
@@ -138,7 +131,7 @@ def plan_spec(spec, existing):
     """The Action for one spec."""
     if spec.error is not None:
         return _refused(spec, spec.error)
-    error = _lookup_error(spec, existing)
+    error = existing.error(spec)
     if error is not None:
         return _refused(spec, for_item(error, spec.label))
     if spec.state == "absent":
@@ -147,16 +140,6 @@ def plan_spec(spec, existing):
     if action.kind == UPLOAD:
         action = check_configuration(action, existing)
     return action
-
-
-def configurations_needed(actions):
-    """(instance id, scope, target) of every UPLOAD, once each: the configurations to read before refusing files."""
-    seen = {}
-    for action in actions:
-        if action.kind == UPLOAD and action.error is None:
-            target = action.spec.target
-            seen.setdefault((target.instance_id, configuration_key(target)), target)
-    return [(instance_id, scope, target) for (instance_id, scope), target in seen.items()]
 
 
 def plan(specs, existing, duplicates=None):
@@ -179,7 +162,7 @@ def removals(actions, existing, exclusive_cases):
             kept.add(action.current.get("FileArn"))
         if spec is None or spec.error is not None or not spec.expected:
             continue
-        view = existing.cases.get(case_key(spec.target)) if spec.looks_on_case else None
+        view = existing.view(spec)
         if view is not None:
             kept.update(f.get("FileArn") for f in view.candidates(spec.expected))
     result = []

@@ -3,7 +3,8 @@
 # Copyright: Contributors to the contactcenter.connect project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Per-item results, in the order given, and the bulk module's summary."""
+"""Per-item results, in the order given, and the bulk module's summary: built at the end, from the work records
+(engine.py, work.py) or, in check mode, from the plan's actions."""
 
 from dataclasses import dataclass
 from dataclasses import field
@@ -11,14 +12,19 @@ from typing import Optional
 
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import for_item
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import full_file
 from ansible_collections.contactcenter.connect.plugins.module_utils.messages import failures_summary
+from ansible_collections.contactcenter.connect.plugins.module_utils.plan import CREATE
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import DELETE
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import LINK
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import NOTHING
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import UPLOAD
-from ansible_collections.contactcenter.connect.plugins.module_utils.plan import full_file
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import DELETED
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import FAILED
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import LINKED
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import UNCHANGED
+from ansible_collections.contactcenter.connect.plugins.module_utils.work import UPLOADED
 
-UPLOADED, LINKED, UNCHANGED, DELETED, FAILED = "uploaded", "linked", "unchanged", "deleted", "failed"
 SUMMARY_KEYS = (UPLOADED, LINKED, UNCHANGED, DELETED, FAILED)
 # an item that would have written, left alone because the task refused others first (on_refused=fail); in no summary count
 NOT_WRITTEN = "not_written"
@@ -42,12 +48,20 @@ class ItemResult:  # pylint: disable=too-many-instance-attributes
     def spec(self):
         return self.action.spec
 
+    @classmethod
+    def of(cls, work):
+        """The result of a finished work record."""
+        return cls(work.action, changed=work.changed, outcome=work.outcome, current=work.current, related_item_id=work.related_item_id,
+                   error=work.error, warnings=list(work.warnings), client_token=getattr(work, "client_token", None))
+
     def as_dict(self, check_mode=False, diff=False):
         """The item's result with the single-file module's keys (plus failed/msg when it failed)."""
         spec, action = self.spec, self.action
         result = {}
         if spec is not None and spec.params and spec.state == "present":
-            result.update(client_token=self.client_token or spec.client_token, checksum_sha256=spec.checksum)
+            result["client_token"] = self.client_token or spec.client_token
+            if spec.checksum:  # uploads (a recording's content is not read)
+                result["checksum_sha256"] = spec.checksum
         result["changed"] = self.changed
         if spec is not None and spec.state == "absent" or spec is None:
             result["file"] = {}
@@ -61,7 +75,7 @@ class ItemResult:  # pylint: disable=too-many-instance-attributes
             result["related_item_id"] = self.related_item_id
         if self.outcome == NOT_WRITTEN:
             result.update(skipped=True, skip_reason=NOT_WRITTEN_REASON)
-        if check_mode and action.check_mode_reason and action.kind == UPLOAD:
+        if check_mode and action.check_mode_reason and action.kind in (UPLOAD, CREATE):
             result["check_mode_reason"] = action.check_mode_reason
         if diff:
             result["diff"] = dict(before=action.before, after=action.after if check_mode or self.error else self._after())
@@ -84,7 +98,7 @@ def planned(action):
     """The ItemResult of an action in check mode: the plan itself."""
     if action.error is not None:
         return ItemResult(action, outcome=FAILED, error=action.error)
-    outcome = {UPLOAD: UPLOADED, LINK: LINKED, DELETE: DELETED}.get(action.kind, UNCHANGED)
+    outcome = {UPLOAD: UPLOADED, CREATE: UPLOADED, LINK: LINKED, DELETE: DELETED}.get(action.kind, UNCHANGED)
     item = ItemResult(action, changed=outcome != UNCHANGED, outcome=outcome, current=action.current,
                       related_item_id=action.related_item_id if action.kind != DELETE else None)
     if action.warning:
@@ -95,7 +109,8 @@ def planned(action):
 def not_written(actions):
     """The ItemResults of a task whose plan refused items, under on_refused=fail: the refused ones failed, nothing written.
 
-    An item the plan leaves as it is stays unchanged (it would not have written); the others are NOT_WRITTEN.
+    An item the plan leaves as it is stays unchanged (it would not have written); the others are NOT_WRITTEN; a
+    duplicate of a refused item is refused too.
     """
     items = []
     for action in actions:
@@ -133,7 +148,7 @@ def summary(items, removed, check_mode=False):
 def _links_upload(item, check_mode):
     """Whether an uploaded item was (check mode: will be) shown on its case by a related item this task made."""
     if check_mode:
-        return bool(item.spec is not None and item.spec.link)
+        return bool(item.spec is not None and item.spec.link and item.action.kind == UPLOAD)
     return bool(item.related_item_id)
 
 
@@ -143,7 +158,7 @@ def failure_message(items):
     return failures_summary(failed, len(items))
 
 
-def removed_entry(item, check_mode=False):
+def removed_entry(item):
     """One file ``exclusive`` deleted (or would delete)."""
     entry = dict(changed=item.changed, file=full_file(item.action.current))
     if item.outcome == NOT_WRITTEN:
@@ -158,7 +173,7 @@ def bulk_result(items, removed, check_mode=False, diff=False):
     result = dict(
         changed=any(item.changed for item in items) or any(item.changed for item in removed),
         files=[item.as_dict(check_mode=check_mode) for item in items],
-        removed=[removed_entry(item, check_mode) for item in removed],
+        removed=[removed_entry(item) for item in removed],
         summary=summary(items, removed, check_mode),
     )
     if diff:

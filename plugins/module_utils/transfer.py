@@ -23,9 +23,6 @@ credential: no message raised here contains it, nor its query string.
 """
 
 import hashlib
-import io
-import os
-import random
 import re
 import ssl
 import threading
@@ -42,9 +39,11 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports missing botocore
 
-CHUNK_SIZE = 1024 * 1024
-TRANSFER_RETRIES = 5
-URL_REFRESHES = 3
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import DEFAULTS
+from ansible_collections.contactcenter.connect.plugins.module_utils.source import CHUNK_SIZE
+# transfer.Source stays importable for tools/bench (run.py), which times it there
+from ansible_collections.contactcenter.connect.plugins.module_utils.source import Source  # noqa: F401  pylint: disable=unused-import
+
 CHANGED_SIZE = "the content changed while it was uploaded: {size} bytes were expected, the file now has a different size"
 _S3_ERROR = re.compile(rb"<Code>([^<]*)</Code>(?:.*?<Message>([^<]*)</Message>)?", re.S)
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 field-name
@@ -67,26 +66,6 @@ class TransferError(Exception):
 
 class SourceChanged(TransferError):
     """The content read while uploading is not the content the upload was prepared with."""
-
-
-class Source:
-    """The bytes to upload: a file on disk or bytes given in the task."""
-
-    def __init__(self, path=None, data=None):
-        self.path = path
-        self.data = data
-        self.size = os.path.getsize(path) if path is not None else len(data)
-
-    def open(self):
-        return open(self.path, "rb") if self.path is not None else io.BytesIO(self.data)
-
-    def sha256(self):
-        """Hex sha256 of the content, read in chunks."""
-        digest = hashlib.sha256()
-        with self.open() as stream:
-            for chunk in iter(lambda: stream.read(CHUNK_SIZE), b""):
-                digest.update(chunk)
-        return digest.hexdigest()
 
 
 def redacted(url):
@@ -217,15 +196,15 @@ def _connection_failure(error, url, what):
     return TransferError(f"{where}: {kind} ({_scrub(str(reason), url)})", retryable=True)
 
 
-def with_retries(attempt, retries=TRANSFER_RETRIES, delay=0.5, max_delay=8.0, sleep=time.sleep):
-    """Call attempt() until it succeeds, retrying TransferErrors marked retryable (jittered backoff)."""
-    for number in range(retries + 1):
+def with_retries(attempt, settings=DEFAULTS, sleep=time.sleep):
+    """Call attempt() until it succeeds, retrying TransferErrors marked retryable (settings' transfer retries, jittered backoff)."""
+    for number in range(settings.transfer_retries + 1):
         try:
             return attempt()
         except TransferError as e:
-            if not e.retryable or number == retries:
+            if not e.retryable or number == settings.transfer_retries:
                 raise
-            sleep(random.uniform(0, min(max_delay, delay * 2 ** number)))
+            sleep(settings.transfer_delay_for(number))
     raise AssertionError("unreachable")
 
 
@@ -238,7 +217,7 @@ class TransferSession:
     """
 
     def __init__(self, verify=True, proxies=None, proxies_config=None, timeout=(60, 60), client_cert=None,
-                 max_pool_connections=10, socket_options=None, sleep=time.sleep):  # pylint: disable=too-many-arguments
+                 max_pool_connections=10, socket_options=None, settings=DEFAULTS, sleep=time.sleep):  # pylint: disable=too-many-arguments
         self._settings = dict(
             verify=verify, timeout=timeout, client_cert=client_cert, proxies_config=proxies_config,
             max_pool_connections=max_pool_connections, socket_options=socket_options,
@@ -246,12 +225,13 @@ class TransferSession:
         self._proxies = proxies
         self._sessions = {}
         self._lock = threading.Lock()
+        self.settings = settings
         self.sleep = sleep
 
     @classmethod
-    def for_client(cls, client, concurrency=1, **overrides):
+    def for_client(cls, client, settings=DEFAULTS, **overrides):
         """The session a botocore client's configuration describes (its Config, and the TLS verification and
-        socket options its own HTTP session was built with); pools hold at least ``concurrency`` connections."""
+        socket options its own HTTP session was built with); pools hold at least ``settings.concurrency`` connections."""
         raw = getattr(client, "client", client)  # amazon.aws's RetryingBotoClientWrapper
         config = raw.meta.config
         own = getattr(getattr(raw, "_endpoint", None), "http_session", None)
@@ -261,20 +241,21 @@ class TransferSession:
             proxies_config=config.proxies_config,
             timeout=(config.connect_timeout, config.read_timeout),
             client_cert=config.client_cert,
-            max_pool_connections=max(config.max_pool_connections or 10, concurrency),
+            max_pool_connections=max(config.max_pool_connections or 10, settings.concurrency),
             socket_options=getattr(own, "_socket_options", None),
+            settings=settings,
         )
         settings.update(overrides)
         return cls(**settings)
 
     @classmethod
-    def for_module(cls, module, client, concurrency=1):
+    def for_module(cls, module, client, settings=DEFAULTS):
         """The session for a module run: as ``client`` (the module's Connect client) reaches AWS, TLS verification
         taken from the module's validate_certs / aws_ca_bundle."""
         params = module.params
         validate_certs = params.get("validate_certs", True)
         verify = params.get("aws_ca_bundle") if validate_certs and params.get("aws_ca_bundle") else validate_certs
-        return cls.for_client(client, concurrency=concurrency, verify=verify)
+        return cls.for_client(client, settings, verify=verify)
 
     def http_session(self, url):
         """The pooled botocore session for url (configured proxies; else the environment's, for this URL's host)."""
@@ -344,16 +325,17 @@ class TransferSession:
 
     def transfer(self, next_url, attempt):
         """attempt(PresignedUrl) until it succeeds: transient failures retried on the same URL, an expired URL
-        replaced by next_url() (called once for the first URL, then once per refresh, at most URL_REFRESHES times).
+        replaced by next_url() (called once for the first URL, then once per refresh, at most settings.url_refreshes times).
 
         Returns (the PresignedUrl used, attempt's result).
         """
         presigned = next_url()
-        for refresh in range(URL_REFRESHES + 1):
+        refreshes = self.settings.url_refreshes
+        for refresh in range(refreshes + 1):
             try:
-                return presigned, with_retries(lambda: attempt(presigned), sleep=self.sleep)
+                return presigned, with_retries(lambda: attempt(presigned), self.settings, sleep=self.sleep)
             except TransferError as e:
-                if not e.expired or refresh == URL_REFRESHES:
+                if not e.expired or refresh == refreshes:
                     raise
             presigned = next_url()
         raise AssertionError("unreachable")

@@ -106,18 +106,6 @@ options:
         refused token is not known to mean a deleted file there, and the task fails naming the way out). A token
         the task sets is never changed.
     type: str
-  created_by:
-    description:
-      - The identity recorded as the creator of the file. Exactly one of its keys.
-      - Left out, an existing file's creator is accepted as it is; given, it is compared with the file's.
-    type: dict
-    suboptions:
-      connect_user_arn:
-        description: ARN of a Connect user.
-        type: str
-      aws_identity_arn:
-        description: ARN of an IAM identity.
-        type: str
   tags:
     description:
       - Tags of the file, at most 49 (Connect allows 50 and the module records the content's SHA-256 under the
@@ -164,19 +152,6 @@ options:
       - Needs C(cases:SearchRelatedItems) and C(cases:CreateRelatedItem) permissions. Without O(file_id),
         O(state=absent) needs C(cases:SearchRelatedItems); with O(file_id) it makes no Cases call.
     type: bool
-  performed_by:
-    description:
-      - Who is recorded as creating the case's related item. Exactly one of its keys.
-      - Only for a case with O(link_to_case) not V(false); with an email contact ARN or O(link_to_case=false) the task
-        fails, because no related item is created.
-    type: dict
-    suboptions:
-      user_arn:
-        description: ARN of a Connect user.
-        type: str
-      custom_entity:
-        description: Any other identity, as a string.
-        type: str
 notes:
   - The module has an action plugin (shared by the collection's uploading modules) that finds O(src) on the controller
     and, when the module runs on another host, copies it there first. It supports C(async); check mode, C(--diff) and
@@ -214,6 +189,7 @@ extends_documentation_fragment:
   - contactcenter.connect.common
   - contactcenter.connect.attached_file
   - contactcenter.connect.upload_source
+  - contactcenter.connect.file_options
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - ansible.builtin.action_common_attributes
@@ -368,57 +344,40 @@ file:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.contactcenter.connect.plugins.module_utils import recording
+from ansible_collections.contactcenter.connect.plugins.module_utils.clients import Clients
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import file_spec
-from ansible_collections.contactcenter.connect.plugins.module_utils.engine import connect_for
-from ansible_collections.contactcenter.connect.plugins.module_utils.engine import engine_for
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
-from ansible_collections.contactcenter.connect.plugins.module_utils.inputs import refuse_unused_performed_by
+from ansible_collections.contactcenter.connect.plugins.module_utils.desired import performed_by
+from ansible_collections.contactcenter.connect.plugins.module_utils.engine import Engine
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import run_module
 from ansible_collections.contactcenter.connect.plugins.module_utils.messages import warn
-from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import Pacer
+from ansible_collections.contactcenter.connect.plugins.module_utils.options import STATE_CHOICES
+from ansible_collections.contactcenter.connect.plugins.module_utils.options import file_options
+from ansible_collections.contactcenter.connect.plugins.module_utils.options import upload_task_options
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import settings_for
 
 ARGUMENT_SPEC = dict(
     instance_id=dict(type="str", required=True),
     associated_resource_arn=dict(type="str", required=True),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-    src=dict(type="path"),
-    remote_src=dict(type="bool", default=False),  # the action plugin reads these two; src is then on this host
-    decrypt=dict(type="bool", default=True),
+    state=dict(type="str", default="present", choices=STATE_CHOICES),
     source_uri=dict(type="str"),
-    content=dict(type="str", no_log=True),
-    content_base64=dict(type="str", no_log=True),
-    file_name=dict(type="str"),
-    file_use_case_type=dict(type="str"),
-    client_token=dict(type="str", no_log=False),
-    created_by=dict(
-        type="dict",
-        options=dict(connect_user_arn=dict(type="str"), aws_identity_arn=dict(type="str")),
-        mutually_exclusive=[("connect_user_arn", "aws_identity_arn")],
-        required_one_of=[("connect_user_arn", "aws_identity_arn")],
-    ),
-    tags=dict(type="dict"),
-    url_expiry_in_seconds=dict(type="int"),
-    wait=dict(type="bool", default=True),
-    wait_timeout=dict(type="int", default=300),
-    file_id=dict(type="str"),
-    link_to_case=dict(type="bool"),
-    performed_by=dict(
-        type="dict",
-        options=dict(user_arn=dict(type="str"), custom_entity=dict(type="str")),
-        mutually_exclusive=[("user_arn", "custom_entity")],
-        required_one_of=[("user_arn", "custom_entity")],
-    ),
+    **file_options(),
+    **upload_task_options(),
 )
 
 
-def attach(module, client, pacer):
-    """Upload, link or delete through the engine (plan, then apply); returns the result, raises the item's error."""
-    spec = file_spec(module.params, client.meta.service_model.operation_model("StartAttachedFileUpload"))
+def attach(module):
+    """Upload, create (source_uri), link or delete through the engine (plan, then apply); returns the result, raises the item's error."""
+    params = module.params
+    if params["wait_timeout"] < 1:
+        raise OptionError(message=f"wait_timeout must be at least 1 second, got {params['wait_timeout']}")
+    settings = settings_for(module)
+    clients = Clients(module, settings)
+    spec = file_spec(params, clients.connect.meta.service_model)
     if spec.error is not None:
         raise spec.error
-    refuse_unused_performed_by(module.params["performed_by"], module.params["link_to_case"], spec.target.attachment_scope)
-    outcome = engine_for(module, client, [spec], pacer).run([spec])
+    user = performed_by(params, [spec], lambda: clients.cases.meta.service_model.operation_model("CreateRelatedItem"), single=True)
+    outcome = Engine(clients, settings, check_mode=module.check_mode, performed_by=user).run([spec])
     for warning in outcome.warnings:
         warn(module, warning)
     [item] = outcome.items
@@ -438,18 +397,7 @@ def main():
         ],
         required_by={"content": "file_name", "content_base64": "file_name"},
     )
-    if module.params["wait_timeout"] < 1:
-        module.fail_json(msg=f"wait_timeout must be at least 1 second, got {module.params['wait_timeout']}")
-    try:
-        pacer = Pacer()
-        client = connect_for(module, pacer)
-        if module.params["source_uri"] and module.params["state"] == "present":
-            result = recording.attach_recording(client, module.params, module.check_mode, module._diff)  # pylint: disable=protected-access
-        else:
-            result = attach(module, client, pacer)
-    except AttachedFileError as e:
-        fail_with(module, e)
-    module.exit_json(**result)
+    run_module(module, attach)
 
 
 if __name__ == "__main__":

@@ -162,15 +162,13 @@ dest:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.contactcenter.connect.plugins.module_utils import download
-from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import case_links
-from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_client
+from ansible_collections.contactcenter.connect.plugins.module_utils.clients import Clients
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import batch_get_attached_file_metadata
-from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_client
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
+from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import listed_file_ids
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import settings_for
 
 ARGUMENT_SPEC = dict(
     instance_id=dict(type="str", required=True),
@@ -180,16 +178,6 @@ ARGUMENT_SPEC = dict(
     concurrency=dict(type="int", default=4),
 )
 MAX_CONCURRENCY = 32
-
-
-def file_ids(module, target):
-    """The ids to download: file_ids (each once), or those of the files shown on the case (newest first)."""
-    if module.params["file_ids"] is not None:
-        return list(dict.fromkeys(module.params["file_ids"]))
-    if target.attachment_scope != "CASE":
-        raise OptionError(message="file_ids is required for an email contact: Connect has no call that lists a contact's attached files")
-    links = case_links(cases_client(module), target, hint="to download files without Cases calls, give their file_ids")
-    return [arn.rsplit("/", 1)[-1] for arn in links]
 
 
 def not_returned(errors):
@@ -207,13 +195,14 @@ def main():
         module.fail_json(msg=f"concurrency must be between 1 and {MAX_CONCURRENCY}, got {p['concurrency']}")
     try:
         target = parse_target(p["instance_id"], p["associated_resource_arn"])
-        client = connect_client(module)
-        ids = file_ids(module, target)
+        settings = settings_for(module)
+        clients = Clients(module, settings)
+        client = clients.connect
+        ids = listed_file_ids(lambda: clients.cases, target, p["file_ids"], hint="to download files without Cases calls, give their file_ids")
         files, errors = batch_get_attached_file_metadata(client, target.instance_id, target.associated_resource_arn, ids) if ids else ([], [])
         created = download.prepare_dest(module, p["dest"])
         planned, skipped = download.plan(files, p["dest"])
-        session = TransferSession.for_module(module, client, concurrency=p["concurrency"])
-        entries, failures = download.apply(module, client, target, planned, session, p["concurrency"])
+        entries, failures = download.apply(module, client, target, planned, clients.transfer, p["concurrency"])
     except AttachedFileError as e:
         fail_with(module, e)
     result = dict(changed=created or any(e["changed"] for e in entries), downloads=entries, skipped_files=skipped + not_returned(errors), dest=p["dest"])

@@ -96,15 +96,13 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import case_links
-from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_client
+from ansible_collections.contactcenter.connect.plugins.module_utils.clients import Clients
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import batch_get_attached_file_metadata
-from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_client
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import run_module
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import file_result
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
+from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import listed_file_ids
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import settings_for
 
 ARGUMENT_SPEC = dict(
     instance_id=dict(type="str", required=True),
@@ -113,26 +111,17 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def file_ids(module, target):
-    """The ids to read: file_ids, or those of the files shown on the case (newest first)."""
-    if module.params["file_ids"] is not None:
-        return module.params["file_ids"]
-    if target.attachment_scope != "CASE":
-        raise OptionError(message="file_ids is required for an email contact: Connect has no call that lists a contact's attached files")
-    links = case_links(cases_client(module), target, hint="to read files without Cases calls, give their file_ids")
-    return [arn.rsplit("/", 1)[-1] for arn in links]
+def read_files(module):
+    """The files' metadata (and what Connect did not return), read with the task's paced clients."""
+    target = parse_target(module.params["instance_id"], module.params["associated_resource_arn"])
+    clients = Clients(module, settings_for(module))
+    ids = listed_file_ids(lambda: clients.cases, target, module.params["file_ids"], hint="to read files without Cases calls, give their file_ids")
+    files, errors = batch_get_attached_file_metadata(clients.connect, target.instance_id, target.associated_resource_arn, ids)
+    return dict(changed=False, files=[file_result(f) for f in files], errors=[camel_dict_to_snake_dict(e) for e in errors])
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        target = parse_target(module.params["instance_id"], module.params["associated_resource_arn"])
-        client = connect_client(module)
-        files, errors = batch_get_attached_file_metadata(client, target.instance_id, target.associated_resource_arn, file_ids(module, target))
-        result = dict(changed=False, files=[file_result(f) for f in files], errors=[camel_dict_to_snake_dict(e) for e in errors])
-    except AttachedFileError as e:
-        fail_with(module, e)
-    module.exit_json(**result)
+    run_module(AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), read_files)
 
 
 if __name__ == "__main__":

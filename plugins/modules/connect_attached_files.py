@@ -114,16 +114,6 @@ options:
   tags:
     description: The default tags of the items (at most 49; see M(contactcenter.connect.connect_attached_file)).
     type: dict
-  created_by:
-    description: The default creator of the items. Exactly one of its keys.
-    type: dict
-    suboptions:
-      connect_user_arn:
-        description: ARN of a Connect user.
-        type: str
-      aws_identity_arn:
-        description: ARN of an IAM identity.
-        type: str
   file_use_case_type:
     description: The default use case of the items.
     type: str
@@ -141,16 +131,6 @@ options:
   link_to_case:
     description: As for M(contactcenter.connect.connect_attached_file), for every item on a case.
     type: bool
-  performed_by:
-    description: Who is recorded as creating the case's related items. Exactly one of its keys.
-    type: dict
-    suboptions:
-      user_arn:
-        description: ARN of a Connect user.
-        type: str
-      custom_entity:
-        description: Any other identity, as a string.
-        type: str
   wait:
     description: Wait until Connect has approved each uploaded file (all pending files are polled together).
     type: bool
@@ -210,6 +190,7 @@ attributes:
 extends_documentation_fragment:
   - contactcenter.connect.common
   - contactcenter.connect.upload_source
+  - contactcenter.connect.file_options
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - ansible.builtin.action_common_attributes
@@ -285,66 +266,39 @@ summary:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.contactcenter.connect.plugins.module_utils.clients import Clients
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import exclusive_cases
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import file_spec
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import item_options
-from ansible_collections.contactcenter.connect.plugins.module_utils.desired import refuse_unused_task_performed_by
-from ansible_collections.contactcenter.connect.plugins.module_utils.engine import connect_for
-from ansible_collections.contactcenter.connect.plugins.module_utils.engine import engine_for
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
+from ansible_collections.contactcenter.connect.plugins.module_utils.desired import performed_by
+from ansible_collections.contactcenter.connect.plugins.module_utils.engine import Engine
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import run_module
 from ansible_collections.contactcenter.connect.plugins.module_utils.messages import warn
-from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import DEFAULT_BURST
-from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import Pacer
+from ansible_collections.contactcenter.connect.plugins.module_utils.options import CREATED_BY
+from ansible_collections.contactcenter.connect.plugins.module_utils.options import STATE_CHOICES
+from ansible_collections.contactcenter.connect.plugins.module_utils.options import file_options
+from ansible_collections.contactcenter.connect.plugins.module_utils.options import upload_task_options
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import bulk_result
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import failure_message
-
-CREATED_BY = dict(
-    type="dict",
-    options=dict(connect_user_arn=dict(type="str"), aws_identity_arn=dict(type="str")),
-    mutually_exclusive=[("connect_user_arn", "aws_identity_arn")],
-    required_one_of=[("connect_user_arn", "aws_identity_arn")],
-)
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import settings_for
 
 ARGUMENT_SPEC = dict(
     instance_id=dict(type="str", required=True),
     associated_resource_arn=dict(type="str"),
     files=dict(
         type="list", elements="dict", required=True,
-        options=dict(
-            src=dict(type="path"),
-            content=dict(type="str", no_log=True),
-            content_base64=dict(type="str", no_log=True),
-            file_name=dict(type="str"),
-            associated_resource_arn=dict(type="str"),
-            client_token=dict(type="str", no_log=False),
-            tags=dict(type="dict"),
-            created_by=CREATED_BY,
-            file_use_case_type=dict(type="str"),
-            state=dict(type="str", choices=["present", "absent"]),
-            file_id=dict(type="str"),
-        ),
+        options=dict(associated_resource_arn=dict(type="str"), state=dict(type="str", choices=STATE_CHOICES), **file_options()),
     ),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
+    state=dict(type="str", default="present", choices=STATE_CHOICES),
     tags=dict(type="dict"),
     created_by=CREATED_BY,
     file_use_case_type=dict(type="str", default="ATTACHMENT"),
     exclusive=dict(type="bool", default=False),
-    remote_src=dict(type="bool", default=False),  # the action plugin reads these two; files[].src is then on this host
-    decrypt=dict(type="bool", default=True),
-    link_to_case=dict(type="bool"),
-    performed_by=dict(
-        type="dict",
-        options=dict(user_arn=dict(type="str"), custom_entity=dict(type="str")),
-        mutually_exclusive=[("user_arn", "custom_entity")],
-        required_one_of=[("user_arn", "custom_entity")],
-    ),
-    wait=dict(type="bool", default=True),
-    wait_timeout=dict(type="int", default=300),
-    url_expiry_in_seconds=dict(type="int"),
     concurrency=dict(type="int", default=4),
     requests_per_second=dict(type="float"),
     on_refused=dict(type="str", choices=["fail", "skip"], default="fail"),
+    **upload_task_options(),
 )
 
 
@@ -359,34 +313,33 @@ def task_problem(params):
     return None
 
 
-def main():
-    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+def attach_all(module):
+    """Every item through the engine; the bulk result (failed, naming each failed item, when any failed)."""
     params = module.params
     problem = task_problem(params)
     if problem:
-        module.fail_json(msg=problem)
-    try:
-        pacer = Pacer(params["requests_per_second"], DEFAULT_BURST)
-        client = connect_for(module, pacer, params["concurrency"])
-        start_model = client.meta.service_model.operation_model("StartAttachedFileUpload")
-        specs = [file_spec(item_options(params, item), start_model, index) for index, item in enumerate(params["files"])]
-        refuse_unused_task_performed_by(params, specs)
-        cases, warnings = exclusive_cases(params, specs)
-        engine = engine_for(module, client, specs, pacer, params["concurrency"], exclusive=cases)
-        outcome = engine.run(specs, cases, on_refused=params["on_refused"])
-    except AttachedFileError as e:
-        fail_with(module, e)
+        raise OptionError(message=problem)
+    settings = settings_for(module)
+    clients = Clients(module, settings)
+    service_model = clients.connect.meta.service_model
+    specs = [file_spec(item_options(params, item), service_model, index) for index, item in enumerate(params["files"])]
+    user = performed_by(params, specs, lambda: clients.cases.meta.service_model.operation_model("CreateRelatedItem"))
+    cases, warnings = exclusive_cases(params, specs)
+    outcome = Engine(clients, settings, check_mode=module.check_mode, performed_by=user).run(specs, cases, on_refused=params["on_refused"])
     for warning in warnings + outcome.warnings:
         warn(module, warning)
-    result = bulk_result(outcome.items, outcome.removed, check_mode=module.check_mode, diff=module._diff)
-    failed = [item for item in outcome.items + outcome.removed if item.error is not None]
-    if failed:
+    result = bulk_result(outcome.items, outcome.removed, check_mode=module.check_mode, diff=module._diff)  # pylint: disable=protected-access
+    if any(item.error is not None for item in outcome.items + outcome.removed):
         message = failure_message(outcome.items + outcome.removed)
         if outcome.refused_whole:
             message += (". Nothing was written (on_refused: fail): correct or remove the refused items, or set on_refused: skip "
                         "to write the others")
-        module.fail_json(msg=message, **result)
-    module.exit_json(**result)
+        result.update(failed=True, msg=message)
+    return result
+
+
+def main():
+    run_module(AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), attach_all)
 
 
 if __name__ == "__main__":

@@ -144,9 +144,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.contactcenter.connect.plugins.module_utils.configuration import desired_configuration
 from ansible_collections.contactcenter.connect.plugins.module_utils.configuration import ensure_configuration
-from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_client
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
+from ansible_collections.contactcenter.connect.plugins.module_utils.clients import Clients
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import run_module
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import settings_for
 
 ARGUMENT_SPEC = dict(
     instance_id=dict(type="str", required=True),
@@ -157,20 +157,21 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def main():
-    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+def configure(module):
+    """Make the scope's configuration what the task says; the result."""
     p = module.params
-    try:
-        client = connect_client(module)
-        spec = desired_configuration(client, p["instance_id"], p["attachment_scope"], p["maximum_size_limit_in_bytes"], p["allowed_extensions"],
-                                     p["allow_no_extensions"])
-        changed, configuration, diff = ensure_configuration(client, spec, module.check_mode)
-    except AttachedFileError as e:
-        fail_with(module, e)
+    client = Clients(module, settings_for(module)).connect
+    spec = desired_configuration(client, p["instance_id"], p["attachment_scope"], p["maximum_size_limit_in_bytes"], p["allowed_extensions"],
+                                 p["allow_no_extensions"])
+    changed, configuration, diff = ensure_configuration(client, spec, module.check_mode)
     result = dict(changed=changed, configuration=configuration)
     if module._diff:  # pylint: disable=protected-access
         result["diff"] = diff
-    module.exit_json(**result)
+    return result
+
+
+def main():
+    run_module(AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), configure)
 
 
 if __name__ == "__main__":

@@ -92,10 +92,10 @@ configurations:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.contactcenter.connect.plugins.module_utils.configuration import read_configurations
-from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_client
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
+from ansible_collections.contactcenter.connect.plugins.module_utils.clients import Clients
+from ansible_collections.contactcenter.connect.plugins.module_utils.configuration import current_configurations
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import run_module
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import settings_for
 
 ARGUMENT_SPEC = dict(
     instance_id=dict(type="str", required=True),
@@ -103,14 +103,14 @@ ARGUMENT_SPEC = dict(
 )
 
 
+def read_configurations(module):
+    """Every scope's configuration, or the one named; the result."""
+    client = Clients(module, settings_for(module)).connect
+    return dict(changed=False, configurations=current_configurations(client, module.params["instance_id"], module.params["attachment_scope"]))
+
+
 def main():
-    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        client = connect_client(module)
-        configurations = read_configurations(client, module.params["instance_id"], module.params["attachment_scope"])
-    except AttachedFileError as e:
-        fail_with(module, e)
-    module.exit_json(changed=False, configurations=configurations)
+    run_module(AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True), read_configurations)
 
 
 if __name__ == "__main__":

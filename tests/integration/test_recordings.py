@@ -14,6 +14,9 @@ WAV = b"RIFF\x24\x08\x00\x00WAVEfmt " + bytes(range(256)) * 16
 # source_uri needs CreateAttachedFile (botocore >= 1.43.38); the matrix's oldest combination has botocore 1.42.96,
 # where the module fails naming that version instead (test_an_older_botocore_names_the_version_it_needs).
 HAS_CREATE = "CreateAttachedFile" in botocore.session.get_session().get_service_model("connect").operation_names
+# the file keys connect_attached_file's RETURN documents (each always present)
+FILE_KEYS = ("file_id", "file_arn", "file_name", "file_size_in_bytes", "file_status", "creation_time", "associated_resource_arn",
+             "file_use_case_type", "created_by", "tags")
 needs_create = pytest.mark.skipif(not HAS_CREATE, reason="this botocore has no CreateAttachedFile (source_uri needs >= 1.43.38)")
 
 
@@ -50,8 +53,13 @@ def test_a_recording_is_attached_from_s3_and_a_rerun_is_ok(playbook, connect):
     # check mode: without file_id it cannot tell (says why); with file_id it answers from reads
     check = playbook(source_uri=RECORDING, associated_resource_arn=VOICE_ARN, tags={"team": "quality"}, check=True)
     assert check.result()["changed"] is True and "CreateAttachedFile" in check.result()["check_mode_reason"]
+    # every key RETURN documents for file, those not known before the create null (issue 23: it had 4 keys)
+    assert set(check.result()["file"]) == set(FILE_KEYS) and set(result["file"]) == set(FILE_KEYS)
+    assert check.result()["file"]["file_id"] is None and check.result()["file"]["creation_time"] is None
+    assert check.result()["file"]["tags"] == {"team": "quality"} and check.result()["file"]["file_status"] == "APPROVED"
     known = playbook(source_uri=RECORDING, associated_resource_arn=VOICE_ARN, tags={"team": "quality"}, check=True, file_id=stored["file_id"])
     assert known.result()["changed"] is False and "check_mode_reason" not in known.result()
+    assert known.result()["file"]["file_id"] == stored["file_id"] and set(known.result()["file"]) == set(FILE_KEYS)
     assert calls(connect, "CreateAttachedFile")["CreateAttachedFile"] == 2
 
 

@@ -2,8 +2,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api import cases_retry
-from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import connect_retry
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import CASES_RETRY_CODES
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import DEFAULTS
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 
@@ -18,13 +18,13 @@ def _stubbed_client(service, retry_decorator):
 @pytest.fixture
 def stubbed():
     """The Connect client, stubbed."""
-    yield from _stubbed_client("connect", connect_retry())
+    yield from _stubbed_client("connect", DEFAULTS.api_retry())
 
 
 @pytest.fixture
 def stubbed_cases():
     """The Connect Cases client, stubbed."""
-    yield from _stubbed_client("connectcases", cases_retry())
+    yield from _stubbed_client("connectcases", DEFAULTS.api_retry(CASES_RETRY_CODES))
 
 
 @pytest.fixture

@@ -2,15 +2,20 @@ import pytest
 
 from ansible_collections.contactcenter.connect.plugins.module_utils import attached_file as steps
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import expected_metadata
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import matches
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import Source
+from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import scope_configuration
+from ansible_collections.contactcenter.connect.plugins.module_utils.plan import configuration_problem
+from ansible_collections.contactcenter.connect.plugins.module_utils.source import Source
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
 
 INSTANCE = "11111111-1111-4111-8111-111111111111"
 CASE = "arn:aws:cases:us-east-1:123456789012:domain/dom-1/case/case-1"
 TARGET = parse_target(INSTANCE, CASE)
-PARAMS = steps.start_request(TARGET, "a.txt", 5, "ATTACHMENT", "tok", None, {"contactcenter.connect:sha256": "ab"}, None)
+PARAMS = dict(InstanceId=INSTANCE, AssociatedResourceArn=CASE, ClientToken="tok", FileName="a.txt", FileSizeInBytes=5, FileUseCaseType="ATTACHMENT",
+              Tags={"contactcenter.connect:sha256": "ab"})
 URL = {"Url": "https://bucket.s3.amazonaws.com/k?X-Amz-Signature=abc", "UrlExpiry": "2026-01-01T00:00:00Z", "HeadersToInclude": {"Content-Type": "text/plain"}}
 
 
@@ -29,16 +34,12 @@ def metadata(status, **extra):
     return base
 
 
-def test_start_request_leaves_out_unset_options():
-    assert set(PARAMS) == {"InstanceId", "AssociatedResourceArn", "ClientToken", "FileName", "FileSizeInBytes", "FileUseCaseType", "Tags"}
-
-
 def test_matches_needs_approved_and_same_identity():
-    expected = steps.expected_metadata(PARAMS)
-    assert steps.matches(metadata("APPROVED"), expected)
-    assert not steps.matches(metadata("PROCESSING"), expected)
-    assert not steps.matches(metadata("APPROVED", FileSizeInBytes=6), expected)
-    assert not steps.matches(metadata("APPROVED", Tags={"contactcenter.connect:sha256": "other"}), expected)
+    expected = expected_metadata(PARAMS)
+    assert matches(metadata("APPROVED"), expected)
+    assert not matches(metadata("PROCESSING"), expected)
+    assert not matches(metadata("APPROVED", FileSizeInBytes=6), expected)
+    assert not matches(metadata("APPROVED", Tags={"contactcenter.connect:sha256": "other"}), expected)
 
 
 @pytest.mark.parametrize("size, name, problem", [
@@ -50,14 +51,14 @@ def test_matches_needs_approved_and_same_identity():
 ])
 def test_configuration_problem(size, name, problem):
     configuration = {"AttachmentScope": "CASE", "MaximumSizeLimitInBytes": 10, "ExtensionConfiguration": {"AllowedExtensions": [{"Extension": "pdf"}]}}
-    found = steps.configuration_problem(configuration, name, size)
+    found = configuration_problem(configuration, name, size)
     assert (found is None) if problem is None else (problem in found)
 
 
 def test_configuration_access_denied_is_a_warning(stubbed):
     client, stubber = stubbed
     stubber.add_client_error("describe_attached_files_configuration", service_error_code="AccessDeniedException", http_status_code=403)
-    configuration, warning = steps.read_configuration(client, TARGET)
+    configuration, warning = scope_configuration(client, TARGET)
     assert configuration is None and "access denied" in warning
 
 
@@ -65,7 +66,7 @@ def test_configuration_other_errors_fail(stubbed):
     client, stubber = stubbed
     stubber.add_client_error("describe_attached_files_configuration", service_error_code="ResourceNotFoundException", http_status_code=404)
     with pytest.raises(AttachedFileError):
-        steps.read_configuration(client, TARGET)
+        scope_configuration(client, TARGET)
 
 
 def test_conflicting_token_gets_a_clear_message(stubbed):
@@ -101,8 +102,8 @@ def test_expired_url_is_replaced_by_a_fresh_start_with_the_same_token(stubbed, m
 
     session = TransferSession()
     monkeypatch.setattr(session, "put", fake_put)
-    used = steps.upload(client, PARAMS, started(), Source(data=b"hello"), session)
-    assert urls == [URL["Url"], fresh["Url"]] and used["UploadUrlMetadata"] == fresh
+    used, refused = steps.upload(client, PARAMS, started(), Source(data=b"hello"), session)
+    assert refused is None and urls == [URL["Url"], fresh["Url"]] and used["UploadUrlMetadata"] == fresh
 
 
 def test_upload_failure_message_has_no_url(stubbed, monkeypatch):
@@ -119,44 +120,8 @@ def test_upload_failure_message_has_no_url(stubbed, monkeypatch):
     assert raised.value.kwargs["s3_error_code"] == "SignatureDoesNotMatch"
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
 def batch(*files):
     return {"Files": list(files), "Errors": []}
-
-
-def test_wait_polls_until_approved(stubbed):
-    client, stubber = stubbed
-    for status in ("PROCESSING", "PROCESSING", "APPROVED"):
-        stubber.add_response("batch_get_attached_file_metadata", batch(metadata(status)))
-    clock = Clock()
-    assert steps.wait_for_final_status(client, TARGET, "f-1", 60, sleep=clock.sleep, clock=clock)["FileStatus"] == "APPROVED"
-
-
-@pytest.mark.parametrize("status", ["REJECTED", "FAILED"])
-def test_wait_fails_on_a_failed_status(stubbed, status):
-    client, stubber = stubbed
-    stubber.add_response("batch_get_attached_file_metadata", batch(metadata(status)))
-    with pytest.raises(AttachedFileError, match=status):
-        steps.wait_for_final_status(client, TARGET, "f-1", 60, sleep=Clock().sleep, clock=Clock())
-
-
-def test_wait_times_out_naming_the_last_status(stubbed):
-    client, stubber = stubbed
-    clock = Clock()
-    for _poll in range(4):
-        stubber.add_response("batch_get_attached_file_metadata", batch(metadata("PENDING_SCAN")))
-    with pytest.raises(AttachedFileError, match="timed out after 3 seconds.*last status PENDING_SCAN"):
-        steps.wait_for_final_status(client, TARGET, "f-1", 3, sleep=clock.sleep, clock=clock)
 
 
 # ------------------------------------------------ whichever way Start, PUT and Complete behave --
@@ -236,7 +201,7 @@ def test_after_an_expired_url_a_file_approved_meanwhile_is_not_uploaded(stubbed,
     client, stubber = stubbed
     stubber.add_response("start_attached_file_upload", started("APPROVED"), PARAMS)
     urls, session = fake_puts(monkeypatch, EXPIRED)
-    assert steps.upload(client, PARAMS, started(), Source(data=b"hello"), session)["FileStatus"] == "APPROVED"
+    assert steps.upload(client, PARAMS, started(), Source(data=b"hello"), session)[0]["FileStatus"] == "APPROVED"
     assert len(urls) == 1
 
 
@@ -244,12 +209,8 @@ def test_a_put_refused_for_a_file_completed_meanwhile_goes_on(stubbed, monkeypat
     client, stubber = stubbed
     stubber.add_response("batch_get_attached_file_metadata", batch(metadata("PROCESSING")), BATCH_PARAMS)
     _urls, session = fake_puts(monkeypatch, REFUSED)
-    assert steps.upload(client, PARAMS, started("PROCESSING"), Source(data=b"hello"), session)["FileId"] == "f-1"
-    clock = Clock()
-    for _poll in range(3):
-        stubber.add_response("batch_get_attached_file_metadata", batch(metadata("PROCESSING")))
-    with pytest.raises(AttachedFileError, match="last status PROCESSING .its upload had been refused.*AccessDenied"):
-        steps.wait_for_final_status(client, TARGET, "f-1", 1, sleep=clock.sleep, clock=clock)
+    used, refused = steps.upload(client, PARAMS, started("PROCESSING"), Source(data=b"hello"), session)
+    assert used["FileId"] == "f-1" and "AccessDenied" in refused  # the engine's wait names it when it times out
 
 
 @pytest.mark.parametrize("status", ["PENDING_UPLOAD", "UPLOAD_EXPIRED"])

@@ -6,6 +6,9 @@ from ansible_collections.contactcenter.connect.plugins.module_utils import case_
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
+from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import MetadataReader
+from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import read_case
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import DEFAULTS
 
 INSTANCE = "11111111-1111-4111-8111-111111111111"
 CASE = "arn:aws:cases:us-east-1:123456789012:domain/dom-1/case/case-1"
@@ -30,12 +33,28 @@ def metadata(status="APPROVED", **extra):
     return base
 
 
+class Wanted:
+    """What read_case needs of a spec."""
+
+    state = "present"
+    expected = EXPECTED
+
+
+def find_on_case(connect, cases, target, expected):
+    """(the best candidate on the case or None, the links read): the lookup of lookup.read_case, raising its error."""
+    view = read_case(MetadataReader(connect), cases, target, [Wanted()])
+    if view.error is not None:
+        raise view.error
+    found = view.candidates(expected)
+    return (found[0] if found else None), view.links
+
+
 def test_missing_case_fails_clearly(cases, stubbed):
     client, stubber = cases
     stubber.add_client_error("search_related_items", service_error_code="ResourceNotFoundException", http_status_code=404,
                              expected_params={"domainId": "dom-1", "caseId": "case-1", "filters": [{"file": {}}]})
     with pytest.raises(OptionError, match="case case-1 of Cases domain dom-1, which does not exist"):
-        case_files.find_on_case(stubbed[0], client, TARGET, EXPECTED)
+        find_on_case(stubbed[0], client, TARGET, EXPECTED)
 
 
 def test_a_cases_error_suggests_link_to_case_false(cases):
@@ -73,7 +92,7 @@ def test_the_lookup_stops_at_the_first_approved_match(cases, stubbed):
     stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN)], "nextToken": "t2"})
     connect_stub.add_response("batch_get_attached_file_metadata", {"Files": [metadata()]},
                               {"InstanceId": INSTANCE, "AssociatedResourceArn": CASE, "FileIds": ["f-1"]})
-    found, links = case_files.find_on_case(connect, client, TARGET, EXPECTED)
+    found, links = find_on_case(connect, client, TARGET, EXPECTED)
     assert found["FileId"] == "f-1" and links == {FILE_ARN: "ri-1"}
 
 
@@ -86,7 +105,7 @@ def test_a_processing_match_does_not_stop_the_lookup(cases, stubbed):
     stubber.add_response("search_related_items", {"relatedItems": [item(other, "ri-2")]})
     connect_stub.add_response("batch_get_attached_file_metadata", {"Files": [metadata(FileId="f-2", FileArn=other)]},
                               {"InstanceId": INSTANCE, "AssociatedResourceArn": CASE, "FileIds": ["f-2"]})
-    found, links = case_files.find_on_case(connect, client, TARGET, EXPECTED)
+    found, links = find_on_case(connect, client, TARGET, EXPECTED)
     assert found["FileId"] == "f-2" and links == {FILE_ARN: "ri-1", other: "ri-2"}
 
 
@@ -97,7 +116,7 @@ def test_finds_the_file_with_the_same_identity(cases, stubbed):
                          {"domainId": "dom-1", "caseId": "case-1", "filters": [{"file": {}}]})
     connect_stub.add_response("batch_get_attached_file_metadata", {"Files": [metadata(), metadata(FileId="f-2", FileName="other.pdf")]},
                               {"InstanceId": INSTANCE, "AssociatedResourceArn": CASE, "FileIds": ["f-1", "f-2"]})
-    found, links = case_files.find_on_case(connect, client, TARGET, EXPECTED)
+    found, links = find_on_case(connect, client, TARGET, EXPECTED)
     assert found["FileId"] == "f-1" and links == {FILE_ARN: "ri-1", FILE_ARN.replace("f-1", "f-2"): "ri-2"}
 
 
@@ -106,22 +125,13 @@ def test_a_different_digest_is_not_the_same_file(cases, stubbed):
     connect, connect_stub = stubbed
     stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN)]})
     connect_stub.add_response("batch_get_attached_file_metadata", {"Files": [metadata(Tags={"contactcenter.connect:sha256": "cd"})]})
-    assert case_files.find_on_case(connect, client, TARGET, EXPECTED) == (None, {FILE_ARN: "ri-1"})
-
-
-def test_same_file_with_other_tags_fails(cases, stubbed):
-    client, stubber = cases
-    connect, connect_stub = stubbed
-    stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN)]})
-    connect_stub.add_response("batch_get_attached_file_metadata", {"Files": [metadata(Tags={"contactcenter.connect:sha256": "ab", "team": "x"})]})
-    with pytest.raises(OptionError, match=r"tags differ in 'team' \(the file: 'x', the task: \(none\)\)"):
-        case_files.find_on_case(connect, client, TARGET, EXPECTED)
+    assert find_on_case(connect, client, TARGET, EXPECTED) == (None, {FILE_ARN: "ri-1"})
 
 
 def test_empty_case_needs_no_metadata_call(cases, stubbed):
     client, stubber = cases
     stubber.add_response("search_related_items", {"relatedItems": []})
-    assert case_files.find_on_case(stubbed[0], client, TARGET, EXPECTED) == (None, {})
+    assert find_on_case(stubbed[0], client, TARGET, EXPECTED) == (None, {})
 
 
 def test_link_is_created_once(cases):
@@ -131,22 +141,28 @@ def test_link_is_created_once(cases):
     stubber.add_response("create_related_item", {"relatedItemId": "ri-9", "relatedItemArn": "arn:ri-9"},
                          {"domainId": "dom-1", "caseId": "case-1", "type": "File", "content": {"file": {"fileArn": FILE_ARN}},
                           "performedBy": {"customEntity": "pipeline"}})
-    assert case_files.ensure_linked(client, TARGET, FILE_ARN, {"customEntity": "pipeline"}) == ("ri-9", True)
+    assert case_files.link_file(client, client, TARGET, FILE_ARN, {"customEntity": "pipeline"}) == ("ri-9", True)
     stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN, "ri-9")]}, search)
-    assert case_files.ensure_linked(client, TARGET, FILE_ARN) == ("ri-9", False)
+    assert case_files.link_file(client, client, TARGET, FILE_ARN) == ("ri-9", False)
 
 
-def test_known_links_save_the_search(cases):
-    client, stubber = cases
-    assert case_files.ensure_linked(client, TARGET, FILE_ARN, known_links={FILE_ARN: "ri-3"}) == ("ri-3", False)
-    stubber.add_response("create_related_item", {"relatedItemId": "ri-4", "relatedItemArn": "arn:ri-4"})
-    assert case_files.ensure_linked(client, TARGET, FILE_ARN, known_links={}) == ("ri-4", True)
-
-
-def test_link_in_check_mode_only_reads(cases):
+def test_an_uncertain_create_is_searched_for_before_it_is_tried_again(cases, no_sleep):
     client, stubber = cases
     stubber.add_response("search_related_items", {"relatedItems": []})
-    assert case_files.ensure_linked(client, TARGET, FILE_ARN, check_mode=True) == (None, True)
+    stubber.add_client_error("create_related_item", service_error_code="InternalServerException", http_status_code=500)
+    stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN, "ri-5")]})
+    slept = []
+    settings = DEFAULTS
+    assert case_files.link_file(client, client, TARGET, FILE_ARN, settings=settings, sleep=slept.append) == ("ri-5", False)
+    assert slept == [settings.link_delay_for(0)]
+
+
+def test_a_refused_create_is_not_tried_again(cases, no_sleep):
+    client, stubber = cases
+    stubber.add_response("search_related_items", {"relatedItems": []})
+    stubber.add_client_error("create_related_item", service_error_code="ValidationException", http_status_code=400)
+    with pytest.raises(AttachedFileError):
+        case_files.link_file(client, client, TARGET, FILE_ARN, sleep=lambda _s: None)
 
 
 def test_cases_throttling_and_internal_errors_are_retried(cases, no_sleep):
@@ -154,5 +170,5 @@ def test_cases_throttling_and_internal_errors_are_retried(cases, no_sleep):
     stubber.add_client_error("search_related_items", service_error_code="ThrottlingException", http_status_code=429)
     stubber.add_client_error("search_related_items", service_error_code="InternalServerException", http_status_code=500)
     stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN)]})
-    assert case_files.ensure_linked(client, TARGET, FILE_ARN) == ("ri-1", False)
+    assert case_files.case_links(client, TARGET) == {FILE_ARN: "ri-1"}
     assert len(no_sleep) == 2

@@ -29,7 +29,10 @@ def test_size_in_bytes_refuses(value):
 
 def test_scopes_come_from_the_model(stubbed):
     client, _stubber = stubbed
-    assert cfg.attachment_scopes(client) == ["EMAIL", "CHAT", "CASE", "TASK"]
+    for scope in ("EMAIL", "CHAT", "CASE", "TASK"):
+        cfg.check_scope(client, scope)
+    with pytest.raises(OptionError, match="attachment_scope must be one of EMAIL, CHAT, CASE, TASK"):
+        cfg.check_scope(client, "FAX")
 
 
 @pytest.mark.parametrize("scope, size, extensions, words", [
@@ -96,7 +99,7 @@ def test_check_mode_predicts_without_update(stubbed):
     assert changed and result["allowed_extensions"] == ["txt"]  # the stubber has no Update queued: none was made
 
 
-def test_read_configurations_follows_every_page(stubbed):
+def test_current_configurations_follows_every_page(stubbed):
     client, stubber = stubbed
     stubber.add_response("list_attached_files_configurations",
                          {"AttachedFilesConfigurations": [described("EMAIL"), described("CHAT")], "NextToken": "p2"},
@@ -104,4 +107,4 @@ def test_read_configurations_follows_every_page(stubbed):
     stubber.add_response("list_attached_files_configurations",
                          {"AttachedFilesConfigurations": [described("CASE"), described("TASK")]},
                          {"InstanceId": INSTANCE, "NextToken": "p2"})
-    assert [c["attachment_scope"] for c in cfg.read_configurations(client, INSTANCE)] == ["EMAIL", "CHAT", "CASE", "TASK"]
+    assert [c["attachment_scope"] for c in cfg.current_configurations(client, INSTANCE)] == ["EMAIL", "CHAT", "CASE", "TASK"]

@@ -1,6 +1,7 @@
 import pytest
 
-from ansible_collections.contactcenter.connect.plugins.module_utils import attached_file as steps
+from ansible_collections.contactcenter.connect.plugins.module_utils import lookup
+from ansible_collections.contactcenter.connect.plugins.module_utils.plan import configuration_problem
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
@@ -26,21 +27,21 @@ def test_the_channel_gives_the_scope_of_the_preflight(stubbed, channel):
     client, stubber = stubbed
     stubber.add_response("describe_contact", {"Contact": {"Id": "c-1", "Channel": channel}}, DESCRIBE)
     stubber.add_response("describe_attached_files_configuration", configuration(channel), {"InstanceId": INSTANCE, "AttachmentScope": channel})
-    found, warning = steps.read_configuration(client, parse_target(INSTANCE, CONTACT))
+    found, warning = lookup.scope_configuration(client, parse_target(INSTANCE, CONTACT))
     assert warning is None and found["AttachmentScope"] == channel
-    assert channel in steps.configuration_problem(found, "a.txt", 11)
+    assert channel in configuration_problem(found, "a.txt", 11)
 
 
 def test_a_case_needs_no_describe_contact(stubbed):
     client, stubber = stubbed
     stubber.add_response("describe_attached_files_configuration", configuration("CASE"), {"InstanceId": INSTANCE, "AttachmentScope": "CASE"})
-    assert steps.read_configuration(client, parse_target(INSTANCE, CASE))[0]["AttachmentScope"] == "CASE"
+    assert lookup.scope_configuration(client, parse_target(INSTANCE, CASE))[0]["AttachmentScope"] == "CASE"
 
 
 def test_describe_contact_denied_is_a_warning_and_no_configuration_read(stubbed):
     client, stubber = stubbed
     stubber.add_client_error("describe_contact", service_error_code="AccessDeniedException", http_status_code=403)
-    found, warning = steps.read_configuration(client, parse_target(INSTANCE, CONTACT))
+    found, warning = lookup.scope_configuration(client, parse_target(INSTANCE, CONTACT))
     assert found is None and "access denied" in warning and "c-1" in warning
 
 
@@ -48,7 +49,7 @@ def test_other_describe_contact_errors_fail(stubbed):
     client, stubber = stubbed
     stubber.add_client_error("describe_contact", service_error_code="ResourceNotFoundException", http_status_code=404)
     with pytest.raises(AttachedFileError, match="describe the contact"):
-        steps.read_configuration(client, parse_target(INSTANCE, CONTACT))
+        lookup.scope_configuration(client, parse_target(INSTANCE, CONTACT))
 
 
 @pytest.mark.parametrize("channel, words", [("VOICE", ["VOICE contact", "source_uri"]), ("CHAT", ["CHAT contact"])])
@@ -56,5 +57,5 @@ def test_contacts_of_other_channels_fail_naming_the_option(stubbed, channel, wor
     client, stubber = stubbed
     stubber.add_response("describe_contact", {"Contact": {"Id": "c-1", "Channel": channel}}, DESCRIBE)
     with pytest.raises(OptionError) as err:
-        steps.resolve_scope(client, parse_target(INSTANCE, CONTACT))
+        lookup.resolve_scope(client, parse_target(INSTANCE, CONTACT))
     assert "associated_resource_arn" in err.value.message and all(w in err.value.message for w in words)

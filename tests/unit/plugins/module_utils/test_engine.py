@@ -1,14 +1,16 @@
-"""The engine over stubbed clients (botocore Stubber), the pacing buckets and the token locks."""
+"""The engine over stubbed clients (botocore Stubber), with an injected clock; the token locks."""
+
+from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.contactcenter.connect.plugins.module_utils import attached_file as steps
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import file_spec
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import item_options
 from ansible_collections.contactcenter.connect.plugins.module_utils.engine import Engine
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import expected_metadata
 from ansible_collections.contactcenter.connect.plugins.module_utils.locks import TokenLock
-from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import TokenBucket
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import Settings
 
 INSTANCE = "11111111-1111-4111-8111-111111111111"
 CONTACT = f"arn:aws:connect:us-east-1:123456789012:instance/{INSTANCE}/contact/c-1"
@@ -27,8 +29,36 @@ def started(file_id="f-1", status="APPROVED"):
                                   "HeadersToInclude": {}}}
 
 
+class FakeClock:
+    """Monotonic time that moves only when the scheduler waits (one worker: no real sleeps, no busy loop)."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.waits = []
+
+    def __call__(self):
+        return self.now
+
+    def wait(self, condition, seconds):
+        """The scheduler's wait for a delayed job: the time passes at once (other workers get the lock meanwhile)."""
+        self.waits.append(seconds)
+        self.now += seconds
+        condition.wait(0)
+
+
+def engine(client, settings=None, clock=None, **options):
+    """An Engine over the stubbed Connect client, one worker and a fake clock unless told otherwise."""
+    clock = clock or FakeClock()
+    clients = SimpleNamespace(connect=client, cases=None, link_cases=None, transfer=options.pop("transfer", None))
+    return Engine(clients, settings or Settings(concurrency=1), clock=clock, wall=lambda: 0.0, wait=clock.wait, **options)
+
+
+def spec_of(client, index=None, **item):
+    return file_spec(item_options(TASK, item), client.meta.service_model, index)
+
+
 def metadata(spec, file_id="f-1", **changes):
-    found = dict(steps.expected_metadata(spec.params), FileId=file_id, FileStatus="APPROVED", FileArn=started(file_id)["FileArn"],
+    found = dict(expected_metadata(spec.params), FileId=file_id, FileStatus="APPROVED", FileArn=started(file_id)["FileArn"],
                  CreationTime="2026-01-01T00:00:00Z")
     found.update(changes)
     return found
@@ -36,15 +66,13 @@ def metadata(spec, file_id="f-1", **changes):
 
 def test_a_replayed_start_for_another_file_fails_naming_what_differs_and_uploads_nothing(stubbed, tmp_path):
     client, stubber = stubbed
-    spec = file_spec(item_options(TASK, dict(content="hello\n", file_name="a.txt", tags={"team": "claims"})),
-                     client.meta.service_model.operation_model("StartAttachedFileUpload"), 0)
+    spec = spec_of(client, 0, content="hello\n", file_name="a.txt", tags={"team": "claims"})
     stubber.add_response("describe_contact", EMAIL_CONTACT)  # a contact's scope is its channel's
     stubber.add_response("describe_attached_files_configuration", CONFIGURATION)
     stubber.add_response("start_attached_file_upload", started(status="PENDING_UPLOAD"))
     other = metadata(spec, Tags={"team": "billing", DIGEST_TAG: spec.checksum}, FileSizeInBytes=99)
     stubber.add_response("batch_get_attached_file_metadata", {"Files": [other], "Errors": []})
-    engine = Engine(client, concurrency=2, lock_directory=str(tmp_path))
-    outcome = engine.run([spec])
+    outcome = engine(client, Settings(concurrency=2), lock_directory=str(tmp_path)).run([spec])
     [item] = outcome.items
     assert item.error is not None and item.changed is False
     message = item.error.message
@@ -55,13 +83,12 @@ def test_a_replayed_start_for_another_file_fails_naming_what_differs_and_uploads
 
 def test_a_replayed_start_for_the_same_approved_file_is_unchanged(stubbed, tmp_path):
     client, stubber = stubbed
-    spec = file_spec(item_options(TASK, dict(content="hello\n", file_name="a.txt")),
-                     client.meta.service_model.operation_model("StartAttachedFileUpload"))
+    spec = spec_of(client, content="hello\n", file_name="a.txt")
     stubber.add_response("describe_contact", EMAIL_CONTACT)  # a contact's scope is its channel's
     stubber.add_response("describe_attached_files_configuration", CONFIGURATION)
     stubber.add_response("start_attached_file_upload", started())
     stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec)], "Errors": []})
-    outcome = Engine(client, lock_directory=str(tmp_path)).run([spec])
+    outcome = engine(client, lock_directory=str(tmp_path)).run([spec])
     [item] = outcome.items
     assert item.error is None and item.changed is False and item.current["FileId"] == "f-1"
     assert item.as_dict()["file"]["file_id"] == "f-1" and "related_item_id" not in item.as_dict()
@@ -69,44 +96,13 @@ def test_a_replayed_start_for_the_same_approved_file_is_unchanged(stubbed, tmp_p
 
 def test_check_mode_makes_no_write_call(stubbed, tmp_path):
     client, stubber = stubbed
-    spec = file_spec(item_options(TASK, dict(content="hello\n", file_name="a.txt")),
-                     client.meta.service_model.operation_model("StartAttachedFileUpload"))
+    spec = spec_of(client, content="hello\n", file_name="a.txt")
     stubber.add_response("describe_contact", EMAIL_CONTACT)  # a contact's scope is its channel's
     stubber.add_response("describe_attached_files_configuration", CONFIGURATION)  # the only call: a read
-    outcome = Engine(client, check_mode=True, lock_directory=str(tmp_path)).run([spec])
+    outcome = engine(client, check_mode=True, lock_directory=str(tmp_path)).run([spec])
     result = outcome.items[0].as_dict(check_mode=True, diff=True)
     assert result["changed"] is True and result["file"]["file_id"] is None and "check_mode_reason" in result
     assert result["diff"]["before"] == {}
-
-
-def test_token_bucket_paces_after_the_burst():
-    now = [0.0]
-    slept = []
-
-    def sleep(seconds):
-        slept.append(seconds)
-        now[0] += seconds
-
-    bucket = TokenBucket(rate=2, burst=5, clock=lambda: now[0], sleep=sleep)
-    waits = [bucket.take() for _attempt in range(7)]
-    assert waits[:5] == [0.0] * 5 and waits[5] == pytest.approx(0.5) and waits[6] == pytest.approx(0.5)
-
-
-def test_an_adaptive_bucket_speeds_up_until_throttled_then_halves_and_grows_slowly():
-    now = [0.0]
-    bucket = TokenBucket(rate=2, burst=5, adaptive=True, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
-    now[0] = 1.0
-    bucket.take()
-    assert bucket.rate == 8  # two doublings in one second
-    bucket.throttled()
-    bucket.throttled()  # the same burst: halved once
-    assert bucket.rate == 4 and bucket.throttles == 2
-    now[0] += 2.0
-    bucket.take()
-    assert bucket.rate == 4.5  # a quarter per second from then on
-    fixed = TokenBucket(rate=2, burst=5)
-    fixed.throttled()
-    assert fixed.rate == 2
 
 
 def test_a_token_lock_excludes_a_second_holder_and_passes_its_note(tmp_path):
@@ -128,12 +124,122 @@ def test_a_token_lock_excludes_a_second_holder_and_passes_its_note(tmp_path):
 
 def test_without_a_usable_lock_directory_the_file_is_still_made_with_a_warning(stubbed, tmp_path):
     client, stubber = stubbed
-    spec = file_spec(item_options(TASK, dict(content="hello\n", file_name="a.txt")),
-                     client.meta.service_model.operation_model("StartAttachedFileUpload"))
+    spec = spec_of(client, content="hello\n", file_name="a.txt")
     stubber.add_response("describe_contact", EMAIL_CONTACT)  # a contact's scope is its channel's
     stubber.add_response("describe_attached_files_configuration", CONFIGURATION)
     stubber.add_response("start_attached_file_upload", started())
     stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec)], "Errors": []})
-    outcome = Engine(client, lock_directory=str(tmp_path / "missing" / "dir")).run([spec])
+    outcome = engine(client, lock_directory=str(tmp_path / "missing" / "dir")).run([spec])
     assert outcome.items[0].error is None and outcome.items[0].current["FileId"] == "f-1"
     assert any("host-local lock" in w for w in outcome.warnings)
+
+
+class FakeTransfer:
+    """The transfer session: the PUT succeeds at once (its URL is Start's)."""
+
+    def __init__(self):
+        self.puts = 0
+
+    def upload(self, next_url, _source, _sha256=None):
+        self.puts += 1
+        return next_url()
+
+
+def upload_then_statuses(stubber, spec, statuses, file_id="f-1"):
+    """Stub Start (not yet uploaded), the read of the started file, Complete, then one poll per status."""
+    stubber.add_response("start_attached_file_upload", started(file_id, status="PENDING_UPLOAD"))
+    stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec, file_id, FileStatus="PENDING_UPLOAD")], "Errors": []})
+    stubber.add_response("complete_attached_file_upload", {})
+    for status in statuses:
+        stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec, file_id, FileStatus=status)], "Errors": []})
+
+
+def test_the_wait_polls_with_backoff_on_the_injected_clock_until_approved(stubbed, tmp_path):
+    client, stubber = stubbed
+    spec = spec_of(client, content="hello\n", file_name="a.txt")
+    stubber.add_response("describe_contact", EMAIL_CONTACT)
+    stubber.add_response("describe_attached_files_configuration", CONFIGURATION)
+    upload_then_statuses(stubber, spec, ["PROCESSING", "PROCESSING", "APPROVED"])
+    clock, transfer = FakeClock(), FakeTransfer()
+    outcome = engine(client, clock=clock, transfer=transfer, lock_directory=str(tmp_path)).run([spec])
+    [item] = outcome.items
+    assert item.error is None and item.changed and item.outcome == "uploaded" and item.current["FileStatus"] == "APPROVED"
+    settings = Settings()
+    assert clock.waits == [settings.poll_delay(0), settings.poll_delay(1), settings.poll_delay(2)] and transfer.puts == 1
+
+
+def test_the_wait_times_out_naming_the_last_status(stubbed, tmp_path):
+    client, stubber = stubbed
+    spec = spec_of(client, content="hello\n", file_name="a.txt")
+    stubber.add_response("describe_contact", EMAIL_CONTACT)
+    stubber.add_response("describe_attached_files_configuration", CONFIGURATION)
+    settings = Settings(wait_timeout=3, first_poll=1.0, max_poll=1.0)
+    upload_then_statuses(stubber, spec, ["PENDING_SCAN"] * 3)  # polls at 1, 2 and 3 s: the last one is at the deadline
+    clock = FakeClock()
+    outcome = engine(client, settings, clock=clock, transfer=FakeTransfer(), lock_directory=str(tmp_path)).run([spec])
+    [item] = outcome.items
+    assert item.error.message == "timed out after 3 seconds waiting for file f-1 to be APPROVED; last status PENDING_SCAN"
+    assert item.outcome == "failed" and sum(clock.waits) == 3
+
+
+@pytest.mark.parametrize("status", ["REJECTED", "FAILED"])
+def test_the_wait_fails_on_a_failed_status(stubbed, tmp_path, status):
+    client, stubber = stubbed
+    spec = spec_of(client, content="hello\n", file_name="a.txt")
+    stubber.add_response("describe_contact", EMAIL_CONTACT)
+    stubber.add_response("describe_attached_files_configuration", CONFIGURATION)
+    upload_then_statuses(stubber, spec, [status])
+    [item] = engine(client, transfer=FakeTransfer(), lock_directory=str(tmp_path)).run([spec]).items
+    assert item.error is not None and f"file f-1 is {status}" in item.error.message and item.changed
+
+
+def test_a_lock_note_that_cannot_be_written_finishes_every_item_once_and_the_task_ends(stubbed, tmp_path, monkeypatch):
+    """Writing the lock holder's note raises: each item is still finished exactly once, and the run returns."""
+    client, stubber = stubbed
+    specs = [spec_of(client, n, content=f"file {n}\n", file_name=f"{n}.txt") for n in range(3)]
+    stubber.add_response("describe_contact", EMAIL_CONTACT)
+    stubber.add_response("describe_attached_files_configuration", CONFIGURATION)
+    for n, spec in enumerate(specs):
+        stubber.add_response("start_attached_file_upload", started(f"f-{n}"))
+        stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec, f"f-{n}")], "Errors": []})
+
+    def no_note(self, **_values):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(TokenLock, "write_note", no_note)
+    released = []
+    monkeypatch.setattr(TokenLock, "release", lambda self: released.append(self.path))
+    subject = engine(client, Settings(concurrency=1), lock_directory=str(tmp_path))
+    closed = []
+    close_item = subject.scheduler.close_item
+    subject.scheduler.close_item = lambda: (closed.append(1), close_item())
+    outcome = subject.run(specs)
+    assert len(closed) == 3 and subject.scheduler.outstanding == 0 and len(released) == 3
+    assert [item.error for item in outcome.items] == [None, None, None]
+    assert [item.current["FileId"] for item in outcome.items] == ["f-0", "f-1", "f-2"]
+    notes = [w for w in outcome.warnings if "writing the host-local lock's note failed: OSError" in w]
+    assert len(notes) == 3 and notes[0].startswith("files[0] (0.txt): ")
+
+
+def test_a_step_that_raises_after_finishing_does_not_finish_the_item_twice(stubbed, tmp_path, monkeypatch):
+    from ansible_collections.contactcenter.connect.plugins.module_utils import engine as engine_module
+
+    client, stubber = stubbed
+    spec = spec_of(client, content="hello\n", file_name="a.txt")
+    stubber.add_response("describe_contact", EMAIL_CONTACT)
+    stubber.add_response("describe_attached_files_configuration", CONFIGURATION)
+    stubber.add_response("start_attached_file_upload", started())
+    stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec)], "Errors": []})
+    subject = engine(client, lock_directory=str(tmp_path))
+    approved = subject._approved  # pylint: disable=protected-access
+
+    def approved_then_raise(work):
+        approved(work)
+        raise RuntimeError("after the finish")
+
+    monkeypatch.setattr(subject, "_approved", approved_then_raise)
+    closed = []
+    close_item = subject.scheduler.close_item
+    subject.scheduler.close_item = lambda: (closed.append(1), close_item())
+    [item] = subject.run([spec]).items
+    assert closed == [1] and item.error is None and engine_module  # the first finish stands

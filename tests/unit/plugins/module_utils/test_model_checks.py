@@ -1,14 +1,14 @@
 import boto3
 import pytest
 
-from ansible_collections.contactcenter.connect.plugins.module_utils.attached_file import OPTION_NAMES
+from ansible_collections.contactcenter.connect.plugins.module_utils.desired import START_OPTION_NAMES
 from ansible_collections.contactcenter.connect.plugins.module_utils.model_checks import request_problems
 
 MODEL = boto3.client("connect", region_name="us-east-1").meta.service_model.operation_model("StartAttachedFileUpload")
 
 
 def problems(**values):
-    return request_problems(MODEL, values, OPTION_NAMES)
+    return request_problems(MODEL, values, START_OPTION_NAMES)
 
 
 def test_valid_values_have_no_problems():
@@ -38,11 +38,9 @@ def test_each_limit_is_read_from_the_model_and_names_the_option(values, option):
 
 @pytest.mark.parametrize("expiry", [0, 4, 301])
 def test_a_start_request_keeps_url_expiry_0_so_the_model_check_sees_it(expiry):
-    from ansible_collections.contactcenter.connect.plugins.module_utils.attached_file import start_request
-    from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
+    from ansible_collections.contactcenter.connect.plugins.module_utils.desired import file_spec
 
-    target = parse_target("i-1", "arn:aws:cases:us-east-1:123456789012:domain/d/case/c")
-    params = start_request(target, "a.txt", 1, "ATTACHMENT", "tok", None, {"k": "v"}, expiry)
-    assert params["UrlExpiryInSeconds"] == expiry
-    found = request_problems(MODEL, params, OPTION_NAMES)
-    assert any(p.startswith("url_expiry_in_seconds must be") for p in found), found
+    options = dict(instance_id="11111111-1111-4111-8111-111111111111", associated_resource_arn="arn:aws:cases:us-east-1:123456789012:domain/d/case/c",
+                   content="x", file_name="a.txt", url_expiry_in_seconds=expiry, state="present")
+    spec = file_spec(options, boto3.client("connect", region_name="us-east-1").meta.service_model)
+    assert spec.error is not None and spec.error.message.startswith("url_expiry_in_seconds must be"), spec.error

@@ -3,13 +3,15 @@
 import boto3
 import pytest
 
-from ansible_collections.contactcenter.connect.plugins.module_utils import attached_file as steps
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import duplicate_problems
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import exclusive_cases
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import file_spec
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import item_options
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import expected_metadata
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import matches
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import replay_problems
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import CaseView
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import Existing
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import case_key
@@ -24,7 +26,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.plan import 
 INSTANCE = "11111111-1111-4111-8111-111111111111"
 CASE = "arn:aws:cases:us-east-1:123456789012:domain/d-1/case/case-1"
 CONTACT = f"arn:aws:connect:us-east-1:123456789012:instance/{INSTANCE}/contact/c-1"
-START = boto3.client("connect", region_name="us-east-1").meta.service_model.operation_model("StartAttachedFileUpload")
+MODEL = boto3.client("connect", region_name="us-east-1").meta.service_model
 TASK = dict(instance_id=INSTANCE, associated_resource_arn=CASE, state="present", file_use_case_type="ATTACHMENT", tags=None,
             created_by=None, link_to_case=None, performed_by=None, url_expiry_in_seconds=None, exclusive=False)
 
@@ -32,12 +34,12 @@ TASK = dict(instance_id=INSTANCE, associated_resource_arn=CASE, state="present",
 def spec(index=0, **item):
     item.setdefault("content", "hello\n")
     item.setdefault("file_name", "a.txt")
-    return file_spec(item_options(TASK, item), START, index)
+    return file_spec(item_options(TASK, item), MODEL, index)
 
 
 def stored(s, status="APPROVED", file_id="f-1", **changes):
     """The metadata of the file spec s would make."""
-    metadata = dict(steps.expected_metadata(s.params), FileId=file_id, FileStatus=status,
+    metadata = dict(expected_metadata(s.params), FileId=file_id, FileStatus=status,
                     FileArn=f"arn:aws:connect:us-east-1:123456789012:instance/{INSTANCE}/file/{file_id}", CreationTime="2026-01-01T00:00:00Z")
     metadata.update(changes)
     return metadata
@@ -103,7 +105,7 @@ def test_omitted_tags_and_created_by_accept_the_file_as_it_is():
     assert action.error is None and action.kind == NOTHING and action.current["FileId"] == "f-1"
     # but the content is still compared
     changed = stored(s, Tags={"team": "claims", DIGEST_TAG: "0" * 64})
-    assert not steps.matches(changed, s.expected)
+    assert not matches(changed, s.expected)
 
 
 def test_given_created_by_is_compared():
@@ -186,13 +188,13 @@ def test_exclusive_refuses_contacts_and_spares_a_case_with_an_unreadable_item():
 def test_replay_problems_name_what_differs():
     s = spec(tags={"team": "claims"})
     same = stored(s)
-    assert steps.replay_problems(same, s.params) == []
+    assert replay_problems(same, s.params) == []
     other = dict(same, FileName="b.txt", Tags={"team": "billing", DIGEST_TAG: "0" * 64}, CreatedBy={"AWSIdentityArn": "arn:aws:iam::1:role/x"})
-    problems = "; ".join(steps.replay_problems(other, s.params))
+    problems = "; ".join(replay_problems(other, s.params))
     assert "file_name is 'b.txt', the task has 'a.txt'" in problems
     assert "content sha256 is " + "0" * 64 in problems and "tags is {'team': 'billing'}" in problems
     assert "created_by" not in problems  # the task leaves created_by out: any creator is fine
     # the task leaves tags out: any tags are fine, the content is still compared
     bare = spec()
-    assert steps.replay_problems(dict(stored(bare), Tags={"team": "x", DIGEST_TAG: bare.checksum}), bare.params, any_tags=True) == []
-    assert "content sha256" in "; ".join(steps.replay_problems(dict(stored(bare), Tags={DIGEST_TAG: "0" * 64}), bare.params, any_tags=True))
+    assert replay_problems(dict(stored(bare), Tags={"team": "x", DIGEST_TAG: bare.checksum}), bare.params, any_tags=True) == []
+    assert "content sha256" in "; ".join(replay_problems(dict(stored(bare), Tags={DIGEST_TAG: "0" * 64}), bare.params, any_tags=True))

@@ -9,7 +9,8 @@ import botocore.session
 import pytest
 
 from ansible_collections.contactcenter.connect.plugins.module_utils import transfer
-from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import Source
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import Settings
+from ansible_collections.contactcenter.connect.plugins.module_utils.source import Source
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
 
 SIGNED = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=deadbeefsecret"
@@ -197,7 +198,7 @@ def test_the_session_is_built_from_the_clients_configuration(tmp_path):
         config=botocore.config.Config(connect_timeout=7, read_timeout=9, client_cert="/c.pem", tcp_keepalive=True,
                                       proxies={"https": "http://p:1"}, proxies_config={"proxy_ca_bundle": "/p.pem"}),
     )
-    http = transfer.TransferSession.for_client(client, concurrency=16).http_session("https://bucket.s3.amazonaws.com/k")
+    http = transfer.TransferSession.for_client(client, Settings(concurrency=16)).http_session("https://bucket.s3.amazonaws.com/k")
     own = client._endpoint.http_session
     for name in ("_verify", "_cert_file", "_socket_options"):
         assert getattr(http, name) == getattr(own, name), name
@@ -271,5 +272,5 @@ class FakeModule:
     ({"validate_certs": False, "aws_ca_bundle": "/ca.pem"}, False),
 ])
 def test_for_module_verifies_as_amazon_aws_does(params, verify):
-    session = transfer.TransferSession.for_module(FakeModule(**params), client_with(), concurrency=3)
+    session = transfer.TransferSession.for_module(FakeModule(**params), client_with(), Settings(concurrency=3))
     assert session.http_session("https://bucket.s3.amazonaws.com/k")._verify == verify

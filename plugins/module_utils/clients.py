@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the contactcenter.connect project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Every client a task uses, made from its Settings and paced by its one Pacer.
+
+``Clients(module, settings)`` is the only way a module gets a client: Connect, Connect Cases (reads), Connect Cases
+for CreateRelatedItem (never retried by the client after an uncertain failure) and the transfer session for
+pre-signed URLs. Each is made once, on first use, and every API client is paced per operation (pacing.py), so
+uploads, recordings, downloads, reads and configuration changes share one policy.
+"""
+
+import threading
+
+try:
+    import botocore.config
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import MINIMUM_BOTOCORE
+from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import check_connect_model
+from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import Pacer
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import CASES_RETRY_CODES
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import CONNECT_RETRY_CODES
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import LINK_RETRY_CODES
+from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
+
+
+class Clients:
+    """The task's clients; ``module`` is the AnsibleAWSModule (its connection options), ``settings`` the task's Settings."""
+
+    def __init__(self, module, settings, pacer=None):
+        self.module = module
+        self.settings = settings
+        self.pacer = pacer or Pacer(settings.requests_per_second, settings.burst)
+        self._made = {}
+        self._lock = threading.RLock()  # the transfer session is made from the Connect client, itself made on first use
+
+    def _once(self, name, make):
+        with self._lock:
+            if name not in self._made:
+                self._made[name] = make()
+            return self._made[name]
+
+    def _config(self, **more):
+        return botocore.config.Config(max_pool_connections=self.settings.pool_connections(), **more)
+
+    def _client(self, service, codes, **config):
+        client = self.module.client(service, retry_decorator=self.settings.api_retry(codes), config=self._config(**config))
+        return self.pacer.install(client)
+
+    @property
+    def connect(self):
+        """The Connect client (its model checked for the attached-file operations)."""
+        def make():
+            # an older botocore fails through amazon.aws's own check (the message every AWS module gives)
+            self.module.require_botocore_at_least(MINIMUM_BOTOCORE, reason="for the Amazon Connect attached-file operations")
+            return check_connect_model(self._client("connect", CONNECT_RETRY_CODES))
+        return self._once("connect", make)
+
+    @property
+    def cases(self):
+        """The Connect Cases client for reads (SearchRelatedItems)."""
+        return self._once("cases", lambda: self._client("connectcases", CASES_RETRY_CODES))
+
+    @property
+    def link_cases(self):
+        """A Cases client for CreateRelatedItem: botocore does not repeat it and AWSRetry repeats only a throttled one."""
+        return self._once("link_cases", lambda: self._client("connectcases", LINK_RETRY_CODES, retries={"total_max_attempts": 1}))
+
+    @property
+    def transfer(self):
+        """The pooled session for pre-signed URLs, configured as the Connect client reaches AWS."""
+        return self._once("transfer", lambda: TransferSession.for_module(self.module, self.connect, self.settings))
