@@ -102,4 +102,3 @@ def settings_for(module, **overrides):
             values[name] = params[name]
     values.update(overrides)
     return replace(DEFAULTS, **values)
-
