@@ -197,6 +197,13 @@ class Engine:  # pylint: disable=too-many-instance-attributes
             return True
         return False
 
+    def _describer(self, target, read):
+        """describe(file_id) for start_upload: reads the file once and keeps it in read."""
+        def describe(file_id):
+            read[file_id] = self._read_one(target, file_id)
+            return read[file_id]
+        return describe
+
     def _start_upload(self, spec):
         """(params, Start's answer, the file it names read back): under the spec's token, or the next free generation.
 
@@ -210,11 +217,7 @@ class Engine:  # pylint: disable=too-many-instance-attributes
         for generation in range(1, MAX_TOKEN_GENERATIONS + 1):
             params = spec.params if generation == 1 else dict(spec.params, ClientToken=next_client_token(spec.client_token, generation))
             read = {}
-
-            def describe(file_id, read=read):
-                read[file_id] = self._read_one(spec.target, file_id)
-                return read[file_id]
-
+            describe = self._describer(spec.target, read)
             try:
                 started = steps.start_upload(self.connect, params, describe=describe)
                 # the file Start names, read once (by start_upload unless Start said APPROVED): checked against the task
