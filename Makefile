@@ -87,7 +87,9 @@ matrix: bootstrap
 matrix-readme: bootstrap
 	$(MATRIX) readme --check
 
-demo: bootstrap
+# the demo sets up only what it uses (no test tools, no matrix venvs): tools/bootstrap.sh --demo
+demo:
+	@bash tools/bootstrap.sh --demo
 	@bash tools/demo.sh
 
 BENCH_VENV := $(ROOT)/build/bench-venv

@@ -19,7 +19,19 @@
 #                           unit and module tests import the working tree through
 #
 # Steps 1-3 and 5 are skipped when their inputs have not changed; a second run takes about a second.
+#
+#   tools/bootstrap.sh --demo   only what `make demo` uses: step 1 with just ansible-core, boto3 and
+#                               botocore (their pins in tools/requirements-dev.txt), steps 2 and 4. No
+#                               test tools, no get-pip stand-in, no matrix (no pyenv 3.10/3.13 needed).
+#                               A later full run adds the rest to the same .venv.
 set -euo pipefail
+
+DEMO=false
+case "${1:-}" in
+    --demo) DEMO=true ;;
+    "") ;;
+    *) echo "usage: tools/bootstrap.sh [--demo]" >&2; exit 2 ;;
+esac
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="$ROOT/.venv"
@@ -34,13 +46,23 @@ quiet_pip() {
     "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 }
 
-# 1. virtualenv
+# 1. virtualenv (--demo: the runtime pins only)
 want=$(sha256sum "$ROOT/tools/requirements-dev.txt" | cut -c1-16)
+runtime_pins=$(grep -E '^(ansible-core|boto3|botocore)==' "$ROOT/tools/requirements-dev.txt")
+want_demo=$(echo "$runtime_pins" | sha256sum | cut -c1-16)
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.bootstrap-stamp" 2>/dev/null)" != "$want" ]; then
-    echo "bootstrap: creating $VENV" >&2
-    "$PYTHON" -m venv "$VENV"
-    quiet_pip "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/tools/requirements-dev.txt"
-    echo "$want" > "$VENV/.bootstrap-stamp"
+    if ! $DEMO; then
+        echo "bootstrap: creating $VENV" >&2
+        "$PYTHON" -m venv "$VENV"
+        quiet_pip "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/tools/requirements-dev.txt"
+        echo "$want" > "$VENV/.bootstrap-stamp"
+    elif [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.bootstrap-demo-stamp" 2>/dev/null)" != "$want_demo" ]; then
+        echo "bootstrap: creating $VENV (for the demo: $(echo $runtime_pins))" >&2
+        "$PYTHON" -m venv "$VENV"
+        # shellcheck disable=SC2086
+        quiet_pip "$VENV/bin/pip" install -q --disable-pip-version-check $runtime_pins
+        echo "$want_demo" > "$VENV/.bootstrap-demo-stamp"
+    fi
 fi
 
 # 2. amazon.aws from the ansible wheel
@@ -59,6 +81,15 @@ with zipfile.ZipFile(wheel) as archive:
     members = [n for n in archive.namelist() if n.startswith("ansible_collections/amazon/aws/")]
     archive.extractall(dest, members=members)
 PY
+fi
+
+# 4. this working tree, copied into the collections tree (tracked and untracked-but-not-ignored files)
+sync_tree() {
+    "$VENV/bin/python" "$ROOT/tools/sync_collection.py" "$ROOT" "$COLLECTIONS/contactcenter/connect"
+}
+if $DEMO; then
+    sync_tree
+    exit 0
 fi
 
 # 3. ansible-test's get-pip bootstrap, replaced by ensurepip + pip from PyPI
@@ -83,5 +114,5 @@ fi
 # 5. the matrix's combinations (cached under build/matrix and build/cache; pip's cache is the machine's)
 "$VENV/bin/python" "$ROOT/tools/matrix.py" prepare primary oldest newest next
 
-# 4. this working tree, copied into the collections tree (tracked and untracked-but-not-ignored files)
-"$VENV/bin/python" "$ROOT/tools/sync_collection.py" "$ROOT" "$COLLECTIONS/contactcenter/connect"
+# 4.
+sync_tree

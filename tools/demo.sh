@@ -15,11 +15,34 @@ for needed in plugins/modules/connect_attached_file.py tools/localconnect/__main
 done
 
 mkdir -p build/demo
-PYTHONPATH="$ROOT/tools" "$BIN/python" -m localconnect --port 0 --scan-delay 1 > build/demo/endpoint.json 2> build/demo/endpoint.log &
+# This run's announcement goes to a file of its own: a previous run's endpoint.json (or a half-written
+# line) is never read. The endpoint writes one JSON line once it listens; wait for the whole line.
+announce=$(mktemp build/demo/endpoint.XXXXXX.json)
+PYTHONPATH="$ROOT/tools" "$BIN/python" -m localconnect --port 0 --scan-delay 1 > "$announce" 2> build/demo/endpoint.log &
 endpoint_pid=$!
-trap 'kill "$endpoint_pid" 2>/dev/null; wait "$endpoint_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do [ -s build/demo/endpoint.json ] && break; sleep 0.05; done
-endpoint_url=$("$BIN/python" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["endpoint_url"])' build/demo/endpoint.json)
+trap 'kill "$endpoint_pid" 2>/dev/null; wait "$endpoint_pid" 2>/dev/null || true; rm -f "$announce"' EXIT
+endpoint_url=$("$BIN/python" - "$announce" "$endpoint_pid" <<'PY'
+import json, sys, time
+path, pid = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:
+    with open(path) as announcement:
+        line = announcement.readline()
+    if line.endswith("\n"):
+        print(json.loads(line)["endpoint_url"])
+        sys.exit(0)
+    try:
+        with open("/proc/%d/stat" % pid) as stat:
+            alive = stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        alive = False
+    if not alive:
+        sys.exit("demo: the local endpoint exited before it listened; see build/demo/endpoint.log")
+    time.sleep(0.05)
+sys.exit("demo: the local endpoint did not announce itself within 30 s; see build/demo/endpoint.log")
+PY
+)
+cp "$announce" build/demo/endpoint.json
 eval "$(PYTHONPATH="$ROOT/tools" "$BIN/python" -c '
 from localconnect import defaults
 print(f"export AWS_ACCESS_KEY_ID={defaults.ACCESS_KEY} AWS_SECRET_ACCESS_KEY={defaults.SECRET_KEY}")')"

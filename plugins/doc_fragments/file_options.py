@@ -13,6 +13,7 @@ options:
       - The identity recorded as the creator of the file (in M(contactcenter.connect.connect_attached_files), of each item
         that sets no C(files[].created_by)). Exactly one of its keys.
       - Set when the file is created; Connect cannot change it later.
+      - Left out, an existing file's creator is accepted as it is; given, it is compared with the file's.
     type: dict
     suboptions:
       connect_user_arn:

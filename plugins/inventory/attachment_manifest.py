@@ -410,10 +410,9 @@ class InventoryModule(AWSInventoryBase):
 
     def _message(self, exc):
         if isinstance(exc, AttachedFileError):
+            # the API wrappers' errors lead with the service's cause (message and code), then what was being done
             detail = getattr(exc.exception, "response", None) or {}
-            code = (detail.get("Error") or {}).get("Code")
-            text = (detail.get("Error") or {}).get("Message") or str(exc.exception or "")
-            if code == "ResourceNotFoundException":
-                return f"{exc.message}: the Cases domain {self.get_option('domain_id')} (domain_id) was not found: {text}"
-            return f"{exc.message}: {code + ': ' if code else ''}{text}"
+            if (detail.get("Error") or {}).get("Code") == "ResourceNotFoundException":
+                return f"the Cases domain {self.get_option('domain_id')} (domain_id) was not found: {exc.message}"
+            return exc.message
         return str(exc)

@@ -22,6 +22,14 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.transfer imp
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferError
 
 
+class TokenConflict(AttachedFileError):
+    """Start refused the client token (ResourceConflictException): its file has other parameters, was completed or deleted."""
+
+
+class DeletedFileToken(AttachedFileError):
+    """Start answered with a file that no longer exists: the token stays bound to a deleted file."""
+
+
 def start_upload(client, params, describe=None):
     """StartAttachedFileUpload; unless it says APPROVED (or a failed state), with the file's real status.
 
@@ -37,12 +45,13 @@ def start_upload(client, params, describe=None):
         started = start_attached_file_upload(client, **params)
     except AttachedFileError as e:
         if error_code(e) == "ResourceConflictException":
-            raise AttachedFileError(
+            raise TokenConflict(
                 message=(
                     f"client token {params['ClientToken']} already belongs to a file with other parameters "
                     "(Connect cannot change an attached file's tags or created_by), or to a file whose upload was completed "
                     "or that was deleted (Connect may not reuse a token for those, and does not say which file it is): "
-                    "give the file's file_id to manage it, or set a new client_token to upload it as a new file"
+                    "give the file's file_id to manage it (the module then compares only the tags and created_by the task gives), "
+                    "or set a new client_token to upload it as a new file"
                 ),
                 exception=e.exception,
             ) from e
@@ -54,7 +63,7 @@ def start_upload(client, params, describe=None):
     else:
         current = describe(started["FileId"])
     if current is None:
-        raise AttachedFileError(
+        raise DeletedFileToken(
             message=(
                 f"client token {params['ClientToken']} belongs to file {started['FileId']}, which no longer exists (it was deleted), "
                 "and Connect does not make a new file under the same token: set a new client_token"

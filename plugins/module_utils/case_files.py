@@ -18,6 +18,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.cases_api im
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import error_code
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
+from ansible_collections.contactcenter.connect.plugins.module_utils.messages import hint_helps
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import DEFAULTS
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import UNCERTAIN_LINK_CODES
 
@@ -34,7 +35,8 @@ def case_link_pages(cases, target, file_arn=None, hint=LINK_HINT):
         try:
             page = file_related_items_page(cases, target.domain_id, target.case_id, file_arn, token)
         except AttachedFileError as e:
-            e.message = f"{e.message} ({hint})"
+            if hint_helps(e):
+                e.message = f"{e.message} ({hint})"
             raise
         if page is None:
             raise OptionError(

@@ -19,6 +19,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api 
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import list_attached_files_configurations
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import update_attached_files_configuration
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import instance_id_of
 from ansible_collections.contactcenter.connect.plugins.module_utils.model_checks import shape_problems
 
 # AWS feature limits (Amazon Connect administrator guide): an email attachment is at most 20 MB; the EMAIL
@@ -80,9 +81,15 @@ def _extensions(client, allowed_extensions):
     return result
 
 
-def desired_configuration(client, instance_id, attachment_scope, maximum_size_limit_in_bytes=None, allowed_extensions=None):
-    """A ConfigurationSpec from the task's options, or OptionError naming the option; no AWS call."""
+def desired_configuration(client, instance_id, attachment_scope, maximum_size_limit_in_bytes=None, allowed_extensions=None,
+                          allow_no_extensions=False):
+    """A ConfigurationSpec from the task's options, or OptionError naming the option; no AWS call.
+
+    instance_id may be the instance's ARN (as in the upload modules). An empty allowed_extensions makes Connect refuse
+    every file in the scope: refused unless allow_no_extensions says the task means it.
+    """
     members = _members(client)
+    instance_id, _arn = instance_id_of(instance_id)
     problems = shape_problems(members["InstanceId"], instance_id, "instance_id")
     if problems:
         raise OptionError(message="; ".join(problems))
@@ -100,6 +107,13 @@ def desired_configuration(client, instance_id, attachment_scope, maximum_size_li
                     f"{EMAIL_MAXIMUM_SIZE_LIMIT_IN_BYTES} bytes (20 MB, AWS feature limits); the EMAIL limit can be lowered, not raised"
                 )
             )
+    if allowed_extensions is not None and not allowed_extensions and not allow_no_extensions:
+        raise OptionError(
+            message=(
+                f"allowed_extensions is empty: Connect would then refuse every file in the {attachment_scope} scope. "
+                "To mean that, also set allow_no_extensions: true; to leave the allowed extensions as they are, omit allowed_extensions"
+            )
+        )
     extensions = None if allowed_extensions is None else _extensions(client, allowed_extensions)
     return ConfigurationSpec(instance_id, attachment_scope, size, extensions)
 
@@ -158,7 +172,8 @@ def ensure_configuration(client, spec, check_mode):
 
 
 def current_configurations(client, instance_id, attachment_scope=None):
-    """One scope's configuration (Describe) or every scope's (List, all pages), as results."""
+    """One scope's configuration (Describe) or every scope's (List, all pages), as results; instance_id may be its ARN."""
+    instance_id, _arn = instance_id_of(instance_id)
     if attachment_scope is not None:
         check_scope(client, attachment_scope)
         return [configuration_result(describe_attached_files_configuration(client, instance_id, attachment_scope))]

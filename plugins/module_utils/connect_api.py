@@ -15,6 +15,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import ServiceError
 
 # The first botocore release whose connect model has every operation below.
 MINIMUM_BOTOCORE = "1.42.96"
@@ -34,7 +35,7 @@ BATCH_SIZE = 100  # BatchGetAttachedFileMetadata accepts 1-100 file ids
 class ConnectErrorHandler(AWSErrorHandler):
     """Errors of Connect (and Connect Cases) calls: AttachedFileError; ResourceNotFoundException means missing."""
 
-    _CUSTOM_EXCEPTION = AttachedFileError
+    _CUSTOM_EXCEPTION = ServiceError  # an AttachedFileError whose message leads with the service's cause
 
     @classmethod
     def _is_missing(cls):

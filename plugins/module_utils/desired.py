@@ -81,6 +81,8 @@ class FileSpec:  # pylint: disable=too-many-instance-attributes
     file_id: Optional[str] = None
     link: bool = False  # look the file up on its case and link it there
     error: Optional[Exception] = None  # the item is refused (OptionError), before any call
+    tags_given: bool = True  # False: the task left tags out, so an existing file's tags are accepted as they are
+    token_derived: bool = True  # the client token is the module's (not the task's): it may move to a next generation
 
     @property
     def label(self):
@@ -95,7 +97,7 @@ class FileSpec:  # pylint: disable=too-many-instance-attributes
 
     @property
     def expected(self):
-        return expected_metadata(self.params) if self.params else None
+        return expected_metadata(self.params, any_tags=not self.tags_given) if self.params else None
 
     @property
     def looks_on_case(self):
@@ -137,8 +139,13 @@ def _link(options, target):
 
 
 def default_file_name(file_name, src):
-    """file_name, or the basename of src."""
+    """file_name, or the basename of src; a name with ``/`` is refused."""
     if file_name is not None:
+        if "/" in file_name:
+            raise OptionError(
+                message=f"file_name {file_name!r} contains '/': Connect would store that name, but no download can keep it "
+                "(connect_attached_file_download would save it as " + repr(file_name.replace("/", "_")) + "); give a name without '/'"
+            )
         return file_name
     if src is None:
         raise OptionError(message="file_name is required with content or content_base64")
@@ -242,7 +249,8 @@ def file_spec(options, service_model, index=None):
     """
     recording = options.get("source_uri") is not None and (options.get("state") or "present") == "present"
     spec = FileSpec(index=index, name=options.get("file_name") or (options.get("src") or "").rsplit("/", 1)[-1] or None,
-                    kind=RECORDING if recording else UPLOAD, state=options.get("state") or "present", file_id=options.get("file_id"))
+                    kind=RECORDING if recording else UPLOAD, state=options.get("state") or "present", file_id=options.get("file_id"),
+                    tags_given=options.get("tags") is not None, token_derived=not options.get("client_token"))
     try:
         _check_sources(options)
         spec.target = parse_target(options["instance_id"], options.get("associated_resource_arn"))

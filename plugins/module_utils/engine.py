@@ -23,11 +23,13 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api 
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import duplicate_problems
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import for_item
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import ANY_TAGS
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import APPROVED
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import FAILED_STATES
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import matches
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import unknown_status
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import WAITING_STATES
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import next_client_token
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import replay_problems
 from ansible_collections.contactcenter.connect.plugins.module_utils.locks import TokenLock
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import MetadataReader
@@ -38,7 +40,9 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.plan import 
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import UPLOAD
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import plan
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import removals
+from ansible_collections.contactcenter.connect.plugins.module_utils.results import NOT_WRITTEN
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import ItemResult
+from ansible_collections.contactcenter.connect.plugins.module_utils.results import not_written
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import planned
 from ansible_collections.contactcenter.connect.plugins.module_utils.scheduler import Scheduler
 from ansible_collections.contactcenter.connect.plugins.module_utils.work import DELETED
@@ -50,16 +54,18 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.work import 
 
 # Job priorities: what finishes files first runs first.
 LINK_JOB, POLL_JOB, DELETE_JOB, UPLOAD_JOB = 0, 1, 2, 3
+MAX_TOKEN_GENERATIONS = 20  # a file deleted and attached again up to 19 times under derived tokens
 NOT_LINKED = "file {file_id} is {status}, not yet APPROVED: it was not linked to the case; run the task again"
 
 
 class Outcome:
     """What a run did: one ItemResult per spec (in order), the removals ``exclusive`` made, warnings."""
 
-    def __init__(self, items, removed, warnings):
+    def __init__(self, items, removed, warnings, refused_whole=False):
         self.items = items
         self.removed = removed
         self.warnings = warnings
+        self.refused_whole = refused_whole  # on_refused=fail refused items before any write: nothing was written
 
 
 class Engine:  # pylint: disable=too-many-instance-attributes
@@ -106,9 +112,15 @@ class Engine:  # pylint: disable=too-many-instance-attributes
                 self._warn(action.warning)
         return actions, removals(actions, existing, exclusive_cases)
 
-    def run(self, specs, exclusive_cases=()):
-        """Plan, then (unless in check mode) apply; returns an Outcome."""
+    def run(self, specs, exclusive_cases=(), on_refused="skip"):
+        """Plan, then (unless in check mode) apply; returns an Outcome.
+
+        on_refused: ``fail`` writes nothing when the plan refused any item (every refusal knowable before a write:
+        the options, the files, the configuration, the cases read); ``skip`` applies the other items.
+        """
         actions, removed = self.plan(specs, exclusive_cases)
+        if on_refused == "fail" and any(a.error is not None for a in actions):
+            return Outcome(not_written(actions), [ItemResult(a, outcome=NOT_WRITTEN) for a in removed], self.warnings, refused_whole=True)
         if self.check_mode:
             return Outcome([planned(a) for a in actions], [planned(a) for a in removed], self.warnings)
         items = [Work(a, self.scheduler.close_item) for a in actions]
@@ -189,22 +201,56 @@ class Engine:  # pylint: disable=too-many-instance-attributes
             return True
         return False
 
+    def _describer(self, target, read):
+        """describe(file_id) for start_upload: reads the file once and keeps it in read."""
+        def describe(file_id):
+            read[file_id] = self._read_one(target, file_id)
+            return read[file_id]
+        return describe
+
+    def _start_upload(self, spec):
+        """(params, Start's answer, the file it names read back): under the spec's token, or the next free generation.
+
+        A derived token stays bound to its file after the file is deleted (Connect may answer with the deleted file, or
+        refuse the token): the module then tries the token's next generation (identity.next_client_token), the same
+        sequence in every run, so re-runs and concurrent runs agree and a re-run finds the file it made. A refusal
+        (ResourceConflictException) moves on only for a file looked up on its case, where the lookup showed no file of
+        this identity; for a contact a refusal is not known to mean a deleted file and fails as it is. A token the task
+        gives is never changed.
+        """
+        for generation in range(1, MAX_TOKEN_GENERATIONS + 1):
+            params = spec.params if generation == 1 else dict(spec.params, ClientToken=next_client_token(spec.client_token, generation))
+            read = {}
+            describe = self._describer(spec.target, read)
+            try:
+                started = steps.start_upload(self.connect, params, describe=describe)
+                # the file Start names, read once (by start_upload unless Start said APPROVED): checked against the task
+                found = read[started["FileId"]] if started["FileId"] in read else describe(started["FileId"])
+                if found is None and started.get("FileStatus") in ("DELETED", APPROVED):
+                    raise steps.DeletedFileToken(message=(
+                        f"client token {params['ClientToken']} belongs to file {started['FileId']}, which no longer exists (it was "
+                        "deleted), and Connect does not make a new file under the same token: set a new client_token"))
+            except steps.DeletedFileToken:
+                if not spec.token_derived:
+                    raise
+                continue
+            except steps.TokenConflict:
+                if not (spec.token_derived and spec.looks_on_case):
+                    raise
+                continue
+            return params, started, found
+        raise AttachedFileError(message=(
+            f"client tokens {spec.client_token} to {next_client_token(spec.client_token, MAX_TOKEN_GENERATIONS)} all belong to "
+            "deleted files or are refused: set a new client_token"))
+
     def _upload(self, work):
         spec = work.spec
-        params = spec.params
         if self._made_meanwhile(work):
             return
-        read = {}
-
-        def describe(file_id):
-            read[file_id] = self._read_one(spec.target, file_id)
-            return read[file_id]
-
-        started = steps.start_upload(self.connect, params, describe=describe)
-        # the file Start names, read once (by start_upload unless Start said APPROVED): checked against the task
-        found = read[started["FileId"]] if started["FileId"] in read else describe(started["FileId"])
+        params, started, found = self._start_upload(spec)
+        work.client_token = params["ClientToken"]
         if found is not None:
-            problems = replay_problems(found, params)
+            problems = replay_problems(found, params, any_tags=bool(spec.expected.get(ANY_TAGS)))
             if problems:
                 raise AttachedFileError(
                     message=(

@@ -121,6 +121,15 @@ def derive_recording_token(target, source_uri, file_use_case_type):
     return _token(["contactcenter.connect/v1/recording", target.instance_id, target.associated_resource_arn, source_uri, file_use_case_type])
 
 
+def next_client_token(token, generation):
+    """The derived token of a file attached again after its earlier files were deleted: ``<token>-<generation>``.
+
+    Generation 1 is the token itself. Connect keeps a deleted file's token bound to it, so the module moves on to
+    generation 2, 3, ... in the same order in every run (see engine.Engine._start_upload).
+    """
+    return token if generation == 1 else f"{token}-{generation}"
+
+
 def file_result(metadata):
     """The module's ``file`` result from a GetAttachedFile / AttachedFile / Start response (no URLs)."""
     wanted = (
@@ -173,20 +182,70 @@ REPLAY_FIELDS = {
 }
 
 
-def expected_metadata(params):
-    """The AttachedFile fields a file made by these Start (or CreateAttachedFile) parameters has."""
+# A key of expected metadata (never sent): the task left ``tags`` out, so a file's own tags are accepted as they are
+# and only the content digest tag is compared. created_by left out is simply not in the expected metadata.
+ANY_TAGS = "AnyTags"
+
+
+def expected_metadata(params, any_tags=False):
+    """The AttachedFile fields a file made by these Start (or CreateAttachedFile) parameters has.
+
+    any_tags: the task did not give tags, so a file's own tags are accepted (only the content digest tag is compared).
+    """
     keys = ("FileName", "FileSizeInBytes", "FileUseCaseType", "AssociatedResourceArn")
     expected = {k: params[k] for k in keys if k in params}
     expected["Tags"] = params.get("Tags") or {}
+    if any_tags:
+        expected[ANY_TAGS] = True
     if params.get("CreatedBy"):
         expected["CreatedBy"] = params["CreatedBy"]
     return expected
 
 
+def _compared(field, value, expected):
+    """The part of a file's field the task compares: without tags in the task, only the content digest tag."""
+    if field == "Tags":
+        value = dict(value or {})
+        if expected.get(ANY_TAGS):
+            return {k: v for k, v in value.items() if k == DIGEST_TAG}
+    return value
+
+
+def differing_fields(metadata, expected):
+    """The fields of expected where the file differs (Tags: as far as the task gives them)."""
+    return sorted(k for k, v in expected.items() if k != ANY_TAGS and _compared(k, metadata.get(k), expected) != _compared(k, v, expected))
+
+
 def matches(metadata, expected):
     """True when an existing file is APPROVED and is the file these parameters describe."""
-    current = dict(metadata, Tags=metadata.get("Tags") or {})
-    return metadata.get("FileStatus") == APPROVED and all(current.get(k) == v for k, v in expected.items())
+    return metadata.get("FileStatus") == APPROVED and not differing_fields(metadata, expected)
+
+
+def _shown(value):
+    return repr(value) if value is not None else "(none)"
+
+
+def other_tags_or_creator(metadata, expected):
+    """Why an existing file with this content and name is not the task's file (its tags or creator), or None.
+
+    Names the tag keys that differ, with both values, and says what to do.
+    """
+    parts = []
+    differing = differing_fields(metadata, expected)
+    if "Tags" in differing:
+        have = {k: v for k, v in (metadata.get("Tags") or {}).items() if k != DIGEST_TAG}
+        want = {k: v for k, v in (expected.get("Tags") or {}).items() if k != DIGEST_TAG}
+        keys = sorted(k for k in set(have) | set(want) if have.get(k) != want.get(k))
+        parts.append("tags differ in " + ", ".join(f"{k!r} (the file: {_shown(have.get(k))}, the task: {_shown(want.get(k))})" for k in keys))
+    if "CreatedBy" in differing:
+        parts.append(f"created_by differs (the file: {metadata.get('CreatedBy') or '(none)'}, the task: {expected['CreatedBy']})")
+    if not parts:
+        return None
+    return (
+        f"file {metadata.get('FileId')} has this content and name but " + "; ".join(parts) + ". Connect cannot change an "
+        "attached file's tags or creator: leave tags and created_by out of the task to accept the file as it is, give the "
+        "file's own values, or delete it (state: absent) and upload it again"
+    )
 
 
 def same_identity(metadata, expected):
@@ -196,17 +255,25 @@ def same_identity(metadata, expected):
     return wanted is not None and digest == wanted and all(metadata.get(k) == expected.get(k) for k in IDENTITY)
 
 
-def replay_problems(metadata, params):
+def replay_problems(metadata, params, any_tags=False):
     """How the file a Start returned differs from the file these Start parameters describe (empty when it is that file).
 
     Connect answers a known client token with its file; a conflict error is not guaranteed, so the caller checks.
-    The content digest (the reserved tag) is reported as the content, the other tags as tags.
+    The content digest (the reserved tag) is reported as the content, the other tags as tags (not compared with
+    any_tags: the task left tags out); created_by is compared only when the task gives it.
     """
-    expected = expected_metadata(params)
+    expected = expected_metadata(params, any_tags)
     problems = []
     for field, option in REPLAY_FIELDS.items():
         wanted = expected.get(field) or None
         found = metadata.get(field) or None
+        if field == "CreatedBy" and wanted is None:
+            continue
+        if field == "Tags" and any_tags:
+            found = dict(found or {})
+            if (wanted or {}).get(DIGEST_TAG) != found.get(DIGEST_TAG):
+                problems.append(f"content sha256 is {found.get(DIGEST_TAG) or 'not recorded'}, the task's is {(wanted or {}).get(DIGEST_TAG)}")
+            continue
         if field == "Tags":
             wanted, found = dict(wanted or {}), dict(found or {})
             digest_wanted, digest_found = wanted.pop(DIGEST_TAG, None), found.pop(DIGEST_TAG, None)

@@ -20,6 +20,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.identity imp
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import expected_metadata
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import full_file
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import matches
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import other_tags_or_creator
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import same_identity
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import case_key
 
@@ -88,11 +89,9 @@ def plan_present(spec, existing):
     approved = [f for f in found if f.get("FileStatus") == APPROVED and same_identity(f, spec.expected)]
     if approved:
         found = approved[0]
-        others = sorted(k for k in ("Tags", "CreatedBy") if k in spec.expected and (found.get(k) or {}) != spec.expected[k])
-        if others:
-            return _refused(spec, OptionError(message=labelled(spec, (
-                f"file {found['FileId']} on the case has this content and name but other {' and '.join(others)}; Connect cannot change "
-                "an attached file: delete it (state=absent) first, or change the file name")), file_id=found["FileId"]))
+        difference = other_tags_or_creator(found, spec.expected)
+        if difference:
+            return _refused(spec, OptionError(message=labelled(spec, difference), file_id=found["FileId"]))
     action = Action(spec, UPLOAD, reason="missing", current=found[0] if found else None)
     if not spec.file_id and not spec.looks_on_case:
         action.check_mode_reason = NO_LOOKUP_REASON

@@ -29,6 +29,7 @@ class Work:  # pylint: disable=too-many-instance-attributes
         self.error = None
         self.warnings = []
         self.token_lock = None  # the client token's host-local lock (locks.TokenLock), while the item holds it
+        self.client_token = None  # the token the upload used, when not the spec's (a next generation after a deletion)
         self.refused_put = None  # why a PUT was refused and taken for "completed meanwhile" (for the wait's timeout message)
         self.finished = False
         self._cleanups = []

@@ -79,7 +79,8 @@ options:
     version_added: 0.2.0
   file_name:
     description:
-      - Name of the file as Connect shows it; 1 to 256 characters, no control characters.
+      - Name of the file as Connect shows it; 1 to 256 characters, no control characters, no C(/) (Connect would
+        store it, but a download cannot keep such a name).
       - Defaults to the basename of O(src). Required with O(content) and O(content_base64).
       - Its extension must be one the instance allows for the resource's attachment scope.
     type: str
@@ -98,12 +99,23 @@ options:
         its id), O(associated_resource_arn),
         O(file_name), O(file_use_case_type), and the hex SHA-256 of the content.
       - Connect remembers tokens for a limited time only; after that the same token makes a new file.
+      - Connect may keep a deleted file's token bound to it. To attach the same file again after O(state=absent),
+        the module then uses the derived token's next generation, C(<token>-2), then C(<token>-3) and so on, the
+        same sequence in every run; RV(client_token) says which. For a case it moves on when Connect answers with
+        the deleted file or refuses the token; for a contact only when Connect answers with the deleted file (a
+        refused token is not known to mean a deleted file there, and the task fails naming the way out). A token
+        the task sets is never changed.
     type: str
   tags:
     description:
       - Tags of the file, at most 49 (Connect allows 50 and the module records the content's SHA-256 under the
         reserved key C(contactcenter.connect:sha256)).
       - Set when the file is created; Connect cannot change them later.
+      - Left out, an existing file's tags are accepted as they are (only its content is compared), as amazon.aws
+        modules read an omitted option. Given, they are compared with the file's; a file with other tags fails,
+        naming the keys that differ.
+      - For a contact the module finds an existing file through its client token, and Connect may refuse a token
+        whose file has other tags; give the file's O(file_id) to compare only what the task gives.
     type: dict
   url_expiry_in_seconds:
     description:
@@ -356,6 +368,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.desired impo
 from ansible_collections.contactcenter.connect.plugins.module_utils.engine import Engine
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import run_module
+from ansible_collections.contactcenter.connect.plugins.module_utils.messages import warn
 from ansible_collections.contactcenter.connect.plugins.module_utils.options import STATE_CHOICES
 from ansible_collections.contactcenter.connect.plugins.module_utils.options import file_options
 from ansible_collections.contactcenter.connect.plugins.module_utils.options import upload_task_options
@@ -388,7 +401,7 @@ def attach(module):
     user = performed_by(params, [spec], lambda: clients.cases.meta.service_model.operation_model("CreateRelatedItem"), single=True)
     outcome = Engine(clients, settings, check_mode=module.check_mode, performed_by=user).run([spec])
     for warning in outcome.warnings:
-        module.warn(warning)
+        warn(module, warning)
     [item] = outcome.items
     if item.error is not None:
         raise item.error

@@ -201,6 +201,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.errors impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import listed_file_ids
+from ansible_collections.contactcenter.connect.plugins.module_utils.messages import warn
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import settings_for
 
 ARGUMENT_SPEC = dict(
@@ -261,7 +262,7 @@ def main():
         if missing and p["file_ids"] is not None and not p["ignore_missing"]:
             raise OptionError(message=f"{missing_message(missing)}; nothing was downloaded (set ignore_missing: true to download the others)")
         if missing:
-            module.warn(f"{missing_message(missing)}: not downloaded, listed in skipped_files")
+            warn(module, f"{missing_message(missing)}: not downloaded, listed in skipped_files")
         created = download.prepare_dest(module, p["dest"])
         planned, skipped = download.plan(files, p["dest"])
         entries, failures = download.apply(module, client, target, planned, clients.transfer, p["concurrency"])

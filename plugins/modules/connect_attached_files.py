@@ -71,7 +71,7 @@ options:
           - Not logged (C(no_log)).
         type: str
       file_name:
-        description: Name of the file as Connect shows it; defaults to the basename of O(files[].src).
+        description: Name of the file as Connect shows it (no C(/)); defaults to the basename of O(files[].src).
         type: str
       associated_resource_arn:
         description: The resource of this file (default O(associated_resource_arn)).
@@ -80,10 +80,14 @@ options:
         description: The file's idempotency token; derived as M(contactcenter.connect.connect_attached_file) derives it when not set.
         type: str
       tags:
-        description: Tags of the file (default O(tags)).
+        description:
+          - Tags of the file (default O(tags)). Left out (here and in O(tags)), an existing file's tags are accepted as
+            they are; given, they are compared, and a file with other tags fails naming the keys that differ.
         type: dict
       created_by:
-        description: The creator of the file (default O(created_by)), with exactly one of C(connect_user_arn), C(aws_identity_arn).
+        description:
+          - The creator of the file (default O(created_by)), with exactly one of C(connect_user_arn), C(aws_identity_arn).
+          - Left out (here and in O(created_by)), an existing file's creator is accepted as it is; given, it is compared.
         type: dict
         suboptions:
           connect_user_arn:
@@ -153,6 +157,19 @@ options:
       - A number is a fixed pace (your quota, if it was raised); V(0) turns pacing off. Throttled calls are retried
         in every case.
     type: float
+  on_refused:
+    description:
+      - What the task does when it refuses items before any write (bad options, an empty or missing file, a refused
+        extension, a size over the limit, an unknown case, the same file twice with conflicting options, or a lookup
+        the service refused).
+      - V(fail) (the default) writes nothing at all and fails naming every refused item; the other items report
+        C(skipped) with C(skip_reason). Correct the input and run the task again.
+      - V(skip) reports the refused items as failed entries of RV(files), writes the others, and fails at the end naming
+        the refused ones. For migrations that must not stop on one bad file.
+      - Errors of the service during the writes are per item in both cases.
+    type: str
+    choices: [fail, skip]
+    default: fail
 notes:
   - The module has the action plugin of M(contactcenter.connect.connect_attached_file) (O(files[].src) on the
     controller, O(remote_src), O(decrypt)); it supports C(async).
@@ -219,7 +236,8 @@ files:
   description:
     - One entry per item of O(files), in the same order, each with what M(contactcenter.connect.connect_attached_file)
       returns for that file (C(changed), C(client_token), C(checksum_sha256), C(file), C(related_item_id),
-      C(check_mode_reason)), plus C(failed) and C(msg) for an item that failed.
+      C(check_mode_reason)), plus C(failed) and C(msg) for an item that failed, and C(skipped) and C(skip_reason) for
+      an item left unwritten because the task refused others (O(on_refused=fail)).
     - For an item with C(content) or C(content_base64), its C(checksum_sha256), a C(client_token) derived from it and the
       digest tag in C(file.tags) are masked (C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER)), as in the single-file module.
   returned: always
@@ -231,18 +249,23 @@ removed:
   type: list
   elements: dict
 diff:
-  description: Per changed item and per file O(exclusive) deletes, the file before and after (C({}) for no file).
+  description:
+    - Per changed item and per file O(exclusive) deletes, the file before and after (C({}) for no file).
+    - Each entry's C(before_header) and C(after_header) name the item and where it is, such as
+      C(files[3] (claim.pdf) on case case-0001) or C(files[4] (reply.txt) on contact <contact id>).
   returned: in diff mode (C(--diff))
   type: list
   elements: dict
 summary:
   description:
-    - How many items were C(uploaded) (uploaded, or finished, by this task), C(linked) (already there, now shown on
-      their case), C(unchanged), C(deleted) (items with state=absent, plus the files O(exclusive) deleted) and C(failed).
+    - How many items were C(uploaded) (uploaded, or finished, by this task), C(unchanged), C(deleted) (items with
+      state=absent, plus the files O(exclusive) deleted) and C(failed); C(linked) counts the files this task showed on
+      their case (a related item made), new uploads included, so a first upload of 3 files to a case reports 3 and 3.
+    - Items left unwritten because the task refused others (O(on_refused=fail)) are in no count.
     - In check mode, what the task would do.
   returned: always
   type: dict
-  sample: {"uploaded": 3, "linked": 0, "unchanged": 47, "deleted": 0, "failed": 0}
+  sample: {"uploaded": 3, "linked": 3, "unchanged": 47, "deleted": 0, "failed": 0}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -256,6 +279,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.desired impo
 from ansible_collections.contactcenter.connect.plugins.module_utils.engine import Engine
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import run_module
+from ansible_collections.contactcenter.connect.plugins.module_utils.messages import warn
 from ansible_collections.contactcenter.connect.plugins.module_utils.options import CREATED_BY
 from ansible_collections.contactcenter.connect.plugins.module_utils.options import STATE_CHOICES
 from ansible_collections.contactcenter.connect.plugins.module_utils.options import file_options
@@ -279,6 +303,7 @@ ARGUMENT_SPEC = dict(
     exclusive=dict(type="bool", default=False),
     concurrency=dict(type="int", default=4),
     requests_per_second=dict(type="float"),
+    on_refused=dict(type="str", choices=["fail", "skip"], default="fail"),
     **upload_task_options(),
 )
 
@@ -310,12 +335,16 @@ def attach_all(module):
         getattr(module, "_module", module).no_log_values.update(inline_content_digests(item_options(params, item), spec))
     user = performed_by(params, specs, lambda: clients.cases.meta.service_model.operation_model("CreateRelatedItem"))
     cases, warnings = exclusive_cases(params, specs)
-    outcome = Engine(clients, settings, check_mode=module.check_mode, performed_by=user).run(specs, cases)
+    outcome = Engine(clients, settings, check_mode=module.check_mode, performed_by=user).run(specs, cases, on_refused=params["on_refused"])
     for warning in warnings + outcome.warnings:
-        module.warn(warning)
+        warn(module, warning)
     result = bulk_result(outcome.items, outcome.removed, check_mode=module.check_mode, diff=module._diff)  # pylint: disable=protected-access
     if any(item.error is not None for item in outcome.items + outcome.removed):
-        result.update(failed=True, msg=failure_message(outcome.items + outcome.removed))
+        message = failure_message(outcome.items + outcome.removed)
+        if outcome.refused_whole:
+            message += (". Nothing was written (on_refused: fail): correct or remove the refused items, or set on_refused: skip "
+                        "to write the others")
+        result.update(failed=True, msg=message)
     return result
 
 

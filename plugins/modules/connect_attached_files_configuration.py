@@ -21,7 +21,8 @@ author:
 options:
   instance_id:
     description:
-      - The identifier of the Amazon Connect instance (the id, not the ARN), 1 to 100 characters.
+      - The identifier of the Amazon Connect instance (1 to 100 characters), or its ARN
+        (C(arn:aws:connect:<region>:<account>:instance/<instance id>)), which is reduced to the id.
     type: str
     required: true
   attachment_scope:
@@ -47,8 +48,17 @@ options:
         C(-) or C(_) each, as the model allows).
       - Exactly these. Compared with the current ones as a set, ignoring case and order; duplicates are dropped.
       - When omitted, the allowed extensions are left as they are.
+      - An empty list makes Connect refuse every file in the scope. It fails, naming this option, unless
+        O(allow_no_extensions=true) says that is what the task means.
     type: list
     elements: str
+  allow_no_extensions:
+    description:
+      - Set to V(true) to let O(allowed_extensions=[]) through, so that Connect refuses every file in the scope.
+      - Without it an empty O(allowed_extensions) fails before any call (an empty list is more often a variable
+        that was not filled in than a decision to refuse every file).
+    type: bool
+    default: false
 notes:
   - Needs C(connect:DescribeAttachedFilesConfiguration), and C(connect:UpdateAttachedFilesConfiguration) to change anything.
   - Connect calls are retried on C(ThrottlingException) and C(InternalServiceException) with jittered backoff.
@@ -92,6 +102,13 @@ EXAMPLES = r"""
   loop:
     - {scope: CASE, size: 50MB, extensions: [pdf, png, jpg]}
     - {scope: TASK, size: 20MB, extensions: [pdf, txt]}
+
+- name: No attachments at all on chats (every file refused), said explicitly
+  contactcenter.connect.connect_attached_files_configuration:
+    instance_id: arn:aws:connect:us-east-1:123456789012:instance/11111111-1111-4111-8111-111111111111
+    attachment_scope: CHAT
+    allowed_extensions: []
+    allow_no_extensions: true
 """
 
 RETURN = r"""
@@ -135,6 +152,7 @@ ARGUMENT_SPEC = dict(
     attachment_scope=dict(type="str", required=True),
     maximum_size_limit_in_bytes=dict(type="raw"),
     allowed_extensions=dict(type="list", elements="str"),
+    allow_no_extensions=dict(type="bool", default=False),
 )
 
 
@@ -142,7 +160,8 @@ def configure(module):
     """Make the scope's configuration what the task says; the result."""
     p = module.params
     client = Clients(module, settings_for(module)).connect
-    spec = desired_configuration(client, p["instance_id"], p["attachment_scope"], p["maximum_size_limit_in_bytes"], p["allowed_extensions"])
+    spec = desired_configuration(client, p["instance_id"], p["attachment_scope"], p["maximum_size_limit_in_bytes"], p["allowed_extensions"],
+                                 p["allow_no_extensions"])
     changed, configuration, diff = ensure_configuration(client, spec, module.check_mode)
     result = dict(changed=changed, configuration=configuration)
     if module._diff:  # pylint: disable=protected-access

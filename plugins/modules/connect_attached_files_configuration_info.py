@@ -18,7 +18,8 @@ author:
 options:
   instance_id:
     description:
-      - The identifier of the Amazon Connect instance (the id, not the ARN).
+      - The identifier of the Amazon Connect instance (1 to 100 characters), or its ARN
+        (C(arn:aws:connect:<region>:<account>:instance/<instance id>)), which is reduced to the id.
     type: str
     required: true
   attachment_scope:

@@ -142,7 +142,8 @@ class UploadAction(ActionBase):
         try:
             found = self._find_needle("files", os.path.expanduser(src))
         except AnsibleFileNotFound as e:
-            places = "; ".join(e.paths or [])
+            # ansible-core's search path holds the playbook's folder twice outside a role: each place once, in order
+            places = "; ".join(dict.fromkeys(e.paths or []))
             raise SourceError(
                 f"{label}src: could not find {src!r} on the controller{'; looked in: ' + places if places else ''}. "
                 f"For a file on the host that runs the module, set {label}remote_src: true"

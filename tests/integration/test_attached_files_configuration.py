@@ -98,3 +98,29 @@ def test_invalid_values_fail_naming_the_option_before_any_call(playbook, connect
             assert word in message, (options, message)
     state = connect.state()["calls"]
     assert state.get("DescribeAttachedFilesConfiguration", 0) == 0 and state.get("UpdateAttachedFilesConfiguration", 0) == 0
+
+
+def test_instance_arn_is_accepted_as_in_the_upload_modules(playbook, connect):
+    arn = f"arn:aws:connect:{connect.region}:123456789012:instance/{connect.instance_id}"
+    run = playbook(PLAYBOOK, configuration_instance_id=arn, attachment_scope="CHAT", allowed_extensions=["pdf"],
+                   read_info=True, info_instance_id=arn, info_scope="CHAT")
+    assert run.rc == 0, run.stdout
+    assert run.result("Configuration")["changed"] is True
+    assert run.result("Configuration")["configuration"]["instance_id"] == connect.instance_id
+    assert [c["allowed_extensions"] for c in run.result("Configuration info")["configurations"]] == [["pdf"]]
+    assert [e["Extension"] for e in scope_config(connect, "CHAT")["ExtensionConfiguration"]["AllowedExtensions"]] == ["pdf"]
+
+
+def test_empty_allowed_extensions_needs_allow_no_extensions(playbook, connect):
+    refused = playbook(PLAYBOOK, attachment_scope="CASE", allowed_extensions=[])
+    assert refused.rc != 0 and refused.status("Configuration") == "failed"
+    message = refused.result("Configuration")["msg"]
+    assert "allowed_extensions is empty" in message and "CASE" in message and "allow_no_extensions: true" in message
+    assert calls(connect, "UpdateAttachedFilesConfiguration", "DescribeAttachedFilesConfiguration") == {
+        "UpdateAttachedFilesConfiguration": 0, "DescribeAttachedFilesConfiguration": 0}
+    assert "pdf" in [e["Extension"] for e in scope_config(connect, "CASE")["ExtensionConfiguration"]["AllowedExtensions"]]
+
+    meant = playbook(PLAYBOOK, attachment_scope="CASE", allowed_extensions=[], allow_no_extensions=True)
+    assert meant.rc == 0, meant.stdout
+    assert meant.result("Configuration")["changed"] is True and meant.result("Configuration")["configuration"]["allowed_extensions"] == []
+    assert scope_config(connect, "CASE")["ExtensionConfiguration"]["AllowedExtensions"] == []

@@ -111,7 +111,7 @@ def test_same_content_with_other_tags_on_the_case_fails_clearly(playbook, connec
     connect.forget_tokens()
     before = writes(connect.state())
     run = playbook(src=str(doc), tags={"team": "billing"})
-    assert run.rc != 0 and "other Tags" in run.result()["msg"]
+    assert run.rc != 0 and "tags differ in 'team' (the file: 'claims', the task: 'billing')" in run.result()["msg"], run.result()["msg"]
     assert writes(connect.state()) == before
     assert hashlib.sha256(DOC).hexdigest() in str(connect.state()["files"])
 

@@ -263,8 +263,23 @@ def test_missing_src_fails_listing_the_places_searched(playbook, connect, tmp_pa
     root = tmp_path / "project"
     for place in (root / "roles" / "attach" / "files" / "nothere.pdf", root / "files" / "nothere.pdf", root / "nothere.pdf"):
         assert str(place) in message, (place, message)
+    places = message.split("; looked in: ", 1)[1].split(". For a file", 1)[0].split("; ")
+    assert len(places) == len(set(places)), places  # each place once
     assert "remote_src: true" in message
     assert writes(connect.state()) == NO_WRITES and connect.state()["calls"].get("StartAttachedFileUpload", 0) == 0
+
+
+def test_missing_src_in_a_playbook_names_each_place_once(playbook, connect, tmp_path):
+    # outside a role ansible-core searches the playbook's files/ and folder twice; the message said each twice (issue 28)
+    site = project(tmp_path / "project", tasks=[task(src="nothere.pdf")])
+    run = playbook(str(site), cwd=elsewhere(tmp_path))
+    assert run.rc != 0
+    root = tmp_path / "project"
+    assert result_of(run)["msg"] == (
+        f"src: could not find 'nothere.pdf' on the controller; looked in: {root / 'files' / 'nothere.pdf'}; {root / 'nothere.pdf'}. "
+        "For a file on the host that runs the module, set remote_src: true"
+    )
+    assert writes(connect.state()) == NO_WRITES
 
 
 def test_directory_src_fails_naming_src(playbook, connect, tmp_path):

@@ -257,14 +257,14 @@ def test_what_fails_the_inventory(parse, config, manifest, message):
 def test_a_missing_domain_fails_the_inventory_naming_domain_id(parse, cases):
     _client, stubber = cases
     stubber.add_client_error("search_cases", service_error_code="ResourceNotFoundException", http_status_code=404, service_message="no such domain")
-    with pytest.raises(AnsibleParserError, match=r"search the domain's cases: the Cases domain .* \(domain_id\) was not found: no such domain"):
+    with pytest.raises(AnsibleParserError, match=r"^the Cases domain .* \(domain_id\) was not found: no such domain \(ResourceNotFoundException\), when trying to search the domain's cases"):
         parse(dict(domain_id=DOMAIN_ARN, case_field="legacy_id"), "case,src\nA,a.pdf\n")
 
 
 def test_other_service_errors_name_the_code(parse, cases):
     _client, stubber = cases
     stubber.add_client_error("search_cases", service_error_code="AccessDeniedException", http_status_code=403, service_message="not allowed")
-    with pytest.raises(AnsibleParserError, match=r"Failed to search the domain's cases: AccessDeniedException: not allowed"):
+    with pytest.raises(AnsibleParserError, match=r"^not allowed \(AccessDeniedException\), when trying to search the domain's cases"):
         parse(dict(domain_id=DOMAIN_ARN, case_field="legacy_id"), "case,src\nA,a.pdf\n")
 
 

@@ -57,11 +57,25 @@ def test_missing_case_fails_clearly(cases, stubbed):
         find_on_case(stubbed[0], client, TARGET, EXPECTED)
 
 
-def test_cases_access_denied_suggests_link_to_case_false(cases):
+def test_a_cases_error_suggests_link_to_case_false(cases):
     client, stubber = cases
-    stubber.add_client_error("search_related_items", service_error_code="AccessDeniedException", http_status_code=403)
-    with pytest.raises(AttachedFileError, match=r"related items \(to attach .*set link_to_case: false\)"):
+    stubber.add_client_error("search_related_items", service_error_code="ValidationException", service_message="Cases is not enabled",
+                             http_status_code=400)
+    with pytest.raises(AttachedFileError) as raised:
         case_files.case_links(client, TARGET)
+    assert raised.value.message == (
+        "Cases is not enabled (ValidationException), when trying to search the case's file related items "
+        f"({case_files.LINK_HINT})"
+    )
+
+
+@pytest.mark.parametrize("code", ["AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException"])
+def test_no_hint_for_access_credentials_or_signatures(cases, code):
+    client, stubber = cases
+    stubber.add_client_error("search_related_items", service_error_code=code, service_message="no", http_status_code=403)
+    with pytest.raises(AttachedFileError) as raised:
+        case_files.case_links(client, TARGET)
+    assert raised.value.message == f"no ({code}), when trying to search the case's file related items"
 
 
 def test_links_are_read_page_by_page(cases):

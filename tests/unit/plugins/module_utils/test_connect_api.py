@@ -26,7 +26,8 @@ def test_other_errors_are_not_retried_and_keep_their_code(stubbed, no_sleep, cod
     with pytest.raises(AttachedFileError) as raised:
         connect_api.start_attached_file_upload(client, **START)
     assert connect_api.error_code(raised.value) == code
-    assert raised.value.message == "Failed to start the attached file upload"
+    # the service's cause first (stubbed errors carry no message: the code), then what the module was doing
+    assert raised.value.message == f"{code}, when trying to start the attached file upload"
     assert no_sleep == []
 
 

@@ -10,6 +10,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.desired impo
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import expected_metadata
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import matches
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import replay_problems
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import CaseView
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import Existing
@@ -92,7 +93,26 @@ def test_same_content_with_other_tags_is_refused_naming_them():
     s = spec(tags={"team": "billing"})
     other = stored(s, Tags={"team": "claims", DIGEST_TAG: s.checksum})
     [action] = plan([s], existing_with(s, on_case(other)))
-    assert action.error is not None and "other Tags" in action.error.message and action.error.message.startswith("files[0] (a.txt): ")
+    assert action.error is not None and action.error.message.startswith(
+        "files[0] (a.txt): file f-1 has this content and name but tags differ in 'team' (the file: 'claims', the task: 'billing')")
+    assert "leave tags and created_by out of the task" in action.error.message
+
+
+def test_omitted_tags_and_created_by_accept_the_file_as_it_is():
+    s = spec()  # no tags, no created_by: "don't care"
+    other = stored(s, Tags={"team": "claims", DIGEST_TAG: s.checksum}, CreatedBy={"ConnectUserArn": "arn:aws:connect:::agent/x"})
+    [action] = plan([s], existing_with(s, on_case(other, links={other["FileArn"]: "ri-1"})))
+    assert action.error is None and action.kind == NOTHING and action.current["FileId"] == "f-1"
+    # but the content is still compared
+    changed = stored(s, Tags={"team": "claims", DIGEST_TAG: "0" * 64})
+    assert not matches(changed, s.expected)
+
+
+def test_given_created_by_is_compared():
+    s = spec(created_by={"connect_user_arn": "arn:aws:connect:us-east-1:123456789012:instance/i/agent/a"})
+    other = stored(s, CreatedBy={"ConnectUserArn": "arn:aws:connect:us-east-1:123456789012:instance/i/agent/b"})
+    [action] = plan([s], existing_with(s, on_case(other)))
+    assert action.error is not None and "created_by differs" in action.error.message and "agent/b" in action.error.message
 
 
 def test_absent_by_content_ignores_tags_and_created_by():
@@ -172,4 +192,9 @@ def test_replay_problems_name_what_differs():
     other = dict(same, FileName="b.txt", Tags={"team": "billing", DIGEST_TAG: "0" * 64}, CreatedBy={"AWSIdentityArn": "arn:aws:iam::1:role/x"})
     problems = "; ".join(replay_problems(other, s.params))
     assert "file_name is 'b.txt', the task has 'a.txt'" in problems
-    assert "content sha256 is " + "0" * 64 in problems and "tags is {'team': 'billing'}" in problems and "created_by" in problems
+    assert "content sha256 is " + "0" * 64 in problems and "tags is {'team': 'billing'}" in problems
+    assert "created_by" not in problems  # the task leaves created_by out: any creator is fine
+    # the task leaves tags out: any tags are fine, the content is still compared
+    bare = spec()
+    assert replay_problems(dict(stored(bare), Tags={"team": "x", DIGEST_TAG: bare.checksum}), bare.params, any_tags=True) == []
+    assert "content sha256" in "; ".join(replay_problems(dict(stored(bare), Tags={DIGEST_TAG: "0" * 64}), bare.params, any_tags=True))

@@ -31,8 +31,10 @@ def test_check_mode_gives_every_documented_key_for_each_bulk_item():
         assert ITEM_KEYS <= set(entry) and set(entry["file"]) == set(FILE_KEYS), entry
     assert entries[0]["file"]["file_id"] is None and entries[0]["file"]["file_name"] == "new.txt"
     assert entries[1]["related_item_id"] == "item-f-2" and "related_item_id" not in entries[2]
-    assert result["summary"] == {"uploaded": 1, "linked": 1, "unchanged": 1, "deleted": 0, "failed": 0}
-    assert [d["after_header"] for d in result["diff"]] == ["files[0] (new.txt)", "files[2] (unlinked.txt)"]
+    # linked: the unlinked file and the new upload, which will be shown on its case too (issue 28)
+    assert result["summary"] == {"uploaded": 1, "linked": 2, "unchanged": 1, "deleted": 0, "failed": 0}
+    case = new.target.case_id
+    assert [d["after_header"] for d in result["diff"]] == [f"files[0] (new.txt) on case {case}", f"files[2] (unlinked.txt) on case {case}"]
 
 
 def test_a_refused_item_fails_with_its_message_and_the_others_stand():

@@ -109,7 +109,7 @@ def test_a_missing_domain_is_an_attached_file_error_with_the_code(cases):
     client, stubber = cases
     stubber.add_client_error("search_cases", service_error_code="ResourceNotFoundException", http_status_code=404,
                              expected_params=search_request(["A"]))
-    with pytest.raises(AttachedFileError, match="Failed to search the domain's cases") as raised:
+    with pytest.raises(AttachedFileError, match="ResourceNotFoundException, when trying to search the domain's cases") as raised:
         FieldResolver(client, DOMAIN, "legacy_id").resolve(["A"])
     assert raised.value.exception.response["Error"]["Code"] == "ResourceNotFoundException"
 
