@@ -76,5 +76,3 @@ def link_file(cases, link_cases, target, file_arn, performed_by=None, settings=D
                 raise
             sleep(settings.link_delay_for(attempt))
     raise AssertionError("unreachable")
-
-

@@ -58,7 +58,10 @@ def test_the_plugins_fragment_has_the_options_of_the_installed_amazon_aws():
         theirs.update(yaml.safe_load(fragment.ModuleDocFragment.PLUGINS)["options"])
     if INSTALLED == ModuleDocFragment.AMAZON_AWS_VERSION:
         keys = MACHINE_KEYS + ("env",)
-        strip = (lambda options: {n: {k: v for k, v in o.items() if k in keys} for n, o in options.items()})
+
+        def strip(options):
+            return {n: {k: v for k, v in o.items() if k in keys} for n, o in options.items()}
+
         assert strip(ours) == strip(theirs), f"amazon.aws {INSTALLED}'s plugin options differ: run tools/aws_doc_fragment.py"
         return
     # another combination's amazon.aws: the same options and types; every alias and variable documented is one it

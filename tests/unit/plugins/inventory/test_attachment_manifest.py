@@ -257,7 +257,8 @@ def test_what_fails_the_inventory(parse, config, manifest, message):
 def test_a_missing_domain_fails_the_inventory_naming_domain_id(parse, cases):
     _client, stubber = cases
     stubber.add_client_error("search_cases", service_error_code="ResourceNotFoundException", http_status_code=404, service_message="no such domain")
-    with pytest.raises(AnsibleParserError, match=r"^the Cases domain .* \(domain_id\) was not found: no such domain \(ResourceNotFoundException\), when trying to search the domain's cases"):
+    expected = r"^the Cases domain .* \(domain_id\) was not found: no such domain \(ResourceNotFoundException\), when trying to search the domain's cases"
+    with pytest.raises(AnsibleParserError, match=expected):
         parse(dict(domain_id=DOMAIN_ARN, case_field="legacy_id"), "case,src\nA,a.pdf\n")
 
 
