@@ -26,7 +26,7 @@ BLOB = "https://github.com/contactcenter/connect/blob/main/"
 # the guides, in the order of the docsite's sections: (section title, [docs/<name>.md, ...])
 SECTIONS = [
     ("Guides", ["connect_attached_file", "connect_attached_files", "attached-files-settings-as-code", "awx",
-                "migrations_at_scale"]),
+                "migrations_at_scale", "security", "localconnect_ci"]),
     ("Reference", ["performance", "design"]),
 ]
 LINK = re.compile(r"\]\(([^)\s]+)\)")

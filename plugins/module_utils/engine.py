@@ -213,10 +213,11 @@ class Engine:  # pylint: disable=too-many-instance-attributes
 
         A derived token stays bound to its file after the file is deleted (Connect may answer with the deleted file, or
         refuse the token): the module then tries the token's next generation (identity.next_client_token), the same
-        sequence in every run, so re-runs and concurrent runs agree and a re-run finds the file it made. A refusal
-        (ResourceConflictException) moves on only for a file looked up on its case, where the lookup showed no file of
-        this identity; for a contact a refusal is not known to mean a deleted file and fails as it is. A token the task
-        gives is never changed.
+        sequence in every run, so re-runs and concurrent runs agree and a re-run finds the file it made. Only a token
+        Connect answers with its deleted file moves on. A refusal (ResourceConflictException) fails as it is, on a case
+        too: it may also mean a file completed by a run that was stopped before linking it (Connect refuses a completed
+        file's token in one reading), which no call can find by its token, so moving on would upload a duplicate. A
+        token the task gives is never changed.
         """
         for generation in range(1, MAX_TOKEN_GENERATIONS + 1):
             params = spec.params if generation == 1 else dict(spec.params, ClientToken=next_client_token(spec.client_token, generation))
@@ -232,10 +233,6 @@ class Engine:  # pylint: disable=too-many-instance-attributes
                         "deleted), and Connect does not make a new file under the same token: set a new client_token"))
             except steps.DeletedFileToken:
                 if not spec.token_derived:
-                    raise
-                continue
-            except steps.TokenConflict:
-                if not (spec.token_derived and spec.looks_on_case):
                     raise
                 continue
             return params, started, found

@@ -101,10 +101,10 @@ options:
       - Connect remembers tokens for a limited time only; after that the same token makes a new file.
       - Connect may keep a deleted file's token bound to it. To attach the same file again after O(state=absent),
         the module then uses the derived token's next generation, C(<token>-2), then C(<token>-3) and so on, the
-        same sequence in every run; RV(client_token) says which. For a case it moves on when Connect answers with
-        the deleted file or refuses the token; for a contact only when Connect answers with the deleted file (a
-        refused token is not known to mean a deleted file there, and the task fails naming the way out). A token
-        the task sets is never changed.
+        same sequence in every run; RV(client_token) says which. It moves on when Connect answers with the deleted
+        file; a refused token is not known to mean a deleted file (it may be a completed file a stopped run did not
+        link yet), so the task then fails naming the way out rather than risk a second copy. A token the task sets
+        is never changed.
     type: str
   tags:
     description:

@@ -42,7 +42,7 @@ options:
     description:
       - What to do when Connect does not return some of the O(file_ids) (unknown, deleted, or files of another
         resource).
-      - V(false) fails the task before anything is downloaded, naming them, as M(amazon.aws.s3_object) fails to get
+      - V(false) fails the task before anything is downloaded, naming them, as C(amazon.aws.s3_object) fails to get
         a key that does not exist.
       - V(true) downloads the others; the missing ones are listed in RV(skipped_files) and named in a warning.
       - Without O(file_ids) (every file shown on a case), a file the case links to but Connect does not return is
