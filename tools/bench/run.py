@@ -661,18 +661,16 @@ CASES_API = "plugins/module_utils/cases_api.py"
 AWS_MODULES = "amazon/aws/plugins/module_utils/modules.py"
 PHASES = (
     ("AnsibleAWSModule(): argument spec, validation", AWS_MODULES, "__init__", None),
-    ("connect client creation (boto3 session, model load)", CONNECT_API, "connect_client", None),
-    ("connectcases client creation (model load)", CASES_API, "cases_client", None),
+    ("client creation, Connect and Cases (boto3 session, model load)", "plugins/module_utils/clients.py", "_client", None),
     ("request checks against the models (Start, CreateRelatedItem)", "plugins/module_utils/model_checks.py", "request_problems", None),
-    ("sha256 of the content (Source.sha256)", "plugins/module_utils/transfer.py", "sha256", None),
+    ("sha256 of the content (Source.sha256)", "plugins/module_utils/source.py", "sha256", None),
     ("Cases SearchRelatedItems (the case's File items, page by page)", CASES_API, "file_related_items_page", None),
-    ("BatchGetAttachedFileMetadata (lookup of the case's files, per page)", CONNECT_API, "batch_get_attached_file_metadata",
-     ("plugins/module_utils/case_files.py", "find_on_case")),
+    ("BatchGetAttachedFileMetadata (the lookup of the case's files and the wait, batched)", CONNECT_API,
+     "batch_get_attached_file_metadata", None),
     ("DescribeAttachedFilesConfiguration", CONNECT_API, "describe_attached_files_configuration", None),
     ("StartAttachedFileUpload", CONNECT_API, "start_attached_file_upload", None),
     ("PUT (TransferSession.put, re-hashing as it streams)", "plugins/module_utils/transfer.py", "put", None),
     ("CompleteAttachedFileUpload", CONNECT_API, "complete_attached_file_upload", None),
-    ("BatchGetAttachedFileMetadata (wait)", CONNECT_API, "describe_attached_file", ("plugins/module_utils/attached_file.py", "wait_for_final_status")),
     ("time.sleep (wait)", "~", "<built-in method time.sleep>", None),
     ("Cases CreateRelatedItem (link the file)", CASES_API, "create_file_related_item", None),
     ("exit_json", AWS_MODULES, "exit_json", None),
@@ -936,7 +934,7 @@ def report_profile(results):
                "Search row counts every page read (`cases_api.file_related_items_page`), the two BatchGet rows split "
                "`BatchGetAttachedFileMetadata` by caller (`case_files.find_on_case`, one per page read that links files not seen "
                "before, and "
-               "`attached_file.wait_for_final_status`). cProfile slows Python-heavy phases (imports, client creation) more than I/O-bound "
+               "`engine.Engine._poll`). cProfile slows Python-heavy phases (imports, client creation) more than I/O-bound "
                "ones (hashing, PUT); the unprofiled rows give absolute figures. Largest top-level imports (`-X importtime`, %s): %s.\n" % (
                    size_label(sizes[0]), ", ".join("%s %.3f s" % (name, seconds) for seconds, name in profile[sizes[0]]["imports"]["largest"])))
     return out
