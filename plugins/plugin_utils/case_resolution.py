@@ -30,14 +30,19 @@ class ResolutionError(Exception):
     """The resolution cannot run at all (an option, the domain, the service); the message names the cause."""
 
 
+def _id_of(value, arn, group, expected):
+    """The id in an option value that is an id or an ARN matching ``arn`` (ResolutionError naming ``expected`` otherwise)."""
+    found = arn.match(value)
+    if found:
+        return found.group(group)
+    if "/" in value or ":" in value:
+        raise ResolutionError(f"{expected}, got {value!r}")
+    return value
+
+
 def instance_id_of(instance):
     """The instance id of an instance id or instance ARN option value (ResolutionError for anything else)."""
-    found = INSTANCE_ARN.match(instance)
-    if found:
-        return found.group("instance")
-    if "/" in instance or ":" in instance:
-        raise ResolutionError(f"instance_id must be a Connect instance id or instance ARN, got {instance!r}")
-    return instance
+    return _id_of(instance, INSTANCE_ARN, "instance", "instance_id must be a Connect instance id or instance ARN")
 
 
 def domain_arn_from_options(domain, instance=None):
@@ -53,12 +58,7 @@ def domain_arn_from_options(domain, instance=None):
 
 def domain_id_of(domain):
     """The domain id of a domain id or domain ARN."""
-    found = DOMAIN_ARN.match(domain)
-    if found:
-        return found.group("domain")
-    if "/" in domain or ":" in domain:
-        raise ResolutionError(f"domain_id must be a Connect Cases domain id or domain ARN, got {domain!r}")
-    return domain
+    return _id_of(domain, DOMAIN_ARN, "domain", "domain_id must be a Connect Cases domain id or domain ARN")
 
 
 @CasesErrorHandler.common_error_handler("read the Cases domain")
