@@ -58,7 +58,7 @@ endpoint: bootstrap
 	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible $(or $(TESTS),tests/localconnect) -q
 
 integration: bootstrap
-	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible $(or $(TESTS),tests/integration) -q -n $(or $(JOBS),2) --dist loadgroup
+	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible $(or $(TESTS),tests/integration) -q -n $(or $(JOBS),2) --dist loadgroup --durations=15
 
 lint: bootstrap
 	$(BIN)/ansible-lint --offline --profile production examples tests/integration/playbooks

@@ -249,7 +249,7 @@ def stage_commands(name, stage, smoke, jobs, tests=None):
     env = environment(name, where["collections"])
     env["PYTHONPATH"] = str(ROOT / "tools")
     selected = tests or (["tests/integration/test_smoke.py"] if smoke else ["tests/integration"])
-    return ROOT, env, pytest + ["-p", "no:pytest-ansible"] + selected + ([] if smoke else ["-n", str(jobs), "--dist", "loadgroup"])
+    return ROOT, env, pytest + ["-p", "no:pytest-ansible"] + selected + ([] if smoke else ["-n", str(jobs), "--dist", "loadgroup", "--durations=15"])
 
 
 def run(name, stages, smoke, jobs, tests=None):
