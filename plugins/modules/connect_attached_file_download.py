@@ -196,9 +196,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.contactcenter.connect.plugins.module_utils import download
 from ansible_collections.contactcenter.connect.plugins.module_utils.clients import Clients
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import batch_get_attached_file_metadata
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
-from ansible_collections.contactcenter.connect.plugins.module_utils.errors import fail_with
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import run_module
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import parse_target
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import listed_file_ids
 from ansible_collections.contactcenter.connect.plugins.module_utils.messages import warn
@@ -244,36 +243,36 @@ def check_owners(params):
             raise OptionError(message=f"{option} {value!r} does not exist on this host: nothing was downloaded") from None
 
 
-def main():
-    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, add_file_common_args=True)
+def download_files(module):
+    """Download the task's files into dest; the result (failed, naming each file that failed, when any did)."""
     p = module.params
     if not 1 <= p["concurrency"] <= MAX_CONCURRENCY:
-        module.fail_json(msg=f"concurrency must be between 1 and {MAX_CONCURRENCY}, got {p['concurrency']}")
-    try:
-        check_owners(p)
-        target = parse_target(p["instance_id"], p["associated_resource_arn"])
-        settings = settings_for(module)
-        clients = Clients(module, settings)
-        client = clients.connect
-        ids = listed_file_ids(lambda: clients.cases, target, p["file_ids"], hint="to download files without Cases calls, give their file_ids")
-        files, errors = batch_get_attached_file_metadata(client, target.instance_id, target.associated_resource_arn, ids) if ids else ([], [])
-        download.check_answer(ids, files)
-        missing = not_returned(ids, files, errors)
-        if missing and p["file_ids"] is not None and not p["ignore_missing"]:
-            raise OptionError(message=f"{missing_message(missing)}; nothing was downloaded (set ignore_missing: true to download the others)")
-        if missing:
-            warn(module, f"{missing_message(missing)}: not downloaded, listed in skipped_files")
-        created = download.prepare_dest(module, p["dest"])
-        planned, skipped = download.plan(files, p["dest"])
-        entries, failures = download.apply(module, client, target, planned, clients.transfer, p["concurrency"])
-    except AttachedFileError as e:
-        fail_with(module, e)
+        raise OptionError(message=f"concurrency must be between 1 and {MAX_CONCURRENCY}, got {p['concurrency']}")
+    check_owners(p)
+    target = parse_target(p["instance_id"], p["associated_resource_arn"])
+    clients = Clients(module, settings_for(module))
+    client = clients.connect
+    ids = listed_file_ids(lambda: clients.cases, target, p["file_ids"], hint="to download files without Cases calls, give their file_ids")
+    files, errors = batch_get_attached_file_metadata(client, target.instance_id, target.associated_resource_arn, ids) if ids else ([], [])
+    download.check_answer(ids, files)
+    missing = not_returned(ids, files, errors)
+    if missing and p["file_ids"] is not None and not p["ignore_missing"]:
+        raise OptionError(message=f"{missing_message(missing)}; nothing was downloaded (set ignore_missing: true to download the others)")
+    if missing:
+        warn(module, f"{missing_message(missing)}: not downloaded, listed in skipped_files")
+    created = download.prepare_dest(module, p["dest"])
+    planned, skipped = download.plan(files, p["dest"])
+    entries, failures = download.apply(module, client, target, planned, clients.transfer, p["concurrency"])
     result = dict(changed=created or any(e["changed"] for e in entries), downloads=entries, skipped_files=skipped + missing, dest=p["dest"])
     if module._diff:  # pylint: disable=protected-access
         result["diff"] = download.diff_of(planned, entries)
     if failures:
-        module.fail_json(msg="; ".join(failures), **result)
-    module.exit_json(**result)
+        result.update(failed=True, msg="; ".join(failures))
+    return result
+
+
+def main():
+    run_module(AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, add_file_common_args=True), download_files)
 
 
 if __name__ == "__main__":
