@@ -272,7 +272,7 @@ def inline_content_digests(options, spec):
     """The values a result could show that are derived from content given in the task (content, content_base64):
     its SHA-256 and the client token derived from it (not a client_token the task sets).
 
-    Such content is no_log: the modules add these values to the module's no_log_values, so that ansible-core masks
+    Such content is no_log: ``task_spec`` adds these values to the module's no_log_values, so that ansible-core masks
     them wherever they would appear in a result (checksum_sha256, client_token, the digest tag in file.tags and
     the diff, messages): a digest of short content (a reference number, a date of birth) is reversed by trying
     candidates. A src file's digest is returned as ansible-core's copy and get_url return one.
@@ -283,6 +283,15 @@ def inline_content_digests(options, spec):
     if not options.get("client_token") and spec.params:
         values.add(spec.params["ClientToken"])
     return values
+
+
+def task_spec(module, options, service_model, index=None):
+    """``file_spec`` for a module's task item, the way every uploading module builds its specs: the digest of content
+    given in the task, and the client token derived from it, become no_log values of the module first
+    (``inline_content_digests``; docs/security.md)."""
+    spec = file_spec(options, service_model, index)
+    getattr(module, "_module", module).no_log_values.update(inline_content_digests(options, spec))
+    return spec
 
 
 def item_options(task, item):

@@ -362,9 +362,8 @@ file:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.contactcenter.connect.plugins.module_utils.clients import Clients
-from ansible_collections.contactcenter.connect.plugins.module_utils.desired import file_spec
-from ansible_collections.contactcenter.connect.plugins.module_utils.desired import inline_content_digests
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import performed_by
+from ansible_collections.contactcenter.connect.plugins.module_utils.desired import task_spec
 from ansible_collections.contactcenter.connect.plugins.module_utils.engine import Engine
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import run_module
@@ -393,9 +392,7 @@ def attach(module):
     hash_ahead([params["src"]])  # the content's sha256 while the clients are made
     settings = settings_for(module)
     clients = Clients(module, settings)
-    spec = file_spec(params, clients.connect.meta.service_model)
-    # a digest (and the token derived from it) of no_log content is no_log too (docs/security.md)
-    getattr(module, "_module", module).no_log_values.update(inline_content_digests(params, spec))
+    spec = task_spec(module, params, clients.connect.meta.service_model)
     if spec.error is not None:
         raise spec.error
     user = performed_by(params, [spec], lambda: clients.cases.meta.service_model.operation_model("CreateRelatedItem"), single=True)

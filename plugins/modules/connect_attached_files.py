@@ -272,10 +272,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.contactcenter.connect.plugins.module_utils.clients import Clients
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import exclusive_cases
-from ansible_collections.contactcenter.connect.plugins.module_utils.desired import file_spec
-from ansible_collections.contactcenter.connect.plugins.module_utils.desired import inline_content_digests
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import item_options
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import performed_by
+from ansible_collections.contactcenter.connect.plugins.module_utils.desired import task_spec
 from ansible_collections.contactcenter.connect.plugins.module_utils.engine import Engine
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import run_module
@@ -329,10 +328,7 @@ def attach_all(module):
     settings = settings_for(module)
     clients = Clients(module, settings)
     service_model = clients.connect.meta.service_model
-    specs = [file_spec(item_options(params, item), service_model, index) for index, item in enumerate(params["files"])]
-    for item, spec in zip(params["files"], specs):
-        # a digest (and the token derived from it) of no_log content is no_log too (docs/security.md)
-        getattr(module, "_module", module).no_log_values.update(inline_content_digests(item_options(params, item), spec))
+    specs = [task_spec(module, item_options(params, item), service_model, index) for index, item in enumerate(params["files"])]
     user = performed_by(params, specs, lambda: clients.cases.meta.service_model.operation_model("CreateRelatedItem"))
     cases, warnings = exclusive_cases(params, specs)
     outcome = Engine(clients, settings, check_mode=module.check_mode, performed_by=user).run(specs, cases, on_refused=params["on_refused"])
