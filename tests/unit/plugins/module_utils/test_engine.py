@@ -11,6 +11,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.identity imp
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import expected_metadata
 from ansible_collections.contactcenter.connect.plugins.module_utils.locks import TokenLock
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import Settings
+from ansible_collections.contactcenter.connect.tests.unit.plugins.module_utils.fake_clock import FakeClock
 
 INSTANCE = "11111111-1111-4111-8111-111111111111"
 CONTACT = f"arn:aws:connect:us-east-1:123456789012:instance/{INSTANCE}/contact/c-1"
@@ -27,23 +28,6 @@ def started(file_id="f-1", status="APPROVED"):
             "CreationTime": "2026-01-01T00:00:00Z", "FileStatus": status,
             "UploadUrlMetadata": {"Url": "https://bucket.example/x?X-Amz-Signature=secret", "UrlExpiry": "2026-01-01T00:05:00Z",
                                   "HeadersToInclude": {}}}
-
-
-class FakeClock:
-    """Monotonic time that moves only when the scheduler waits (one worker: no real sleeps, no busy loop)."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.waits = []
-
-    def __call__(self):
-        return self.now
-
-    def wait(self, condition, seconds):
-        """The scheduler's wait for a delayed job: the time passes at once (other workers get the lock meanwhile)."""
-        self.waits.append(seconds)
-        self.now += seconds
-        condition.wait(0)
 
 
 def engine(client, settings=None, clock=None, **options):

@@ -3,24 +3,11 @@
 import threading
 
 from ansible_collections.contactcenter.connect.plugins.module_utils.scheduler import Scheduler
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-        self.waits = []
-
-    def __call__(self):
-        return self.now
-
-    def wait(self, condition, seconds):
-        self.waits.append(seconds)
-        self.now += seconds
-        condition.wait(0)
+from ansible_collections.contactcenter.connect.tests.unit.plugins.module_utils.fake_clock import FakeClock
 
 
 def test_ready_jobs_run_by_priority_then_in_order():
-    clock = FakeClock()
+    clock = FakeClock(start=0.0)
     scheduler = Scheduler(1, clock=clock, wait=clock.wait)
     ran = []
     scheduler.open_items(4)
@@ -31,7 +18,7 @@ def test_ready_jobs_run_by_priority_then_in_order():
 
 
 def test_a_delayed_job_waits_for_its_time_on_the_clock():
-    clock = FakeClock()
+    clock = FakeClock(start=0.0)
     scheduler = Scheduler(1, clock=clock, wait=clock.wait)
     ran = []
     scheduler.open_items(1)
@@ -50,7 +37,7 @@ def test_a_delayed_job_waits_for_its_time_on_the_clock():
 
 
 def test_the_run_ends_when_every_item_is_closed_by_another_worker():
-    clock = FakeClock()
+    clock = FakeClock(start=0.0)
     scheduler = Scheduler(3, clock=clock, wait=clock.wait)
     scheduler.open_items(3)
     gate = threading.Barrier(3)
