@@ -29,8 +29,16 @@ CASES_RETRY_CODES = ("ThrottlingException", "InternalServerException")
 LINK_RETRY_CODES = ("ThrottlingException",)
 # A failed create after which the related item may or may not exist: the case is searched before trying again.
 UNCERTAIN_LINK_CODES = ("InternalServerException", "ServiceUnavailableException", None)
+# A pre-signed URL's (S3's) answers after which the same transfer is tried again: any 5xx, these statuses, these codes.
+TRANSFER_RETRY_STATUSES = (408, 429)
+TRANSFER_RETRY_CODES = ("SlowDown", "RequestTimeout")
 
 DEFAULT_BURST = 5
+
+
+def transfer_retryable(status, code):
+    """Whether a transfer that failed with HTTP ``status`` and S3 error ``code`` (or None) is tried again."""
+    return status >= 500 or status in TRANSFER_RETRY_STATUSES or code in TRANSFER_RETRY_CODES
 
 
 def backoff_delay(attempt, base, cap):

@@ -45,6 +45,7 @@ except ImportError:
     pass  # AnsibleAWSModule reports missing botocore
 
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import DEFAULTS
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import transfer_retryable
 from ansible_collections.contactcenter.connect.plugins.module_utils.source import CHUNK_SIZE
 # transfer.Source stays importable for tools/bench (run.py), which times it there
 from ansible_collections.contactcenter.connect.plugins.module_utils.source import Source  # noqa: F401  pylint: disable=unused-import
@@ -191,7 +192,7 @@ def _failure(response, url, what):
     code = match.group(1).decode("utf-8", "replace") if match else None
     detail = (match.group(2) or b"").decode("utf-8", "replace") if match else getattr(response.raw, "reason", "") or ""
     expired = status == 403 and "expired" in detail.lower()
-    retryable = status >= 500 or status in (408, 429) or code in ("SlowDown", "RequestTimeout")
+    retryable = transfer_retryable(status, code)
     message = f"{what} {redacted(url)} failed: HTTP {status} {code or ''} {_scrub(detail, url)}"
     return TransferError(" ".join(message.split()), status=status, code=code, expired=expired, retryable=retryable)
 
