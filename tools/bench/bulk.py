@@ -36,7 +36,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import subprocess
 import sys
 import time
@@ -47,10 +46,10 @@ if str(ROOT / "tools") not in sys.path:
     sys.path.insert(0, str(ROOT / "tools"))
 
 from localconnect import defaults  # noqa: E402  pylint: disable=wrong-import-position
-from localconnect.testing import LocalConnect  # noqa: E402  pylint: disable=wrong-import-position
 from bench import common  # noqa: E402  pylint: disable=wrong-import-position
 from bench.common import (  # noqa: E402  pylint: disable=wrong-import-position
-    BULK, DOC, HERE, KIB, MIB, PLANES, RECAP, RSS_WRAPPER, WORK, BenchError, api_calls, calls_text, sha256_of,
+    BULK, DOC, HERE, KIB, MIB, PLANES, RSS_WRAPPER, WORK, BenchError, api_calls, calls_text, sha256_of,
+    throttled_share,
 )
 
 CASE_COUNT = 40
@@ -75,16 +74,7 @@ ALTERNATIVES = (
      {"requests_per_second": 0, "aws_config": {"retries": {"mode": "adaptive", "max_attempts": 10}}}),
 )
 
-HEADER = """---
-- name: Benchmark
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/contactcenter.connect.connect:
-      region: "{{ region }}"
-      endpoint_url: "{{ endpoint_url }}"
-  tasks:
-"""
+HEADER = common.playbook_header("Benchmark")
 BULK_PLAYBOOK = HEADER + """    - name: Attached files
       contactcenter.connect.connect_attached_files:
         instance_id: "{{ instance_id }}"
@@ -209,19 +199,8 @@ class Bench:  # pylint: disable=too-many-instance-attributes,too-many-public-met
         vars_file.write_text(json.dumps(variables), encoding="utf-8")
         if self.rss_log.exists():
             self.rss_log.unlink()
-        command = [str(Path(self.python).parent / "ansible-playbook"), str(self.run_dir / name), "-e", "@%s" % vars_file]
-        begun = time.perf_counter()
-        done = subprocess.run(command, env=self.env, cwd=self.run_dir, capture_output=True, text=True, timeout=1800, check=False)
-        wall = time.perf_counter() - begun
-        recap = RECAP.search(done.stdout)
-        if done.returncode != 0 or not recap or recap.group(4) != "0" or (changed is not None and int(recap.group(2)) != changed):
-            raise BenchError("ansible-playbook %s failed or changed != %s (rc %d):\n%s\n%s"
-                             % (name, changed, done.returncode, done.stdout[-3000:], done.stderr[-3000:]))
-        processes = []
-        if wrapped:
-            entries = [json.loads(line) for line in self.rss_log.read_text(encoding="utf-8").splitlines()]
-            processes = [e for e in entries if any("AnsiballZ_" in arg for arg in e["argv"])]
-        return wall, processes
+        wall = common.run_playbook(self.python, self.run_dir, name, vars_file, self.env, changed, timeout=1800)
+        return wall, common.module_processes(self.rss_log) if wrapped else []
 
     def script(self, name, arguments):
         """Run a script of tools/bench in a fresh python; returns (wall seconds, its JSON report)."""
@@ -471,12 +450,6 @@ def seconds(row):
     return text
 
 
-def throttled_share(row):
-    """Throttled responses as a share of all API calls."""
-    calls = api_calls(row["calls"])
-    return row["throttled"] / calls if calls else 0.0
-
-
 def targets(results):
     """(name, met or None, figures) per target of issue 14."""
     out = []
@@ -715,13 +688,10 @@ def main(argv=None):
         log("wrote %s from %s" % (options.output, options.report_from))
         return 0
     began = time.perf_counter()
-    run_dir = WORK / "bulk"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    run_dir.mkdir(parents=True)
     try:
         collections = common.collections_path()
         info = {"date": common.utc_now(), "versions": common.machine_line()}
-        with LocalConnect(seed=SEED, scan_delay=0, data_dir=str(run_dir / "endpoint-data"), extra_args=["--quiet"]) as endpoint:
+        with common.run_directory(WORK / "bulk", options.keep) as run_dir, common.local_endpoint(run_dir, SEED) as endpoint:
             bench = Bench(options, endpoint, collections)
             info["bulk"] = bench.has_bulk
             info["chunk_size"] = chunk_size(collections)
@@ -732,15 +702,11 @@ def main(argv=None):
     except BenchError as exc:
         sys.stderr.write("bench/bulk: FAILED: %s\n" % exc)
         return 1
-    finally:
-        if not options.keep:
-            shutil.rmtree(run_dir, ignore_errors=True)
     elapsed = time.perf_counter() - began
-    (WORK / "bulk-results.json").write_text(json.dumps({"info": info, "results": bench.results, "elapsed": elapsed}), encoding="utf-8")
+    common.save_results("bulk", info, bench.results, elapsed)
     common.BULK_SECTION.write(options.output, report(info, bench.results, options, elapsed))
     log("wrote %s" % options.output)
-    for name, met, figures in targets(bench.results):
-        sys.stdout.write("%-95s %-8s %s\n" % (name, {True: "met", False: "NOT MET", None: "n/a"}[met], figures))
+    common.print_targets(targets(bench.results), 95)
     return 0
 
 

@@ -6,18 +6,25 @@
 """Report plumbing shared by the benchmarks of tools/bench (run.py, bulk.py, scaling.py).
 
 Paths, the progress log, the failure type, the playbook recap, the peak-RSS interpreter wrapper, the names of
-the endpoint's operations, the collections tree, the machine line every report starts with, and the sections
-of docs/performance.md each script owns (between its own markers).
+the endpoint's operations, the collections tree, the machine line every report starts with, a run's directory
+and local endpoint, the saved results and the targets' lines, and the sections of docs/performance.md each
+script owns (between its own markers).
 """
 
+import contextlib
 import datetime
 import hashlib
+import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+from localconnect.testing import LocalConnect
 
 ROOT = Path(__file__).resolve().parents[2]
 KIB = 1024
@@ -46,6 +53,21 @@ with open({log!r}, "a", encoding="utf-8") as log:
                           "user": usage.ru_utime, "system": usage.ru_stime}}) + "\\n")
 sys.exit(os.waitstatus_to_exitcode(status))
 '''
+
+
+def playbook_header(name):
+    """The start of a benchmark's playbook, up to its tasks: localhost, the collection's modules sent to the endpoint."""
+    return """---
+- name: %s
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/contactcenter.connect.connect:
+      region: "{{ region }}"
+      endpoint_url: "{{ endpoint_url }}"
+  tasks:
+""" % name
+
 
 # Operations as the endpoint counts them, in the order one run makes them, with the short names of the tables.
 CALL_NAMES = (
@@ -93,6 +115,62 @@ def calls_text(calls):
     ranked = sorted(((op, n) for op, n in calls.items() if n),
                     key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]))
     return ", ".join("%s %d" % (short.get(op, op), n) for op, n in ranked) or "none"
+
+
+def throttled_share(row):
+    """Throttled responses as a share of all API calls (a row with ``calls`` and ``throttled``)."""
+    calls = api_calls(row["calls"])
+    return row["throttled"] / calls if calls else 0.0
+
+
+@contextlib.contextmanager
+def run_directory(path, keep=False):
+    """A fresh directory for one run (what a previous run left is removed first), removed at the end unless keep."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    try:
+        yield path
+    finally:
+        if not keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def local_endpoint(run_dir, seed):
+    """The local endpoint of a run (a context manager), seeded, its data in run_dir."""
+    return LocalConnect(seed=seed, scan_delay=0, data_dir=str(run_dir / "endpoint-data"), extra_args=["--quiet"])
+
+
+def save_results(name, info, results, elapsed):
+    """build/bench/<name>-results.json: what a report is written from again (--report-from, --merge)."""
+    (WORK / ("%s-results.json" % name)).write_text(json.dumps({"info": info, "results": results, "elapsed": elapsed}), encoding="utf-8")
+
+
+def print_targets(targets, width):
+    """Each target's line on stdout: its name, met / NOT MET / n/a, its figures."""
+    for name, met, figures in targets:
+        sys.stdout.write("%-*s %-8s %s\n" % (width, name, {True: "met", False: "NOT MET", None: "n/a"}[met], figures))
+
+
+def run_playbook(python, run_dir, name, vars_file, env, changed=None, timeout=1800, extra=()):  # pylint: disable=too-many-arguments
+    """Run ansible-playbook (beside python) on run_dir/name with vars_file's variables; returns its wall seconds.
+
+    A failed run, or one whose recap counts other than ``changed`` changed tasks (None: any number), raises BenchError.
+    """
+    command = [str(Path(python).parent / "ansible-playbook"), str(run_dir / name), "-e", "@%s" % vars_file] + list(extra)
+    begun = time.perf_counter()
+    done = subprocess.run(command, env=env, cwd=run_dir, capture_output=True, text=True, timeout=timeout, check=False)
+    wall = time.perf_counter() - begun
+    recap = RECAP.search(done.stdout)
+    if done.returncode != 0 or not recap or recap.group(4) != "0" or (changed is not None and int(recap.group(2)) != changed):
+        raise BenchError("ansible-playbook %s failed or changed != %s (rc %d):\n%s\n%s"
+                         % (name, changed, done.returncode, done.stdout[-3000:], done.stderr[-3000:]))
+    return wall
+
+
+def module_processes(rss_log):
+    """The module processes (AnsiballZ_) of RSS_WRAPPER's log: argv, peak RSS, wall and CPU seconds each."""
+    entries = [json.loads(line) for line in rss_log.read_text(encoding="utf-8").splitlines()]
+    return [e for e in entries if any("AnsiballZ_" in arg for arg in e["argv"])]
 
 
 def collections_path():

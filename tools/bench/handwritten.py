@@ -52,6 +52,22 @@ BATCH_SIZE = 100  # BatchGetAttachedFileMetadata takes 1-100 file ids
 CASE_ARN = re.compile(r"^arn:[^:]+:cases:[^:]*:[^:]*:domain/(?P<domain_id>[^/]+)/case/(?P<case_id>[^/]+)$")
 
 
+def manifest_parser(description):
+    """The command line of the scripts over a manifest of files on cases (serial.py, paced.py), before their own options."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--endpoint-url", required=True)
+    parser.add_argument("--region", required=True)
+    parser.add_argument("--instance-id", required=True)
+    parser.add_argument("--manifest", required=True, help="JSON list of {path, resource_arn}")
+    return parser
+
+
+def read_manifest(path):
+    """A manifest's entries: {"path": ..., "resource_arn": <case ARN>}."""
+    with open(path, encoding="utf-8") as stream:
+        return json.load(stream)
+
+
 def parse_args(argv):
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])

@@ -39,7 +39,6 @@ Connect and one Cases client.
 Writes one JSON line: wall seconds, files done, failures, attempts and throttled attempts as the client saw them.
 """
 
-import argparse
 import concurrent.futures
 import hashlib
 import json
@@ -276,11 +275,7 @@ class Run:  # pylint: disable=too-many-instance-attributes
 
 def main(argv=None):
     """Entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--endpoint-url", required=True)
-    parser.add_argument("--region", required=True)
-    parser.add_argument("--instance-id", required=True)
-    parser.add_argument("--manifest", required=True, help="JSON list of {path, resource_arn}")
+    parser = handwritten.manifest_parser(__doc__.split("\n", 1)[0])
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--pacing", choices=("standard", "adaptive", "bucket"), default="standard")
     parser.add_argument("--max-attempts", type=int, default=10)
@@ -288,8 +283,7 @@ def main(argv=None):
     parser.add_argument("--burst", type=int, default=5, help="bucket: bucket size per operation")
     parser.add_argument("--poll-delay", type=float, default=0.5)
     options = parser.parse_args(argv)
-    with open(options.manifest, encoding="utf-8") as stream:
-        manifest = json.load(stream)
+    manifest = handwritten.read_manifest(options.manifest)
     report = Run(options, manifest).run()
     sys.stdout.write(json.dumps(report) + "\n")
     return 0 if not report["failures"] else 1

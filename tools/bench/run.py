@@ -53,10 +53,9 @@ if str(ROOT / "tools") not in sys.path:
 
 from localconnect import defaults  # noqa: E402  pylint: disable=wrong-import-position
 from localconnect.cases import DEFAULT_PAGE  # noqa: E402  pylint: disable=wrong-import-position
-from localconnect.testing import LocalConnect  # noqa: E402  pylint: disable=wrong-import-position
 from bench import common  # noqa: E402  pylint: disable=wrong-import-position
 from bench.common import (  # noqa: E402  pylint: disable=wrong-import-position
-    DOC, KIB, MIB, RECAP, RSS_WRAPPER, WORK, BenchError, api_calls, calls_text, collections_path, load_average,
+    DOC, KIB, MIB, RSS_WRAPPER, WORK, BenchError, api_calls, calls_text, collections_path, load_average,
 )
 
 HANDWRITTEN = Path(__file__).resolve().parent / "handwritten.py"
@@ -81,16 +80,7 @@ SEED = {
 TARGET_RATIO = 0.95
 TARGET_RSS_GROWTH = 10 * 1000 * 1000  # 10 MB
 
-PLAYBOOK = """---
-- name: Benchmark one connect_attached_file task
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/contactcenter.connect.connect:
-      region: "{{ region }}"
-      endpoint_url: "{{ endpoint_url }}"
-  tasks:
-    - name: Attached file
+PLAYBOOK = common.playbook_header("Benchmark one connect_attached_file task") + """    - name: Attached file
       contactcenter.connect.connect_attached_file:
         instance_id: "{{ instance_id }}"
         associated_resource_arn: "{{ associated_resource_arn }}"
@@ -355,23 +345,11 @@ class Bench:  # pylint: disable=too-many-instance-attributes
                 self.rss_log.unlink()
         vars_file = self.run_dir / ("vars-%d.json" % self.playbook_count)
         vars_file.write_text(json.dumps(variables), encoding="utf-8")
-        command = [str(Path(self.python).parent / "ansible-playbook"), str(self.run_dir / name), "-e", "@%s" % vars_file]
-        command += ["--check"] if check else []
         env = dict(self.env)
         if remote_tmp:
             env.update(ANSIBLE_REMOTE_TMP=str(remote_tmp), ANSIBLE_KEEP_REMOTE_FILES="1")
-        begun = time.perf_counter()
-        done = subprocess.run(command, env=env, cwd=self.run_dir, capture_output=True, text=True, timeout=900, check=False)
-        wall = time.perf_counter() - begun
-        recap = RECAP.search(done.stdout)
-        if done.returncode != 0 or not recap or recap.group(4) != "0" or int(recap.group(2)) != changed:
-            raise BenchError("ansible-playbook %s failed or changed != %d (rc %d):\n%s\n%s"
-                             % (name, changed, done.returncode, done.stdout[-3000:], done.stderr[-3000:]))
-        processes = []
-        if wrapped:
-            entries = [json.loads(line) for line in self.rss_log.read_text(encoding="utf-8").splitlines()]
-            processes = [e for e in entries if any("AnsiballZ_" in arg for arg in e["argv"])]
-        return wall, processes
+        wall = common.run_playbook(self.python, self.run_dir, name, vars_file, env, changed, timeout=900, extra=["--check"] if check else [])
+        return wall, common.module_processes(self.rss_log) if wrapped else []
 
     def handwritten(self, paths, describe_config=False, check=False, token=None, link_to_case=False):  # pylint: disable=too-many-arguments
         """Run tools/bench/handwritten.py in a fresh python; returns (wall seconds, its JSON report)."""
@@ -999,7 +977,7 @@ def main(argv=None):
         transfer = import_transfer(collections)
         info = environment_info(collections, curl, ref_sha)
         log("measuring %s from %s" % (MODULE, collections))
-        with LocalConnect(seed=SEED, scan_delay=0, data_dir=str(run_dir / "endpoint-data"), extra_args=["--quiet"]) as endpoint:
+        with common.local_endpoint(run_dir, SEED) as endpoint:
             bench = Bench(options, endpoint, collections, transfer, curl)
             bench.data_path()
             bench.memory()
@@ -1020,8 +998,7 @@ def main(argv=None):
         text = text.rstrip("\n") + "\n\n" + kept
     options.output.write_text(text, encoding="utf-8")
     log("wrote %s" % options.output)
-    for name, met, figures in targets(bench.results):
-        sys.stdout.write("%-75s %-8s %s\n" % (name, {True: "met", False: "NOT MET", None: "n/a"}[met], figures))
+    common.print_targets(targets(bench.results), 75)
     return 0
 
 

@@ -23,7 +23,6 @@ Every run is checked on the endpoint (each file once, its sha256, one PUT, one r
 import argparse
 import functools
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -34,9 +33,8 @@ if str(ROOT / "tools") not in sys.path:
     sys.path.insert(0, str(ROOT / "tools"))
 
 from localconnect import defaults  # noqa: E402  pylint: disable=wrong-import-position
-from localconnect.testing import LocalConnect  # noqa: E402  pylint: disable=wrong-import-position
 from bench import bulk, common, pacing_sim  # noqa: E402  pylint: disable=wrong-import-position
-from bench.common import DOC, KIB, WORK, BenchError, api_calls, calls_text  # noqa: E402  pylint: disable=wrong-import-position
+from bench.common import DOC, KIB, WORK, BenchError, api_calls, calls_text, throttled_share  # noqa: E402  pylint: disable=wrong-import-position
 
 RATE, BURST = bulk.RATE, bulk.BURST
 MIGRATE = ROOT / "examples" / "migration" / "migrate.yml"
@@ -144,12 +142,6 @@ class Scaling(bulk.Bench):
                 Path(item["src"]).unlink()
 
 
-def share(row):
-    """Throttled calls as a share of all API calls."""
-    calls = api_calls(row["calls"])
-    return row["throttled"] / calls if calls else 0.0
-
-
 def targets(results):
     """(name, met or None, figures) per target of issue 24 measured here."""
     out = []
@@ -162,9 +154,9 @@ def targets(results):
     row = results.get("slices", {}).get("three")
     if row:
         rate = row["files"] / row["wall"]
-        out.append(("Slices: together >= 85% of 2 files/s, <= 5% throttled, every file once", rate >= 0.85 * RATE and share(row) <= 0.05,
+        out.append(("Slices: together >= 85% of 2 files/s, <= 5% throttled, every file once", rate >= 0.85 * RATE and throttled_share(row) <= 0.05,
                     "%.2f files/s (%.0f%% of 2), %d of %d calls throttled (%.1f%%), every file once"
-                    % (rate, 100 * rate / RATE, row["throttled"], api_calls(row["calls"]), 100 * share(row))))
+                    % (rate, 100 * rate / RATE, row["throttled"], api_calls(row["calls"]), 100 * throttled_share(row))))
     scale = results.get("scale", {})
     sizes = sorted(int(k[1:]) for k in scale if k.startswith("n"))
     if len(sizes) >= 2:
@@ -298,22 +290,16 @@ def main(argv=None):
     """Run the scenarios, then write the section."""
     options = parse_args(argv)
     began = time.perf_counter()
-    run_dir = WORK / "bulk"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    run_dir.mkdir(parents=True)
     try:
         collections = common.collections_path()
         info = {"date": common.utc_now(), "versions": common.machine_line()}
-        with LocalConnect(seed=bulk.SEED, scan_delay=0, data_dir=str(run_dir / "endpoint-data"), extra_args=["--quiet"]) as endpoint:
+        with common.run_directory(WORK / "bulk", options.keep) as run_dir, common.local_endpoint(run_dir, bulk.SEED) as endpoint:
             bench = Scaling(options, endpoint, collections)
             for name in options.only:
                 getattr(bench, name)()
     except BenchError as exc:
         sys.stderr.write("bench/scaling: FAILED: %s\n" % exc)
         return 1
-    finally:
-        if not options.keep:
-            shutil.rmtree(run_dir, ignore_errors=True)
     elapsed = time.perf_counter() - began
     saved = WORK / "scaling-results.json"
     if options.merge and saved.exists():
@@ -324,11 +310,10 @@ def main(argv=None):
             else:
                 before["results"][key] = value
         bench.results, info, elapsed = before["results"], before["info"], before["elapsed"] + elapsed
-    (WORK / "scaling-results.json").write_text(json.dumps({"info": info, "results": bench.results, "elapsed": elapsed}), encoding="utf-8")
+    common.save_results("scaling", info, bench.results, elapsed)
     common.SCALING_SECTION.write(options.output, report(info, bench.results, elapsed))
     log("wrote %s" % options.output)
-    for name, met, figures in targets(bench.results):
-        sys.stdout.write("%-80s %-8s %s\n" % (name, {True: "met", False: "NOT MET", None: "n/a"}[met], figures))
+    common.print_targets(targets(bench.results), 80)
     return 0
 
 

@@ -12,7 +12,6 @@ configuration, Start, PUT, Complete, BatchGet until APPROVED, CreateRelatedItem.
 user writes instead of a ``loop:``. Writes one JSON line: per-file results and seconds per step.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -25,15 +24,10 @@ import handwritten  # noqa: E402  pylint: disable=wrong-import-position,import-e
 
 def main(argv=None):
     """Entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--endpoint-url", required=True)
-    parser.add_argument("--region", required=True)
-    parser.add_argument("--instance-id", required=True)
-    parser.add_argument("--manifest", required=True, help="JSON list of {path, resource_arn}")
+    parser = handwritten.manifest_parser(__doc__.split("\n", 1)[0])
     parser.add_argument("--poll-delay", type=float, default=0.25)
     options = parser.parse_args(argv)
-    with open(options.manifest, encoding="utf-8") as stream:
-        manifest = json.load(stream)
+    manifest = handwritten.read_manifest(options.manifest)
     timer = handwritten.Timer()
     timer.seconds["imports"] = handwritten.IMPORTED - handwritten.STARTED
     client = timer.call("client", handwritten.boto3.client, "connect", endpoint_url=options.endpoint_url, region_name=options.region)
