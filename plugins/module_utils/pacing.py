@@ -12,30 +12,43 @@ has its own bucket, so each API runs at its own limit, and one Pacer (one task) 
 
 **Order and freshness.** A caller that finds the bucket empty takes a place in line: its token is the n-th to be
 made from now, at whatever rate is in force while it is made. It sleeps until then at the current rate, and on
-waking counts again: a rate that rose meanwhile serves it sooner (a sleep never runs past the next scheduled
-increase), a rate that fell serves it later. Tokens go out in the order asked for; no sleep is computed from a
-stale rate, so more threads never make the same calls slower (they only queue in a different order).
+waking counts again; while the rate may rise (a probe may be out, below) it never sleeps more than RECHECK
+(0.05 s), so a rate that rose meanwhile serves it sooner. Tokens go out in the order asked for; no sleep is
+computed from a stale rate, so more threads never make the same calls slower (they only queue in a different
+order).
 
 **Adaptive** (``Pacer()``, the modules' default): each bucket starts at Connect's default quota (2 per second,
-burst 5). Slow start: every quarter second in which the bucket held a caller back (it is the limit, not the
-caller's own pace), the rate doubles, up to 1000 per second: an account with raised quotas, or an endpoint
-without limits, reaches 128/s within 1.5 s. A rate that nobody uses never grows. The first throttling answer of an
-operation ends slow start and halves its rate (back to the last rate that was not throttled). From then on the
-bucket remembers its ceiling (the rate of the last throttle); while it holds callers back, the rate climbs back
-quickly to 95% of the ceiling (10% of it a second), then probes beyond by 4% a second. Each throttling answer
-cuts the rate to 80% of the rate in force (never below 0.5 per second) and makes that rate the new ceiling;
-when the throttle comes back within 15% of the last ceiling, the limit has been found again and the probe
-halves (down to 4%/64 a second): an account's fixed quota is met with throttles ever further apart, a raised
-one is still found. The throttles of one burst (answers to requests already in flight) count once. Tokens saved
-in the bucket are dropped on a throttle. At Connect's default quota (2/s, burst 5) an operation with callers
-always waiting settles at about the limit with a throttle every 20-25 s (tools/bench/pacing_sim.py, compared
-with botocore's adaptive mode in docs/performance.md).
+burst 5) and holds at most the burst less a quarter token (LAG), so that once callers wait, each request reaches
+the service a quarter token after the service's own bucket made its token: latency jitter of up to an eighth of
+a second at 2/s is not throttled. Above the rate the bucket learns by **probes**: one request beyond the rate,
+one at a time, sent together with a request of the rate (or alone, at most half a token after the last one),
+when the service's bucket is at its lowest. If the service makes tokens faster than the bucket does, it has one to
+spare and admits both; if not, it throttles one of them, and that throttle is the whole price of the probe: the
+rate is not cut. A probe is judged by the answers to the requests sent from its moment on: any of them throttled,
+refused; two admitted (one if it went alone), admitted. Every HTTP answer is told to the bucket (``answered``).
+
+- Slow start: the first probe goes 0.5 s after the bucket's first use (a service faster than 3.5/s has a token to
+  spare by then), then one as soon as the last is admitted; each admitted probe doubles the rate (2 to 128/s within
+  1.5 s of the first use with enough callers waiting; at most 1000/s). A rate that nobody waits for is never probed.
+- The first throttle ends slow start. A refused probe keeps the rate and waits FIRST_BACKOFF (15 s) before the next,
+  twice as long after each further refusal (at most 240 s): at Connect's default quota an operation pays one
+  throttle at the start and then one at 15, 45, 105 s... (a 30-call download: 1 throttle). After slow start an
+  admitted probe raises the rate by 25% and allows the next probe 2 s later.
+- A request of the rate throttled (an overshoot) undoes the last raise not yet kept (a raise is kept after 5 s
+  without a throttle), halves the growth of later raises (down to 1/16) and probes again 5 s later; with no raise
+  to undo (the quota fell, or other clients share it) the rate is cut to 80% (never below 0.5 per second) and the
+  next probe waits as after a refusal. Throttles answering requests sent before the last cut count once (they were in flight).
+
+At Connect's default quota an operation with callers always waiting runs at the limit with a throttle at the
+start and then ever more rarely; an account with raised quotas is found within about a second when it allows
+twice the rate or more, within seconds when it allows less (tools/bench/pacing_sim.py compares it with botocore's
+adaptive mode on a virtual clock; the figures are in docs/performance.md).
 
 **Fixed** (``Pacer(rate)``): that rate and burst, never changed. ``Pacer(0)``: no pacing.
 
 Every HTTP attempt takes a token (botocore's own retries and AWSRetry's included), through the client's
-``before-send`` event; throttles are seen through ``needs-retry``. Throttled calls are retried by AWSRetry,
-never lost.
+``before-send`` event; answers are seen through ``needs-retry``, on the thread that sent the request. Throttled
+calls are retried by AWSRetry, never lost.
 
 ``concurrency`` (threads) and the rate are independent: the threads are how many calls can be in flight, the
 rate is how many each operation may start per second. A thread waiting for a token holds its place in line and
@@ -204,8 +217,10 @@ class TokenBucket:  # pylint: disable=too-many-instance-attributes
             self._schedule(now)
 
     def _cut(self, now):
+        """After a throttle: no probe out or planned (the answers of one out no longer tell), no tokens saved."""
         self.slow_start = False
         self.cut_at = now
+        self.probe = self.extra_at = None
         self.tokens = min(self.tokens, 0.0)
 
     def _probe_refused(self, now):

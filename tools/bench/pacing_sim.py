@@ -155,7 +155,8 @@ def make_client(kind, clock, rate):
         (lambda operation, throttled: limiter.on_receiving_response(throttled=throttled))
 
 
-def simulate(kind, concurrency, files, rate=2.0, burst=5, latency=0.05, operations=("Start", "Complete"), jitter=0.0):  # pylint: disable=too-many-arguments,too-many-locals
+def simulate(kind, concurrency, files, rate=2.0, burst=5, latency=0.05,  # pylint: disable=too-many-arguments,too-many-locals
+             operations=("Start", "Complete"), jitter=0.0):
     """One run; returns its figures. ``jitter``: each leg of a request takes latency / 2 times a factor drawn
     (seeded, so runs repeat) from 1 +- jitter."""
     clock = VirtualClock()
