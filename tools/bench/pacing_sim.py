@@ -226,8 +226,8 @@ SCENARIOS = (
     # (title, simulate() arguments): one operation each, the client's pacing against a service's bucket
     ("issue 23's download: 30 calls of one operation, concurrency 4, 2/s burst 5",
      {"concurrency": 4, "files": 30, "rate": 2.0, "burst": 5, "operations": ("Get",)}),
-    ("the same with latency jitter of +-50%", {"concurrency": 4, "files": 30, "rate": 2.0, "burst": 5,
-                                                 "operations": ("Get",), "jitter": 0.5}),
+    ("the same with latency jitter of +-50%",
+     {"concurrency": 4, "files": 30, "rate": 2.0, "burst": 5, "operations": ("Get",), "jitter": 0.5}),
     ("a raised quota: 600 calls, concurrency 16, 20/s burst 10",
      {"concurrency": 16, "files": 600, "rate": 20.0, "burst": 10, "operations": ("Get",)}),
     ("a raised quota: 300 calls, concurrency 16, 5/s burst 5",
