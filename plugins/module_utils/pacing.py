@@ -12,30 +12,43 @@ has its own bucket, so each API runs at its own limit, and one Pacer (one task) 
 
 **Order and freshness.** A caller that finds the bucket empty takes a place in line: its token is the n-th to be
 made from now, at whatever rate is in force while it is made. It sleeps until then at the current rate, and on
-waking counts again: a rate that rose meanwhile serves it sooner (a sleep never runs past the next scheduled
-increase), a rate that fell serves it later. Tokens go out in the order asked for; no sleep is computed from a
-stale rate, so more threads never make the same calls slower (they only queue in a different order).
+waking counts again; while the rate may rise (a probe may be out, below) it never sleeps more than RECHECK
+(0.05 s), so a rate that rose meanwhile serves it sooner. Tokens go out in the order asked for; no sleep is
+computed from a stale rate, so more threads never make the same calls slower (they only queue in a different
+order).
 
 **Adaptive** (``Pacer()``, the modules' default): each bucket starts at Connect's default quota (2 per second,
-burst 5). Slow start: every quarter second in which the bucket held a caller back (it is the limit, not the
-caller's own pace), the rate doubles, up to 1000 per second: an account with raised quotas, or an endpoint
-without limits, reaches 128/s within 1.5 s. A rate that nobody uses never grows. The first throttling answer of an
-operation ends slow start and halves its rate (back to the last rate that was not throttled). From then on the
-bucket remembers its ceiling (the rate of the last throttle); while it holds callers back, the rate climbs back
-quickly to 95% of the ceiling (10% of it a second), then probes beyond by 4% a second. Each throttling answer
-cuts the rate to 80% of the rate in force (never below 0.5 per second) and makes that rate the new ceiling;
-when the throttle comes back within 15% of the last ceiling, the limit has been found again and the probe
-halves (down to 4%/64 a second): an account's fixed quota is met with throttles ever further apart, a raised
-one is still found. The throttles of one burst (answers to requests already in flight) count once. Tokens saved
-in the bucket are dropped on a throttle. At Connect's default quota (2/s, burst 5) an operation with callers
-always waiting settles at about the limit with a throttle every 20-25 s (tools/bench/pacing_sim.py, compared
-with botocore's adaptive mode in docs/performance.md).
+burst 5) and holds at most the burst less a quarter token (LAG), so that once callers wait, each request reaches
+the service a quarter token after the service's own bucket made its token: latency jitter of up to an eighth of
+a second at 2/s is not throttled. Above the rate the bucket learns by **probes**: one request beyond the rate,
+one at a time, sent together with a request of the rate (or alone, at most half a token after the last one),
+when the service's bucket is at its lowest. If the service makes tokens faster than the bucket does, it has one to
+spare and admits both; if not, it throttles one of them, and that throttle is the whole price of the probe: the
+rate is not cut. A probe is judged by the answers to the requests sent from its moment on: any of them throttled,
+refused; two admitted (one if it went alone), admitted. Every HTTP answer is told to the bucket (``answered``).
+
+- Slow start: the first probe goes 0.5 s after the bucket's first use (a service faster than 3.5/s has a token to
+  spare by then), then one as soon as the last is admitted; each admitted probe doubles the rate (2 to 128/s within
+  1.5 s of the first use with enough callers waiting; at most 1000/s). A rate that nobody waits for is never probed.
+- The first throttle ends slow start. A refused probe keeps the rate and waits FIRST_BACKOFF (15 s) before the next,
+  twice as long after each further refusal (at most 240 s): at Connect's default quota an operation pays one
+  throttle at the start and then one at 15, 45, 105 s... (a 30-call download: 1 throttle). After slow start an
+  admitted probe raises the rate by 25% and allows the next probe 2 s later.
+- A request of the rate throttled (an overshoot) undoes the last raise not yet kept (a raise is kept after 5 s
+  without a throttle), halves the growth of later raises (down to 1/16) and probes again 5 s later; with no raise
+  to undo (the quota fell, or other clients share it) the rate is cut to 80% (never below 0.5 per second) and the
+  next probe waits as after a refusal. Throttles answering requests sent before the last cut count once (they were in flight).
+
+At Connect's default quota an operation with callers always waiting runs at the limit with a throttle at the
+start and then ever more rarely; an account with raised quotas is found within about a second when it allows
+twice the rate or more, within seconds when it allows less (tools/bench/pacing_sim.py compares it with botocore's
+adaptive mode on a virtual clock; the figures are in docs/performance.md).
 
 **Fixed** (``Pacer(rate)``): that rate and burst, never changed. ``Pacer(0)``: no pacing.
 
 Every HTTP attempt takes a token (botocore's own retries and AWSRetry's included), through the client's
-``before-send`` event; throttles are seen through ``needs-retry``. Throttled calls are retried by AWSRetry,
-never lost.
+``before-send`` event; answers are seen through ``needs-retry``, on the thread that sent the request. Throttled
+calls are retried by AWSRetry, never lost.
 
 ``concurrency`` (threads) and the rate are independent: the threads are how many calls can be in flight, the
 rate is how many each operation may start per second. A thread waiting for a token holds its place in line and
@@ -52,122 +65,194 @@ DEFAULT_RATE = 2.0
 DEFAULT_BURST = 5
 MIN_RATE = 0.5
 MAX_RATE = 1000.0
-SLOW_START_PERIOD = 0.25  # seconds between doublings before the first throttle
-INCREASE_PERIOD = 1.0  # seconds between increases after it
-DECREASE = 0.8  # the rate after a throttle, as a share of the rate in force (after slow start)
-RECOVER_TO = 0.95  # of the ceiling (the rate last throttled): reached quickly after a throttle,
-RECOVER_SHARE = 0.1  # at this share of the ceiling per INCREASE_PERIOD
-INCREASE_SHARE = 0.04  # then the probe beyond: this share of the rate per INCREASE_PERIOD,
-SAME_CEILING = 0.15  # halved each time the next throttle comes within this share of the last ceiling,
-MAX_FOUND = 6  # at most this many times (a probe of 4%/64 a second)
-INCREASE_FLOOR = 0.005  # requests per second, at least, per INCREASE_PERIOD
+LAG = 0.25  # tokens (adaptive): the bucket holds at most burst - LAG, so its stream trails the service's bucket
+PROBE_PHASE = 0.5  # a probe goes out at most this share of a token after the last request (the service's low point)
+DECREASE = 0.8  # a throttled rate with no raise to undo: this share of it
+GROWTH = 0.25  # after slow start: an admitted probe raises the rate by this share (slow start: doubles it);
+MIN_GROWTH = 1.0 / 16  # halved by each overshoot (a throttle after a raise), down to this
+FIRST_PROBE = 0.5  # seconds from the bucket's first use to its first probe (a service's spare tokens add up)
+FIRST_BACKOFF = 15.0  # seconds from the first throttle to the next probe,
+MAX_BACKOFF = 240.0  # doubled by each throttle, up to this; halved by each admitted probe
+UNDO_BACKOFF = 5.0  # seconds from an undone raise to the next probe
+AFTER_RAISE = 2.0  # seconds from an admitted probe (after slow start) to the next
+CONFIRM = 5.0  # seconds at a raised rate without a throttle: the raise is kept for good
+PROBE_TIMEOUT = 10.0  # a probe never answered (the request failed) is forgotten after this
+PAIR = 1e-3  # seconds: requests sent this close before the probe went out with it
+RECHECK = 0.05  # seconds: how often callers in line look for a raised rate while a probe may be out
 EPSILON = 1e-9
 
 
 class TokenBucket:  # pylint: disable=too-many-instance-attributes
     """``rate`` tokens a second, at most ``burst`` saved up; ``take()`` blocks until the caller's token is made.
 
-    With ``adaptive``, ``throttled()`` and the bucket's use change the rate (see the module doc). ``clock`` and
-    ``sleep`` can be injected (tests run many threads on a virtual clock).
+    With ``adaptive``, probes and ``answered()`` change the rate (see the module doc). ``clock`` and ``sleep`` can be
+    injected (tests run many threads on a virtual clock).
     """
 
     def __init__(self, rate, burst, adaptive=False, clock=time.monotonic, sleep=time.sleep):  # pylint: disable=too-many-arguments
         self.rate = float(rate)
-        self.burst = float(burst)
-        self.tokens = float(burst)  # below 0: tokens promised to callers in line
-        self.made = 0.0  # tokens made since creation (what a caller in line waits for)
         self.adaptive = adaptive
+        self.burst = float(burst) - (LAG if adaptive and burst > 1 else 0.0)
+        self.tokens = self.burst  # below 0: tokens promised to callers in line
+        self.made = 0.0  # tokens made since creation (what a caller in line waits for)
         self.clock = clock
         self.sleep = sleep
         self.stamp = clock()
         self.slow_start = adaptive
-        self.period = SLOW_START_PERIOD
-        self.next_change = self.stamp + self.period  # when an adaptive rate may grow next
-        self.held = False  # a caller waited since the last change: the bucket is the limit
+        self.growth = 1.0  # an admitted probe raises the rate by this share (doubles it in slow start)
+        self.raises = []  # rates before each raise not yet kept for good (an overshoot goes back one)
+        self.raised_at = None
+        self.extra_at = None  # the probe's token: made together with the token numbered so
+        self.probe = None  # [sent at, answers still needed] of the probe out
+        self.next_probe = self.stamp + FIRST_PROBE
+        self.backoff = FIRST_BACKOFF / 2
+        self.cut_at = self.stamp  # the last slow-down: throttles of requests sent before it are answered by it
         self.throttles = 0
-        self.throttled_at = None
-        self.ceiling = self.rate  # the rate of the last throttle (adaptive, after slow start)
-        self.found = 0  # throttles in a row at about the same ceiling
+        self.probes = 0
+        self.local = threading.local()  # when this thread's last request went out
         self.lock = threading.Lock()
 
-    def _fill(self, until):
-        elapsed = until - self.stamp
+    def _fill(self, now):
+        elapsed = now - self.stamp
         if elapsed > 0:
-            self.made += elapsed * self.rate
-            self.tokens = min(self.burst, self.tokens + elapsed * self.rate)
-            self.stamp = until
+            gained = elapsed * self.rate
+            if self.extra_at is not None and self.made + gained >= self.extra_at - EPSILON:
+                # the probe: one token beyond the rate, made with the token a caller in line waits for, so the two
+                # go out together when the service's bucket is at its lowest; the next caller in line takes it
+                sent = self.stamp + max(0.0, (self.extra_at - self.made) / self.rate)
+                self.made += 1.0
+                self.tokens += 1.0
+                self.extra_at = None
+                self._probe_out(sent, 2)
+            self.made += gained
+            self.tokens = min(self.burst, self.tokens + gained)
+            self.stamp = now
+        if self.raises and now - self.raised_at >= CONFIRM:
+            self.raises = []
+        if self.probe and now - self.probe[0] >= PROBE_TIMEOUT:
+            self.probe = None  # never answered (the requests failed): forgotten
 
-    def _advance(self, now):
-        """Make the tokens of the time passed, each stretch at the rate then in force."""
-        while self.adaptive and self.next_change <= now:
-            self._fill(self.next_change)
-            if self.held or self.tokens < 0:
-                self.rate = min(MAX_RATE, self.rate * 2 if self.slow_start else self.rate + self._step())
-                self.next_change += self.period
-            else:  # unused since: the rate stays, skip the idle periods at once
-                self.next_change += self.period * max(1, int((now - self.next_change) / self.period))
-            self.held = self.tokens < 0
-        self._fill(now)
+    def _probe_out(self, sent, answers):
+        self.probe = [sent, answers]
+        self.probes += 1
 
-    def _step(self):
-        """The increase of one INCREASE_PERIOD after slow start: quick back to near the ceiling, then a probe that slows
-        each time the throttles come back at the same rate."""
-        if self.rate < RECOVER_TO * self.ceiling:
-            return min(RECOVER_TO * self.ceiling - self.rate, RECOVER_SHARE * self.ceiling)
-        return max(INCREASE_FLOOR, self.rate * INCREASE_SHARE / 2 ** self.found)
+    def _may_probe(self, now):
+        return (self.adaptive and self.extra_at is None and self.probe is None and now >= self.next_probe
+                and self.rate < MAX_RATE)
+
+    def _schedule(self, now):
+        """With two callers or more in line and a probe due: the probe's token goes with the first one's."""
+        if self.tokens <= -1.0 and self._may_probe(now):
+            self.extra_at = self.made + (-self.tokens) % 1.0
 
     def _nap(self, target, now):
-        """Seconds until the token numbered ``target`` is made at the current rate, never past the next change."""
+        """Seconds until the token numbered ``target`` is made at the current rate, never past the moment the rate
+        may rise or the probe's token is made: while a probe may be out, callers in line look again every RECHECK s."""
         wait = (target - self.made) / self.rate
         if self.adaptive and self.rate < MAX_RATE:
-            wait = min(wait, self.next_change - now)
+            wait = min(wait, max(RECHECK, self.next_probe - now))
+            if self.extra_at is not None:
+                wait = min(wait, (self.extra_at - self.made) / self.rate)
         return max(wait, 0.0)
 
     def take(self):
         """Take one token; returns the seconds waited."""
         with self.lock:
             now = self.clock()
-            self._advance(now)
-            self.tokens -= 1.0
-            if self.tokens >= 0:
+            self._fill(now)
+            if self.tokens >= 1.0:
+                self.tokens -= 1.0
+                self.local.sent = now
                 return 0.0
-            self.held = True
+            if 0.0 < self.tokens <= PROBE_PHASE and self._may_probe(now):
+                # nobody in line and the last request went out just now: a probe on its own, at once
+                self._probe_out(now, 1)
+                self.local.sent = now
+                return 0.0
+            self.tokens -= 1.0
             target = self.made - self.tokens  # the caller's token: the one made when the debt is paid
+            self._schedule(now)
             nap = self._nap(target, now)
         began = now
-        while True:
+        while nap > 0:
             self.sleep(nap)
             with self.lock:
                 now = self.clock()
-                self._advance(now)
+                self._fill(now)
                 if self.made >= target - EPSILON:
-                    return now - began
+                    break
+                self._schedule(now)
                 nap = self._nap(target, now)
+        self.local.sent = now
+        return now - began
 
     def throttled(self):
-        """The service throttled a request of this operation: slow down (adaptive only)."""
+        """The service throttled a request of this operation (the caller's thread sent it)."""
+        self.answered(True)
+
+    def answered(self, throttled):
+        """The answer to the request this thread sent last: ``throttled`` True or False, None if unknown (no answer)."""
+        sent = getattr(self.local, "sent", None)
         with self.lock:
-            self.throttles += 1
+            if throttled:
+                self.throttles += 1
             if not self.adaptive:
                 return
             now = self.clock()
-            self._advance(now)
-            if self.throttled_at is not None and now - self.throttled_at < 1.0 / self.rate:
-                return  # one burst of throttles (requests already in flight) slows down once
-            self.throttled_at = now
-            if self.slow_start:
-                factor, self.ceiling = 0.5, self.rate / 2  # the last rate not throttled
-            else:
-                # throttled again near the last ceiling: the limit is found, probe for more more slowly
-                near = abs(self.rate - self.ceiling) <= SAME_CEILING * self.ceiling
-                self.found = min(MAX_FOUND, self.found + 1) if near else 0
-                factor, self.ceiling = DECREASE, self.rate
-            self.slow_start = False
-            self.period = INCREASE_PERIOD
-            self.rate = max(MIN_RATE, self.rate * factor)
-            self.tokens = min(self.tokens, 0.0)
-            self.next_change = now + self.period
-            self.held = False
+            self._fill(now)
+            probe = self.probe
+            # the probe is judged by the answers to the requests sent from its moment on (it and its companion)
+            judged = probe is not None and sent is not None and sent >= probe[0] - PAIR
+            if throttled:
+                if judged:
+                    self._probe_refused(now)  # the service had no token to spare
+                elif sent is None or sent >= self.cut_at:
+                    self._overshoot(now)
+                # else: sent before the last cut, which already answered it (one burst of throttles slows down once)
+            elif throttled is False and judged:
+                probe[1] -= 1
+                if probe[1] <= 0:
+                    self.probe = None
+                    self._probe_admitted(now)
+            self._schedule(now)
+
+    def _cut(self, now):
+        """After a throttle: no probe out or planned (the answers of one out no longer tell), no tokens saved."""
+        self.slow_start = False
+        self.cut_at = now
+        self.probe = self.extra_at = None
+        self.tokens = min(self.tokens, 0.0)
+
+    def _probe_refused(self, now):
+        """The rate is the service's (or all it spares): keep it, probe again later, each time later."""
+        self.probe = None
+        self.growth = min(self.growth, GROWTH)
+        self.backoff = min(MAX_BACKOFF, self.backoff * 2)
+        self.next_probe = now + self.backoff
+        self._cut(now)
+
+    def _probe_admitted(self, now):
+        """The service had a token to spare: raise the rate (doubled in slow start)."""
+        self.raises.append((self.rate, self.growth))
+        self.raised_at = now
+        self.rate = min(MAX_RATE, self.rate * (1.0 + self.growth))
+        if not self.slow_start:
+            self.backoff = max(FIRST_BACKOFF, self.backoff / 2)
+            self.next_probe = now + AFTER_RAISE
+
+    def _overshoot(self, now):
+        """A request of the rate was throttled: undo the last raise (and raise by less next time), or with no raise
+        to undo (the limit fell, or other clients share it) slow down to DECREASE of the rate and probe later."""
+        if self.raises:
+            self.rate, growth = self.raises.pop()
+            self.growth = max(MIN_GROWTH, min(growth, 2 * GROWTH) / 2)  # slow start's doubling: GROWTH
+            self.next_probe = now + UNDO_BACKOFF
+        else:
+            self.rate = max(MIN_RATE, self.rate * DECREASE)
+            self.backoff = min(MAX_BACKOFF, self.backoff * 2)
+            self.next_probe = now + self.backoff
+        self._cut(now)
+        self.tokens = min(self.tokens, -LAG)
 
 
 class Pacer:
@@ -211,13 +296,16 @@ class Pacer:
         return None
 
     def needs_retry(self, event_name=None, response=None, **kwargs):
-        """botocore ``needs-retry`` handler: notes a throttled response; returns None (the retry decision is not ours)."""
-        if self.rate == 0 or not response:
+        """botocore ``needs-retry`` handler, called after every attempt on the thread that sent it: tells the bucket
+        whether the service throttled it (None: no answer); returns None (the retry decision is not ours)."""
+        if self.rate == 0:
             return None
-        http_response, parsed = response
-        code = ((parsed or {}).get("Error") or {}).get("Code")
-        if code in THROTTLE_CODES or getattr(http_response, "status_code", None) == 429:
-            self.bucket(self._key(event_name)).throttled()
+        throttled = None
+        if response:
+            http_response, parsed = response
+            code = ((parsed or {}).get("Error") or {}).get("Code")
+            throttled = code in THROTTLE_CODES or getattr(http_response, "status_code", None) == 429
+        self.bucket(self._key(event_name)).answered(throttled)
         return None
 
     def install(self, client):

@@ -152,8 +152,10 @@ options:
   requests_per_second:
     description:
       - Client-side pace of each Connect and Connect Cases API operation, a token bucket per operation with a burst of 5.
-      - Not set, the pace adapts; each operation starts at Connect's default limit (2 requests per second), speeds up
-        while the service does not throttle it, and slows down when it does (docs/performance.md).
+      - Not set, the pace adapts; each operation starts at Connect's default limit (2 requests per second) and probes
+        beyond it one request at a time while calls wait. It speeds up when the service admits a probe, keeps its pace
+        (and probes ever more rarely) when the service throttles one, and slows down when a call at its pace is
+        throttled (docs/performance.md).
       - A number is a fixed pace (your quota, if it was raised); V(0) turns pacing off. Throttled calls are retried
         in every case.
     type: float

@@ -2,7 +2,8 @@
 
 The local endpoint enforces Connect's default quota (2 requests per second, burst 5) on every Connect and Cases
 operation; a module that does not pace its clients gets most of its calls throttled (about 60% for the download
-below, measured before the fix; 8-13% with the adaptive pacer, measured 2026-12-04). The endpoint's own counters say
+below, measured before the fix; 8-13% with the adaptive pacer of 2026-12-04, whose slow start doubled the rate
+above the quota while callers waited; 1 call in about 37 with the probing pacer). The endpoint's own counters say
 how many API calls it refused.
 """
 
@@ -56,7 +57,7 @@ def test_downloading_every_file_of_a_30_file_case_under_the_default_quota_is_pac
     throttled = sum(state["throttled"].values())
     print(f"API calls {sum(calls.values())} {calls}; throttled {throttled} {state['throttled']}")
     assert calls["GetAttachedFile"] >= 30 and calls["SearchRelatedItems"] >= 1
-    # paced at all: unpaced clients had about 60% of these calls refused
-    assert throttled <= 0.25 * sum(calls.values()), (calls, state["throttled"])
-    # issue 23's target is at most 5%: not met yet (8-13% measured, the adaptive pacer's slow start probing above the
-    # default quota; issue 24 owns pacing.py). This test asserts what the collection guarantees today: paced clients.
+    # issue 23's target: at most 5% of the API calls throttled (unpaced clients had about 60% refused; the pacer's
+    # probe beyond the default quota costs about one throttle per operation)
+    refused = [entry for entry in connect.timeline() if not entry[2]]  # [seconds, operation, False]
+    assert throttled <= 0.05 * sum(calls.values()), (calls, refused)

@@ -23,10 +23,13 @@ the figures do not depend on the machine. Prints a Markdown table; ``--json`` th
 
 import argparse
 import heapq
+import importlib
 import json
 import os
+import random
 import sys
 import threading
+import types
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -97,19 +100,31 @@ class Service:
             return admitted
 
 
+def load_pacing():
+    """This tree's plugins/module_utils/pacing.py, importable without installing the collection: the package
+    ``ansible_collections.contactcenter.connect`` is this tree, amazon.aws comes from build/collections."""
+    name = "ansible_collections.contactcenter.connect.plugins.module_utils.pacing"
+    if name not in sys.modules:
+        for package, path in (("ansible_collections", os.path.join(ROOT, "build", "collections", "ansible_collections")),
+                              ("ansible_collections.contactcenter", None),
+                              ("ansible_collections.contactcenter.connect", ROOT)):
+            if package not in sys.modules:
+                module = types.ModuleType(package)
+                module.__path__ = [path] if path else []
+                sys.modules[package] = module
+    return importlib.import_module(name)
+
+
 def make_client(kind, clock, rate):
     """(before_send(operation), after(operation, throttled)) for one client of the given kind."""
     if kind == "none":
         return (lambda operation: None), (lambda operation, throttled: None)
     if kind in ("pacer", "fixed"):
-        sys.path.insert(0, os.path.join(ROOT, "plugins", "module_utils"))
-        import pacing  # pylint: disable=import-outside-toplevel,import-error
-
+        pacing = load_pacing()
         pacer = pacing.Pacer(None if kind == "pacer" else rate, pacing.DEFAULT_BURST, clock=clock.time, sleep=clock.sleep)
 
         def after(operation, throttled):
-            if throttled:
-                pacer.bucket(("svc", operation)).throttled()
+            pacer.bucket(("svc", operation)).answered(throttled)
 
         return (lambda operation: pacer.bucket(("svc", operation)).take()), after
     from botocore.exceptions import CapacityNotAvailableError  # pylint: disable=import-outside-toplevel
@@ -140,9 +155,12 @@ def make_client(kind, clock, rate):
         (lambda operation, throttled: limiter.on_receiving_response(throttled=throttled))
 
 
-def simulate(kind, concurrency, files, rate=2.0, burst=5, latency=0.05, operations=("Start", "Complete")):  # pylint: disable=too-many-arguments,too-many-locals
-    """One run; returns its figures."""
+def simulate(kind, concurrency, files, rate=2.0, burst=5, latency=0.05,  # pylint: disable=too-many-arguments,too-many-locals
+             operations=("Start", "Complete"), jitter=0.0):
+    """One run; returns its figures. ``jitter``: each leg of a request takes latency / 2 times a factor drawn
+    (seeded, so runs repeat) from 1 +- jitter."""
     clock = VirtualClock()
+    legs = random.Random(24)
     service = Service(clock, rate, burst)
     clients = {}
     # botocore: one limiter per client (both operations); the pacer: one Pacer per client, a bucket per operation
@@ -163,9 +181,11 @@ def simulate(kind, concurrency, files, rate=2.0, burst=5, latency=0.05, operatio
                     attempt = 0
                     while True:
                         client[0](operation)
-                        clock.sleep(latency / 2)
+                        with lock:
+                            there, back = (latency / 2 * (1 + jitter * legs.uniform(-1, 1)) for _leg in range(2))
+                        clock.sleep(there)
                         admitted = service.admit(operation)
-                        clock.sleep(latency / 2)
+                        clock.sleep(back)
                         client[1](operation, not admitted)
                         if admitted:
                             break
@@ -202,6 +222,37 @@ def unlimited_ramp(kind, calls=200, concurrency=16, latency=0.05):
     return result["wall"]
 
 
+SCENARIOS = (
+    # (title, simulate() arguments): one operation each, the client's pacing against a service's bucket
+    ("issue 23's download: 30 calls of one operation, concurrency 4, 2/s burst 5",
+     {"concurrency": 4, "files": 30, "rate": 2.0, "burst": 5, "operations": ("Get",)}),
+    ("the same with latency jitter of +-50%",
+     {"concurrency": 4, "files": 30, "rate": 2.0, "burst": 5, "operations": ("Get",), "jitter": 0.5}),
+    ("a raised quota: 600 calls, concurrency 16, 20/s burst 10",
+     {"concurrency": 16, "files": 600, "rate": 20.0, "burst": 10, "operations": ("Get",)}),
+    ("a raised quota: 300 calls, concurrency 16, 5/s burst 5",
+     {"concurrency": 16, "files": 300, "rate": 5.0, "burst": 5, "operations": ("Get",)}),
+)
+
+
+def scenarios(kinds=("pacer", "botocore")):
+    """Rows of the SCENARIOS for the given clients."""
+    rows = []
+    for title, arguments in SCENARIOS:
+        for kind in kinds:
+            row = simulate(kind, **arguments)
+            del row["timeline"]
+            row["scenario"] = title
+            rows.append(row)
+    return rows
+
+
+def sweep(kind="pacer", concurrencies=(1, 4, 16), calls=200):
+    """{concurrency: virtual seconds} for ``calls`` calls of one operation with no limit behind (issue 24's sweep)."""
+    return {concurrency: simulate(kind, concurrency, calls, rate=1e6, burst=10 ** 6, operations=("Start",))["wall"]
+            for concurrency in concurrencies}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--files", type=int, default=200)
@@ -211,6 +262,8 @@ def main(argv=None):
     parser.add_argument("--concurrency", type=lambda text: [int(n) for n in text.split(",")], default=[4, 16])
     parser.add_argument("--clients", type=lambda text: text.split(","), default=["pacer", "fixed", "botocore", "none"])
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-scenarios", dest="scenarios", action="store_false",
+                        help="only the Start-then-Complete table (not the one-operation scenarios and the sweep)")
     options = parser.parse_args(argv)
     rows = []
     for kind in options.clients:
@@ -228,6 +281,18 @@ def main(argv=None):
         print("| %s | %d | %.1f s | %.2f | %.0f%% | %d | %d (%.1f%%) | %s |" % (
             row["client"], row["concurrency"], row["wall"], row["files_per_s"], 100 * row["share_of_bound"], row["calls"],
             row["throttled"], 100 * row["throttled_share"], "%.2f s" % row["ramp_200"] if row["ramp_200"] is not None else "n/a"))
+    if options.scenarios:
+        print()
+        print("| Scenario | Client | Wall (virtual) | Calls/s | Of the limit | Calls | Throttled |")
+        print("|---|---|---|---|---|---|---|")
+        for row in scenarios([kind for kind in ("pacer", "botocore") if kind in options.clients]):
+            print("| %s | %s | %.1f s | %.2f | %.0f%% | %d | %d (%.1f%%) |" % (
+                row["scenario"], row["client"], row["wall"], row["files_per_s"], 100 * row["share_of_bound"], row["calls"],
+                row["throttled"], 100 * row["throttled_share"]))
+        if "pacer" in options.clients:
+            print()
+            print("Issue 24's sweep, 200 calls of one operation with no limit (pacer): %s." % ", ".join(
+                "%.2f s at concurrency %d" % (wall, concurrency) for concurrency, wall in sweep().items()))
     return 0
 
 

@@ -240,19 +240,24 @@ def report(info, results, elapsed):
 
 PACING_TEXT = [
     "### How the pacing behaves\n",
-    "Every Connect and Cases client a module makes is paced by one `Pacer` per task (`plugins/module_utils/pacing.py`): a "
-    "token bucket per API operation, shared by every thread of the task, taken before every HTTP attempt (retries "
-    "included). A caller that finds its bucket empty takes a place in line and sleeps until its token is made at the rate "
-    "in force, never past the next scheduled rate increase; on waking it counts again, so a rate that rose while it slept "
-    "serves it sooner. Tokens go out in the order asked for.",
+    "Every Connect and Cases client a module makes is paced by one `Pacer` per task "
+    "(`plugins/module_utils/pacing.py`): a token bucket per API operation, shared by every thread of the task, "
+    "taken before every HTTP attempt (retries included), and told every answer. A caller that finds its bucket "
+    "empty takes a place in line and sleeps until its token is made at the rate in force; while the rate may rise "
+    "it looks again every 0.05 s, so a rate that rose while it slept serves it sooner. Tokens go out in the order "
+    "asked for.",
     "",
-    "- Adaptive (`requests_per_second` not set, the default): each operation starts at Connect's default quota, 2/s with a "
-    "burst of 5. While the bucket holds callers back it doubles its rate every 0.25 s (slow start; 128/s within 1.5 s, "
-    "at most 1000/s); a rate nobody uses does not grow. The first throttle of an operation halves its rate and ends slow "
-    "start; after that the rate of each throttle is remembered as a ceiling, the rate is cut to 80% and climbs back "
-    "quickly to 95% of the ceiling, then probes beyond by 4% a second, a probe that halves each time the throttle comes "
-    "back within 15% of the same ceiling (down to 1/64): against a fixed quota the throttles grow further apart, a raised "
-    "quota is still found. Throttles answering requests already in flight count once.",
+    "- Adaptive (`requests_per_second` not set, the default): each operation starts at Connect's default quota, 2/s "
+    "with a burst of 5, and trails the service's bucket by a quarter token (so latency jitter is not throttled). It "
+    "learns what the service allows beyond that by probes: one request over the rate at a time, sent together with "
+    "a request of the rate while callers wait, when the service's bucket is at its lowest. A service with a token "
+    "to spare admits both, and the rate rises (doubles in slow start, from 0.5 s after the first use: 128/s within "
+    "1.5 s, at most 1000/s; +25% after it); a service at its limit throttles one of them, the rate stays, and the "
+    "next probe waits 15 s, then twice as long each time (at most 240 s). So at Connect's default quota an "
+    "operation pays one throttle at the start and then ever fewer (a 30-call download: 1). A throttled request of "
+    "the rate undoes the last raise not yet kept (kept after 5 s) and halves later raises; with no raise to undo "
+    "(the quota fell, other clients share it) the rate is cut to 80%, never below 0.5/s. Throttles answering "
+    "requests sent before a cut count once. A rate nobody waits for is never probed.",
     "- Fixed (`requests_per_second: N`): N per second per operation, burst 5. `0`: no pacing (retries only).",
     "- `concurrency` is how many calls may be in flight, the rate how many each operation may start per second; they do "
     "not multiply. With more threads than the rate needs the extra threads wait in line (no faster, no slower); with "
@@ -267,7 +272,8 @@ PACING_TEXT = [
     "limiter per client for all its operations, starts without a limit until the first throttle, then sets its rate from "
     "the measured send rate with CUBIC (cut to 70%, regrow along a cubic curve through the last maximum). Per-API quotas "
     "make one limiter per client the wrong shape (a throttled Start slows Complete), and CUBIC's regrowth returns past the "
-    "limit within seconds, so it is throttled more often:",
+    "limit within seconds, so it is throttled more often (`tools/bench/pacing_sim.py` also prints one-operation scenarios: "
+    "issue 23's 30-call download, raised quotas, and the no-limit sweep):",
     "",
 ]
 

@@ -144,119 +144,201 @@ def test_callers_in_line_are_served_in_the_order_they_came():
     assert served == list(range(8))
 
 
-def test_twenty_calls_are_never_slower_with_more_threads():
-    """The issue's case: 20 calls through one adaptive bucket at 1, 8 and 16 threads."""
-    elapsed = {}
-    for threads in (1, 8, 16):
-        elapsed[threads], bucket = elapsed_for(threads, calls=20, rate=2, burst=5, adaptive=True)
-        assert bucket.throttles == 0
-    # one thread takes a token, then the next: the bucket never holds it back long enough to grow
-    assert elapsed[8] <= elapsed[1] + 1e-9
-    assert elapsed[16] <= elapsed[8] + 1e-9
-    # with callers in line the rate doubles every quarter second and the sleepers get the new rate at once:
-    # 5 at once, then 0.5 (2/s) by 0.25 s, 1 (4/s) by 0.5 s, 2 (8/s) by 0.75 s, 4 (16/s) by 1 s, 8 (32/s) by 1.25 s:
-    # 20.5 tokens made by 1.25 s, the 20th at 1.25 - 0.5 / 32 s
-    assert elapsed[16] == pytest.approx(1.25 - 0.5 / 32)
-    assert elapsed[8] == pytest.approx(elapsed[16])
+class Service:
+    """A service's token bucket (``rate`` a second, ``burst``, starts full) behind ``latency`` seconds there and back;
+    ``call(bucket)`` is one paced call, retried after 0.5 s while throttled, the answer told to the bucket."""
 
+    def __init__(self, clock, rate, burst, latency=0.05):
+        self.clock, self.rate, self.burst, self.latency = clock, rate, burst, latency
+        self.tokens, self.stamp = float(burst), None
+        self.admitted = self.refused = 0
+        self.lock = threading.Lock()
 
-def test_a_sleeper_is_served_at_the_rate_in_force_when_it_wakes_not_when_it_lay_down():
-    now = [0.0]
-    slept = []
+    def admit(self):
+        with self.lock:
+            now = self.clock.time()
+            if self.stamp is not None:
+                self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            admitted = self.tokens >= 1 - 1e-9
+            self.tokens -= 1 if admitted else 0
+            if admitted:
+                self.admitted += 1
+            else:
+                self.refused += 1
+            return admitted
 
-    def sleep(seconds):
-        slept.append(seconds)
-        now[0] += seconds
-
-    bucket = TokenBucket(rate=2, burst=1, adaptive=True, clock=lambda: now[0], sleep=sleep)
-    bucket.take()
-    bucket.tokens = -10.0  # ten callers already in line before this one: 5.5 s at 2/s
-    bucket.held = True
-    waited = bucket.take()
-    # it never sleeps past the next doubling, so it sees 4/s at 0.25 s, 8/s at 0.5 s, 16/s at 0.75 s...
-    assert max(slept) <= pacing.SLOW_START_PERIOD + 1e-9
-    # 11 tokens to wait for: 0.5 made by 0.25 s (2/s), 1 more by 0.5 s (4/s), 2 by 0.75 s (8/s), 4 by 1 s (16/s),
-    # the last 3.5 at 32/s; at the rate in force when it lay down (2/s) it would have slept 5.5 s
-    assert waited == pytest.approx(1.0 + 3.5 / 32)
-    assert waited == pytest.approx(now[0])
-
-
-def test_an_adaptive_bucket_grows_only_while_it_holds_callers_back():
-    now = [0.0]
-    bucket = TokenBucket(rate=2, burst=5, adaptive=True, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
-    for _second in range(10):  # one call a second: the bucket is never the limit
-        bucket.take()
-        now[0] += 1.0
-    assert bucket.rate == 2
-    for _call in range(40):  # now callers queue: it doubles every quarter second
-        bucket.take()
-    assert bucket.rate >= 16
-
-
-def test_a_throttle_ends_slow_start_halves_once_per_burst_then_recovers_and_probes_ever_more_slowly():
-    now = [0.0]
-    bucket = TokenBucket(rate=2, burst=5, adaptive=True, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
-    while bucket.rate < 8:
-        bucket.take()
-    bucket.throttled()
-    bucket.throttled()  # the same burst: once
-    assert bucket.rate == 4 and bucket.ceiling == 4 and bucket.throttles == 2 and not bucket.slow_start
-    assert bucket.tokens <= 0
-
-    def held_for(seconds):
-        began = now[0]
-        while now[0] - began < seconds:
-            bucket.take()  # always a caller in line
-
-    held_for(10)  # at the ceiling already (the rate before the last doubling): 4% a second
-    assert bucket.rate == pytest.approx(4 * 1.04 ** 10)
-    rate = bucket.rate
-    bucket.throttled()  # far above the ceiling of 4: a new ceiling, the probe stays at 4%
-    assert bucket.rate == pytest.approx(rate * pacing.DECREASE) and bucket.ceiling == rate and bucket.found == 0
-    for found in range(1, 9):
-        held_for(5)
-        assert bucket.rate <= 1.15 * bucket.ceiling
-        bucket.throttled()  # the same limit again: the probe halves each time, down to 1/64
-        assert bucket.found == min(found, pacing.MAX_FOUND)
-    before = bucket.rate
-    held_for(5)
-    # back to 95% of the ceiling in two steps, then a probe of 4%/64 (at least 0.005/s) a second
-    assert before < 0.95 * bucket.ceiling <= bucket.rate <= 0.95 * bucket.ceiling + 6 * pacing.INCREASE_FLOOR
-    for _many in range(40):
-        now[0] += 10
-        bucket.throttled()
-    assert bucket.rate == pacing.MIN_RATE
-
-
-def test_many_threads_through_an_adaptive_bucket_against_a_service_limit_settle_near_it_with_few_throttles():
-    """32 threads, a service bucket of 2/s burst 5 answering at once: the pacer learns the limit."""
-    service = {"tokens": 5.0, "stamp": 0.0, "admitted": 0, "refused": 0}
-    lock = threading.Lock()
-    clock, bucket = virtual_bucket(rate=2, burst=5, adaptive=True)
-
-    def call(_index):
+    def call(self, bucket):
         while True:
             bucket.take()
-            clock.sleep(0.05)  # the request reaches the service
-            with lock:
-                now = clock.time()
-                service["tokens"] = min(5.0, service["tokens"] + (now - service["stamp"]) * 2.0)
-                service["stamp"] = now
-                admitted = service["tokens"] >= 1
-                service["tokens"] -= 1 if admitted else 0
-                service["admitted" if admitted else "refused"] += 1
-            clock.sleep(0.05)
+            self.clock.sleep(self.latency / 2)
+            admitted = self.admit()
+            self.clock.sleep(self.latency / 2)
+            bucket.answered(not admitted)
             if admitted:
                 return
-            bucket.throttled()
-            clock.sleep(0.5)  # the caller's retry backoff
+            self.clock.sleep(0.5)  # the caller's retry backoff
 
-    times = run_threads(clock, 32, 400, call)
-    calls = service["admitted"] + service["refused"]
-    wall = max(times.values())
-    assert service["admitted"] == 400
-    assert service["refused"] <= 0.05 * calls  # few throttles
-    assert 400 / wall >= 0.9 * 2.0  # and near the limit
+    @property
+    def calls(self):
+        return self.admitted + self.refused
+
+
+def through_service(threads, calls, rate, burst, latency=0.05):
+    """``calls`` calls over ``threads`` threads through an adaptive bucket to a Service; (wall, service, bucket, clock)."""
+    clock, bucket = virtual_bucket(rate=pacing.DEFAULT_RATE, burst=pacing.DEFAULT_BURST, adaptive=True)
+    service = Service(clock, rate, burst, latency)
+    times = run_threads(clock, threads, calls, lambda _index: service.call(bucket))
+    assert service.admitted == calls
+    return max(times.values()), service, bucket, clock
+
+
+def test_twenty_calls_are_never_slower_with_more_threads():
+    """The issue's case: 20 calls through one adaptive bucket at 1, 8 and 16 threads, nothing limiting behind it."""
+    elapsed = {}
+    for threads in (1, 8, 16):
+        elapsed[threads], service, bucket, _clock = through_service(threads, 20, rate=1e6, burst=10 ** 6)
+        assert service.refused == 0 and bucket.throttles == 0
+    assert elapsed[8] <= elapsed[1] + 1e-9
+    assert elapsed[16] <= elapsed[8] + 1e-9
+    # 4 at once (the burst less the lag), then the rate doubles with every probe the service admits
+    assert elapsed[16] < 20 / pacing.DEFAULT_RATE / 4
+
+
+def test_callers_in_line_see_a_raised_rate_at_once_not_after_the_sleep_they_began():
+    """16 threads, 200 calls, no limit: nobody sleeps past the first probe, and while a probe may be out nobody
+    sleeps past RECHECK, so the raises serve callers already in line (at the 2/s they lay down at, 200 calls would
+    take about 100 s)."""
+    wall, _service, bucket, clock = through_service(16, 200, rate=1e6, burst=10 ** 6)
+    assert max(clock.slept) <= pacing.FIRST_PROBE + 1e-9
+    assert sorted(clock.slept)[-30] <= max(pacing.RECHECK, 0.05 / 2) + 1e-9
+    assert wall < 3.0 and bucket.rate >= 256 and bucket.slow_start
+
+
+@pytest.mark.parametrize("threads", [1, 4, 16])
+def test_connects_default_quota_costs_one_throttle_for_thirty_calls_and_the_rate_stays_at_it(threads):
+    """Issue 23's download: 30 calls of one operation against 2/s burst 5. Slow start's first probe is refused
+    (the one throttle); the rate is the quota's, so the calls end at the bound (the 5 of the burst, then 2 a second)."""
+    wall, service, bucket, _clock = through_service(threads, 30, rate=2, burst=5)
+    assert service.refused <= 1 and bucket.throttles == service.refused
+    assert bucket.rate == pacing.DEFAULT_RATE
+    if threads > 1:
+        assert service.refused == 1 and not bucket.slow_start
+        assert wall <= (30 - 5) / 2.0 + 0.5  # 12.5 s, the bound, and the one refused probe's retry fits in it
+
+
+def test_many_threads_at_the_default_quota_for_minutes_probe_ever_more_rarely():
+    """32 threads, 400 calls (about 200 s at 2/s burst 5): a refused probe waits 15 s, then 30, 60, 120...; every
+    other request goes out at the quota's rate, trailing the service's bucket (LAG), so none is throttled."""
+    wall, service, bucket, _clock = through_service(32, 400, rate=2, burst=5)
+    assert service.refused <= 5 and bucket.probes == service.refused + 0  # every probe refused, nothing else
+    assert 400 / wall >= 0.98 * 2.0
+    assert bucket.backoff >= 4 * pacing.FIRST_BACKOFF
+
+
+def test_a_raised_quota_is_reached_within_seconds_with_few_throttles():
+    """An account at 20/s burst 10: slow start doubles with each admitted probe, an overshoot goes back one raise."""
+    wall, service, bucket, _clock = through_service(16, 600, rate=20, burst=10)
+    assert service.refused <= 0.05 * service.calls
+    assert 600 / wall >= 0.8 * 20
+    assert 0.7 * 20 <= bucket.rate <= 1.3 * 20
+
+
+def test_a_probe_goes_out_with_the_next_request_of_the_rate_one_at_a_time():
+    clock, bucket = virtual_bucket(rate=2, burst=5, adaptive=True)
+    sent = []
+    lock = threading.Lock()
+
+    def work(index):
+        bucket.take()
+        with lock:
+            sent.append((clock.time(), index))
+
+    run_threads(clock, 7, 7, work)
+    times = sorted(when for when, _index in sent)
+    # 4 at once (5 less the lag), the 5th when the 5th token is made (0.125 s), the 6th a token later; the first
+    # probe is due at 0.5 s: its token goes with the 6th's, to the 7th, the last in line. One probe, unanswered.
+    assert times[:4] == [0.0] * 4
+    assert times[4] == pytest.approx(0.125)
+    assert times[5] == pytest.approx(0.125 + 0.5) and times[6] == pytest.approx(0.125 + 0.5)
+    assert bucket.probes == 1 and bucket.probe is not None
+
+
+def test_an_unanswered_probe_is_forgotten():
+    now = [0.0]
+    bucket = TokenBucket(rate=2, burst=1, adaptive=True, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    bucket.take()
+    now[0] += pacing.FIRST_PROBE
+    bucket.take()  # a token saved up
+    now[0] += 0.1
+    bucket.take()  # nobody in line, the last token went 0.2 of a token ago: a probe, at once
+    assert bucket.probes == 1 and bucket.probe is not None and now[0] == pytest.approx(pacing.FIRST_PROBE + 0.1)
+    now[0] += pacing.PROBE_TIMEOUT
+    bucket.take()  # a token saved up
+    now[0] += 0.1
+    bucket.take()
+    assert bucket.probes == 2
+    bucket.answered(None)  # no answer (the request failed): no verdict, the probe waits for one
+    assert bucket.probe is not None and bucket.rate == 2 and bucket.slow_start
+    now[0] += pacing.PROBE_TIMEOUT
+    bucket.take()
+    assert bucket.probe is None and bucket.rate == 2 and bucket.slow_start
+
+
+def answer_from(bucket, clock, throttled_by_thread):
+    """Each of several threads (started together) takes a token, then gets its answer; they answer in order."""
+
+    def work(index):
+        bucket.take()
+        clock.sleep(0.1 + 0.01 * index)
+        bucket.answered(throttled_by_thread[index])
+
+    run_threads(clock, len(throttled_by_thread), len(throttled_by_thread), work)
+    return clock
+
+
+def test_throttles_of_requests_sent_before_a_slow_down_count_once():
+    clock, bucket = virtual_bucket(rate=4, burst=5, adaptive=True)
+    bucket.slow_start, bucket.next_probe = False, 1e9  # no probe in the way
+    answer_from(bucket, clock, [True, True, True, False])
+    # three requests sent together, throttled together: one cut to 80%, not three
+    assert bucket.throttles == 3 and bucket.rate == pytest.approx(4 * pacing.DECREASE)
+    assert bucket.next_probe == pytest.approx(0.1 + pacing.FIRST_BACKOFF) and bucket.cut_at == pytest.approx(0.1)
+
+
+def test_an_admitted_probe_raises_the_rate_and_an_overshoot_undoes_the_raise():
+    now = [0.0]
+    bucket = TokenBucket(rate=2, burst=1, adaptive=True, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    bucket.take()
+    now[0] += pacing.FIRST_PROBE
+    bucket.take()
+    now[0] += 0.1
+    bucket.take()  # the probe
+    now[0] += 0.05
+    bucket.answered(False)
+    assert bucket.rate == 4 and bucket.raises == [(2.0, 1.0)] and bucket.slow_start  # slow start: doubled
+    now[0] += 0.25
+    bucket.take()  # a request of the new rate (a token saved), throttled: the service's rate was below 4
+    now[0] += 0.05
+    bucket.answered(True)
+    assert bucket.rate == 2 and bucket.raises == [] and not bucket.slow_start
+    assert bucket.growth == pacing.GROWTH  # the raise undone was slow start's
+    assert bucket.next_probe == pytest.approx(now[0] + pacing.UNDO_BACKOFF)
+    # a throttle with no raise to undo: 80% of the rate, and the probe waits
+    now[0] += 1
+    bucket.take()
+    bucket.answered(True)
+    assert bucket.rate == pytest.approx(2 * pacing.DECREASE)
+    for _many in range(40):
+        now[0] += 10
+        bucket.take()
+        bucket.answered(True)
+    assert bucket.rate == pacing.MIN_RATE and bucket.backoff == pacing.MAX_BACKOFF
+    # a raise kept CONFIRM seconds is not undone
+    bucket.raises, bucket.raised_at = [(0.25, pacing.GROWTH)], now[0]
+    now[0] += pacing.CONFIRM
+    bucket.take()
+    assert bucket.raises == []
 
 
 def test_the_pacer_keys_buckets_by_service_and_operation_and_sees_throttles():
@@ -276,3 +358,28 @@ def test_the_pacer_keys_buckets_by_service_and_operation_and_sees_throttles():
     assert Pacer(0).before_send(event_name="before-send.connect.X") is None and not Pacer(0).buckets
     fixed = Pacer(3.0, 2)
     assert fixed.bucket(("connect", "X")).rate == 3.0 and not fixed.bucket(("connect", "X")).adaptive
+
+
+def test_the_pacer_tells_its_bucket_every_answer_so_an_admitted_probe_raises_the_rate():
+    now = [0.0]
+    pacer = Pacer(clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    send, retry = "before-send.connect.GetAttachedFile", "needs-retry.connect.GetAttachedFile"
+
+    class Response:
+        status_code = 200
+
+    for _burst in range(4):
+        pacer.before_send(event_name=send)
+        pacer.needs_retry(event_name=retry, response=(Response(), {}))
+    now[0] = pacing.FIRST_PROBE
+    pacer.before_send(event_name=send)
+    pacer.needs_retry(event_name=retry, response=None)  # no answer (a connection error): no verdict
+    pacer.before_send(event_name=send)  # 0.75 of a token left: waits for the next one
+    pacer.needs_retry(event_name=retry, response=(Response(), {}))
+    assert pacer.waited == pytest.approx(0.125)
+    now[0] += 0.1
+    pacer.before_send(event_name=send)  # nobody in line, the last request went 0.2 of a token ago: the probe
+    bucket = pacer.buckets[("connect", "GetAttachedFile")]
+    assert bucket.probes == 1 and bucket.rate == pacing.DEFAULT_RATE
+    pacer.needs_retry(event_name=retry, response=(Response(), {}))
+    assert bucket.rate == 2 * pacing.DEFAULT_RATE and bucket.throttles == 0
