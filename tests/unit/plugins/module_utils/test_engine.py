@@ -236,6 +236,8 @@ def test_a_lock_note_that_cannot_be_written_finishes_every_item_once_and_the_tas
     assert [item.current["FileId"] for item in outcome.items] == ["f-0", "f-1", "f-2"]
     notes = [w for w in outcome.warnings if "writing the host-local lock's note failed: OSError" in w]
     assert len(notes) == 3 and notes[0].startswith("files[0] (0.txt): ")
+    early = [w for w in outcome.warnings if "in the host-local lock's note failed (OSError" in w]  # the note written after Start
+    assert len(early) == 3 and early[0].startswith("files[0] (0.txt): recording file f-0")
 
 
 def test_a_step_that_raises_after_finishing_does_not_finish_the_item_twice(stubbed, tmp_path, monkeypatch):
