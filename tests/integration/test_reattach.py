@@ -10,6 +10,7 @@ stopped run completed by the host-local token lock's note. Each test runs with i
 
 import hashlib
 import itertools
+import json
 
 import pytest
 from conftest import CASE_ARN
@@ -219,3 +220,22 @@ def test_a_contact_file_attached_again_on_a_host_without_the_note(playbook, conn
     assert "X-Amz-Signature" not in message
     fixed = playbook(src=str(doc), associated_resource_arn=CONTACT_ARN, client_token="statement-again", env=lock_env(tmp_path, "host-b"))
     assert fixed.rc == 0 and fixed.result()["changed"] is True and len(live(connect)) == 1, fixed.stdout
+
+
+@under("bound+replay", "conflict+replay", "bound+conflict_after_complete", "freed+conflict_after_complete")
+def test_two_runs_at_once_attach_again_to_one_file(playbook, connect, doc, tmp_path):
+    """Two runs on one host at once (forks, two jobs) attach the file again: the token lock serialises them, both
+    report the same file and token, and the case shows it once."""
+    env = lock_env(tmp_path)
+    first = playbook(src=str(doc), env=env)
+    assert first.rc == 0, first.stdout
+    token = first.result()["client_token"]
+    assert playbook(src=str(doc), state="absent", env=env).rc == 0 and live(connect) == []
+    processes = [playbook(background=True, src=str(doc), env=env) for _run in range(2)]
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=180)
+        assert process.returncode == 0, (stdout[-3000:], stderr[-3000:])
+    results = [json.loads((p.work / "results.json").read_text())[-1]["result"] for p in processes]
+    assert {r["file"]["file_id"] for r in results} == {one_live_file_linked_once(connect)["file_id"]}
+    assert {r["client_token"] for r in results} == {next_token(connect, token, 2)}
+    assert sorted(r["changed"] for r in results) == [False, True] and puts(connect) == 2
