@@ -217,6 +217,7 @@ class Engine:  # pylint: disable=too-many-instance-attributes
             return False
         found = self._read_one(work.spec.target, note["file_id"])
         if found and matches(found, work.spec.expected):
+            work.client_token = note.get("client_token")  # the token the other run made it under (a next generation)
             work.seen(found)
             self._approved(work)
             return True
