@@ -31,6 +31,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.identity imp
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import WAITING_STATES
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import next_client_token
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import replay_problems
+from ansible_collections.contactcenter.connect.plugins.module_utils.identity import token_generation
 from ansible_collections.contactcenter.connect.plugins.module_utils.locks import TokenLock
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import MetadataReader
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import read_existing
@@ -55,6 +56,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.work import 
 # Job priorities: what finishes files first runs first.
 LINK_JOB, POLL_JOB, DELETE_JOB, UPLOAD_JOB = 0, 1, 2, 3
 MAX_TOKEN_GENERATIONS = 20  # a file deleted and attached again up to 19 times under derived tokens
+STARTED, COMPLETED, FINISHED = "started", "completed", "finished"  # the stages a token lock's note records
 NOT_LINKED = "file {file_id} is {status}, not yet APPROVED: it was not linked to the case; run the task again"
 
 
@@ -182,9 +184,28 @@ class Engine:  # pylint: disable=too-many-instance-attributes
         work.add_cleanup("releasing the host-local lock", lambda w: lock.release())
         work.add_cleanup("writing the host-local lock's note", _write_note)
         note = lock.note()
-        if note and note.get("file_id") and note.get("written_at", 0) >= self.lookup_started:
-            return note  # another run finished this file after our lookup began
+        # another run finished this file after our lookup began (a note of a file started or completed is not finished:
+        # its run may have stopped before the link; a note without a stage is from before stages were recorded)
+        if note and note.get("file_id") and note.get("stage", FINISHED) == FINISHED and note.get("written_at", 0) >= self.lookup_started:
+            return note
         return None
+
+    @staticmethod
+    def _note(work, stage):
+        """Record the item's file (``work.current``) and token in its token lock's note as soon as it is known (after
+        Start, before the PUT; after Complete), so that a later run on this host whose token Connect refuses finds it.
+        A note that cannot be written is a warning: the item goes on (and is finished once, by its steps)."""
+        if work.token_lock is None or not work.current:
+            return
+        try:
+            work.token_lock.write_note(file_id=work.current.get("FileId"), file_arn=work.current.get("FileArn"),
+                                       client_token=work.client_token or work.spec.client_token, stage=stage)
+        except Exception as e:  # pylint: disable=broad-except
+            warning = (f"{work.label + ': ' if work.label else ''}recording file {work.current.get('FileId')} in the host-local lock's "
+                       f"note failed ({e.__class__.__name__}: {e}): if this run stops before the file is linked, a later run may "
+                       "not find it")
+            if warning not in work.warnings:
+                work.warnings.append(warning)
 
     def _read_one(self, target, file_id):
         return self.reader.read(target.instance_id, target.associated_resource_arn, [file_id]).get(file_id)
@@ -196,6 +217,7 @@ class Engine:  # pylint: disable=too-many-instance-attributes
             return False
         found = self._read_one(work.spec.target, note["file_id"])
         if found and matches(found, work.spec.expected):
+            work.client_token = note.get("client_token")  # the token the other run made it under (a next generation)
             work.seen(found)
             self._approved(work)
             return True
@@ -208,18 +230,20 @@ class Engine:  # pylint: disable=too-many-instance-attributes
             return read[file_id]
         return describe
 
-    def _start_upload(self, spec):
-        """(params, Start's answer, the file it names read back): under the spec's token, or the next free generation.
+    def _start_upload(self, work):
+        """(params, Start's answer or None, the file read back): under the spec's token, or the next generation.
 
-        A derived token stays bound to its file after the file is deleted (Connect may answer with the deleted file, or
-        refuse the token): the module then tries the token's next generation (identity.next_client_token), the same
-        sequence in every run, so re-runs and concurrent runs agree and a re-run finds the file it made. Only a token
-        Connect answers with its deleted file moves on. A refusal (ResourceConflictException) fails as it is, on a case
-        too: it may also mean a file completed by a run that was stopped before linking it (Connect refuses a completed
-        file's token in one reading), which no call can find by its token, so moving on would upload a duplicate. A
-        token the task gives is never changed.
+        A derived token stays bound to its file after the file is deleted: Connect answers with the deleted file, or
+        refuses the token (ResourceConflictException). The module then moves on to the token's next generation
+        (identity.next_client_token), in the same order in every run, so re-runs and concurrent runs agree. A refusal
+        may also mean a file a stopped run completed but did not link (Connect refuses a completed file's token in one
+        reading), which no call finds by its token: the token lock's note (``_after_conflict``) tells which. When a
+        note names the refused token's file and it still exists, the upload resumes with it (Start's answer is then
+        None). A token the task gives is never changed.
         """
-        for generation in range(1, MAX_TOKEN_GENERATIONS + 1):
+        spec = work.spec
+        generation, warned = 1, set()
+        while generation <= MAX_TOKEN_GENERATIONS:
             params = spec.params if generation == 1 else dict(spec.params, ClientToken=next_client_token(spec.client_token, generation))
             read = {}
             describe = self._describer(spec.target, read)
@@ -234,39 +258,93 @@ class Engine:  # pylint: disable=too-many-instance-attributes
             except steps.DeletedFileToken:
                 if not spec.token_derived:
                     raise
+                generation += 1
+                continue
+            except steps.TokenConflict as e:
+                if not spec.token_derived:
+                    raise
+                found, generation = self._after_conflict(work, params["ClientToken"], generation, e, warned)
+                if found is not None:
+                    return params, None, found
                 continue
             return params, started, found
         raise AttachedFileError(message=(
             f"client tokens {spec.client_token} to {next_client_token(spec.client_token, MAX_TOKEN_GENERATIONS)} all belong to "
             "deleted files or are refused: set a new client_token"))
 
+    def _after_conflict(self, work, token, generation, conflict, warned):
+        """Connect refused the derived token of ``generation``: (the file to resume with, or None; the generation to try).
+
+        The token lock's note (written as soon as Start answers) names the file and token this host used last:
+        - its token is this one and its file exists: resume with that file (no second upload);
+        - its token is this one and its file no longer exists (deleted): the next generation;
+        - its token is a later generation: that one (this host moved on before);
+        - no note of this token (another host, another container, a note pruned after a day): for a file linked to a
+          case, the next generation with a warning (a live, linked file would have been found on the case; a stopped
+          run's completed but unlinked file stays unlinked); for any other file the task fails naming the way out,
+          since a refused token may be a live file that no call lists (moving on would attach it twice).
+        """
+        spec = work.spec
+        note = work.token_lock.note() if work.token_lock is not None else None
+        if note and note.get("file_id"):
+            noted = token_generation(note["client_token"], spec.client_token) if note.get("client_token") else generation
+            if noted is not None and noted > generation:
+                return None, noted
+            if noted == generation:
+                found = self._read_one(spec.target, note["file_id"])
+                return (found, generation) if found is not None else (None, generation + 1)
+        if not spec.link:
+            raise steps.TokenConflict(message=(
+                f"{conflict.message}. No note on this host names the file of client token {token} (a file of an email or task "
+                "contact, or one not linked to its case, is listed by no call: a deleted file cannot be told from a live one)"),
+                exception=conflict.exception)
+        following = next_client_token(spec.client_token, generation + 1)
+        if token not in warned:
+            warned.add(token)
+            work.warnings.append(
+                f"{work.label + ': ' if work.label else ''}Connect refused client token {token} (ResourceConflictException) and no note "
+                f"on this host names its file: it was taken for a deleted file's token and the file is attached under {following}. "
+                f"If a run on another host or container stopped after completing a file under {token} and before linking it, that "
+                "file stays on the case's resource unlinked (no call lists it; delete it by its file_id if you know it)")
+        return None, generation + 1
+
     def _upload(self, work):
         spec = work.spec
         if self._made_meanwhile(work):
             return
-        params, started, found = self._start_upload(spec)
+        params, started, found = self._start_upload(work)
         work.client_token = params["ClientToken"]
+        file_id = (started or found)["FileId"]
         if found is not None:
             problems = replay_problems(found, params, any_tags=bool(spec.expected.get(ANY_TAGS)))
             if problems:
                 raise AttachedFileError(
                     message=(
-                        f"client token {params['ClientToken']} belongs to file {started['FileId']}, which differs from the task: "
+                        f"client token {params['ClientToken']} belongs to file {file_id}, which differs from the task: "
                         + "; ".join(problems) + ". Delete that file, or set a new client_token"
                     ),
-                    file_id=started["FileId"],
+                    file_id=file_id,
                 )
         status = (found or started).get("FileStatus")
-        steps.refuse_failed(dict(started, FileStatus=status), params["ClientToken"])
+        steps.refuse_failed(dict(started or found, FileStatus=status), params["ClientToken"])
         work.seen(found or started)
+        if started is None:  # resumed: Connect refused the token of the file the lock's note names, which it completed
+            self._note(work, COMPLETED)
+            if status == APPROVED:
+                self._approved(work)
+            else:
+                self._await(work, file_id)
+            return
+        self._note(work, COMPLETED if status == APPROVED else STARTED)
         if status == APPROVED:
             self._approved(work)
             return
         # Any other status may still need the upload (a started file may say PROCESSING before its PUT).
         _used, work.refused_put = steps.upload(self.connect, params, started, spec.source, self.clients.transfer, spec.checksum)
-        steps.complete(self.connect, spec.target, started["FileId"])
+        steps.complete(self.connect, spec.target, file_id)
         work.changed_as(UPLOADED)
-        self._await(work, started["FileId"])
+        self._note(work, COMPLETED)
+        self._await(work, file_id)
 
     def _create(self, work):
         """A recording: CreateAttachedFile (a known token answers with its file), then the wait, as for an upload."""
@@ -395,8 +473,12 @@ class Engine:  # pylint: disable=too-many-instance-attributes
 def _write_note(work):
     """Clean-up of an item holding its token's lock: the note of the file it made, for runs waiting on the lock."""
     if work.error is None and work.current:
+        token = work.client_token
+        if token is None:  # found on the case (a link only): the token the note already names for this file, if any
+            previous = work.token_lock.note() or {}
+            token = previous.get("client_token") if previous.get("file_id") == work.current.get("FileId") else None
         work.token_lock.write_note(file_id=work.current.get("FileId"), file_arn=work.current.get("FileArn"),
-                                   related_item_id=work.related_item_id)
+                                   related_item_id=work.related_item_id, client_token=token, stage=FINISHED)
 
 
 def _copy(result, original):

@@ -130,6 +130,16 @@ def next_client_token(token, generation):
     return token if generation == 1 else f"{token}-{generation}"
 
 
+def token_generation(token, base):
+    """The generation of ``token`` in ``base``'s sequence (1 for ``base`` itself, n for ``<base>-n``), else None."""
+    if token == base:
+        return 1
+    prefix, _sep, number = (token or "").rpartition("-")
+    if prefix == base and number.isdigit() and int(number) >= 2 and next_client_token(base, int(number)) == token:
+        return int(number)
+    return None
+
+
 def file_result(metadata):
     """The module's ``file`` result from a GetAttachedFile / AttachedFile / Start response (no URLs)."""
     wanted = (

@@ -102,9 +102,15 @@ options:
       - Connect may keep a deleted file's token bound to it. To attach the same file again after O(state=absent),
         the module then uses the derived token's next generation, C(<token>-2), then C(<token>-3) and so on, the
         same sequence in every run; RV(client_token) says which. It moves on when Connect answers with the deleted
-        file; a refused token is not known to mean a deleted file (it may be a completed file a stopped run did not
-        link yet), so the task then fails naming the way out rather than risk a second copy. A token the task sets
-        is never changed.
+        file. When Connect refuses the token instead (C(ResourceConflictException)), which may also mean a file
+        completed by a run that stopped before linking it, the module reads the host-local lock's note of the
+        token (written as soon as Start answers, see docs/connect_attached_files.md); if it names a file that still
+        exists, the module resumes with that file (no second upload); if that file no longer exists, it moves on.
+      - Without a note (another controller, a new container, a note older than a day), a refused token of a file
+        linked to a case moves on with a warning naming the token (a completed file a stopped run did not link stays
+        unlinked, since no call lists it); for any other file the task fails naming the way out (O(file_id), or a
+        O(client_token) of your own), since moving on could attach a live file twice. A token the task sets is
+        never changed.
     type: str
   tags:
     description:
@@ -272,6 +278,9 @@ RETURN = r"""
 client_token:
   description:
     - The client token of the file (given, or derived as described for O(client_token) and O(source_uri)).
+    - After a deletion, a derived token's next generation (C(<token>-2), ...) when this run started the file under it,
+      or found it through the host-local lock's note; a file found on its case without a Start call reports the
+      first generation's token.
     - A token derived from O(content) or O(content_base64) is masked (C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER)), since it
       is computed from the content's SHA-256 and options the reader knows, so it would disclose short content.
   returned: when state=present

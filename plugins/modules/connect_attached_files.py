@@ -77,7 +77,11 @@ options:
         description: The resource of this file (default O(associated_resource_arn)).
         type: str
       client_token:
-        description: The file's idempotency token; derived as M(contactcenter.connect.connect_attached_file) derives it when not set.
+        description:
+          - The file's idempotency token; derived as M(contactcenter.connect.connect_attached_file) derives it when not set.
+          - A derived token moves on to its next generation (C(<token>-2), ...) to attach a file again after O(state=absent),
+            as M(contactcenter.connect.connect_attached_file) describes; the item's C(client_token) says which. A token
+            given here is never changed.
         type: str
       tags:
         description:
@@ -180,7 +184,9 @@ notes:
   - In diff mode (C(--diff)) the result has a C(diff) list with, per changed item and per file O(exclusive) deletes,
     the metadata before and after; without it, no C(diff).
   - Runs on one host serialise per file (client token) with a host-local lock, so forks and concurrent jobs on one
-    machine make each file once. Runs on different machines are not serialised; see docs/connect_attached_files.md.
+    machine make each file once; the lock's note of the file (written as soon as Start answers) also lets a later run
+    resume a file a stopped run completed but did not link. Runs on different machines are not serialised; see
+    docs/connect_attached_files.md.
 attributes:
   check_mode:
     support: partial

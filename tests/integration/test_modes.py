@@ -6,14 +6,13 @@ every token_after_delete reading that differs, every pair of complete_twice x pu
 start_with_known_token x unuploaded_status pair that differs. case_domain_instance and non_ascii_headers have their
 own tests, in the two sets where they differ. Where the service makes a flow impossible (a token that will not make
 a new file, an expired URL that is replayed), the test checks the module fails clearly, writes nothing more, and that
-the way out it names (a new client_token) works.
+the way out it names (a new client_token) works. Attaching a file again after state: absent is test_reattach.py.
 """
 
 import hashlib
 import time
 
 import pytest
-from conftest import CASE_ARN
 from conftest import CONTACT_ARN
 from conftest import kill_run
 
@@ -115,96 +114,10 @@ def assert_fails_naming_a_new_token(run, *words):
     assert "X-Amz-Signature" not in message
 
 
-def refused_after_delete(connect):
-    """Whether Start refuses a deleted file's token in this mode set (rather than answering with the file, or freeing it)."""
-    if mode(connect, "token_after_delete") == "freed":
-        return False
-    return mode(connect, "token_after_delete") == "conflict" or mode(connect, "start_with_known_token") == "conflict_after_complete"
-
-
 # ------------------------------------------------------------------ flows --
 
-def test_upload_rerun_link_delete_and_upload_again(playbook, connect, doc):
-    first = playbook(src=str(doc))
-    assert first.rc == 0 and first.result()["changed"] is True, first.stdout
-    file_id = the_approved_file(connect)["file_id"]
-    assert [i["file_arn"] for i in connect.state()["related_items"]] == [first.result()["file"]["file_arn"]]
-
-    # (a re-run that finds the file on its case makes no Start: the same in every mode, see test_cases.py)
-    by_token = playbook(src=str(doc), link_to_case=False)  # Start with the known token of a completed file
-    if mode(connect, "start_with_known_token") == "conflict_after_complete":
-        assert_fails_naming_a_new_token(by_token, "already belongs", "file_id")
-    else:
-        assert by_token.rc == 0 and by_token.result()["changed"] is False, by_token.stdout
-        assert by_token.result()["file"]["file_id"] == file_id and by_token.result()["file"]["file_status"] == "APPROVED"
-    assert calls(connect)["UploadPut"] == 1 and calls(connect)["CompleteAttachedFileUpload"] == 1
-
-    gone = playbook(src=str(doc), state="absent")
-    assert gone.rc == 0 and gone.result()["changed"] is True and live(connect) == []
-    assert connect.state()["related_items"] == []
-
-    # Attached again: the module picks the token itself (issue 28): the same one when the service freed it, else the
-    # next generation, "<token>-2", the same in every run. A refused token fails instead, naming the way out: it may
-    # as well be a file completed by a stopped run (test_resume_after_a_run_killed_after_complete_once_approved).
-    token = first.result()["client_token"]
-    reupload = playbook(src=str(doc))
-    if refused_after_delete(connect):
-        assert_fails_naming_a_new_token(reupload, "already belongs")
-        assert calls(connect)["UploadPut"] == 1 and live(connect) == []
-        return
-    assert reupload.rc == 0 and reupload.result()["changed"] is True, reupload.stdout
-    expected_token = token if mode(connect, "token_after_delete") == "freed" else f"{token}-2"
-    assert reupload.result()["client_token"] == expected_token
-    assert the_approved_file(connect)["file_id"] != file_id
-    assert len(connect.state()["related_items"]) == 1 and calls(connect)["UploadPut"] == 2
-    # and the re-run is ok, writing nothing
-    again = playbook(src=str(doc))
-    assert again.rc == 0 and again.result()["changed"] is False, again.stdout
-    assert again.result()["file"]["file_id"] == reupload.result()["file"]["file_id"] and calls(connect)["UploadPut"] == 2
-
-    # deleted and attached again once more: the third generation
-    assert playbook(src=str(doc), state="absent").rc == 0 and live(connect) == []
-    third = playbook(src=str(doc))
-    assert third.rc == 0 and third.result()["changed"] is True, third.stdout
-    assert third.result()["client_token"] == (token if mode(connect, "token_after_delete") == "freed" else f"{token}-3")
-    assert len(live(connect)) == 1 and len(connect.state()["related_items"]) == 1
-
-
-def test_bulk_attach_again_after_delete(playbook, connect, doc):
-    files = [{"src": str(doc), "associated_resource_arn": CASE_ARN}]
-    first = playbook("attached_files.yml", files=files)
-    assert first.rc == 0, first.stdout
-    token = first.result("Attached files")["files"][0]["client_token"]
-    assert playbook("attached_files.yml", files=files, state="absent").rc == 0 and live(connect) == []
-    again = playbook("attached_files.yml", files=files)
-    if refused_after_delete(connect):
-        assert again.rc != 0 and "already belongs" in again.result("Attached files")["files"][0]["msg"], again.stdout
-        assert live(connect) == []
-        return
-    assert again.rc == 0, again.stdout
-    entry = again.result("Attached files")["files"][0]
-    assert entry["changed"] is True and entry["client_token"] == (token if mode(connect, "token_after_delete") == "freed" else f"{token}-2")
-    assert len(live(connect)) == 1 and len(connect.state()["related_items"]) == 1
-    rerun = playbook("attached_files.yml", files=files)
-    assert rerun.rc == 0 and rerun.result("Attached files")["summary"]["unchanged"] == 1
-
-
-def test_a_contact_attached_again_after_delete(playbook, connect, doc):
-    first = playbook(src=str(doc), associated_resource_arn=CONTACT_ARN)
-    assert first.rc == 0, first.stdout
-    token = first.result()["client_token"]
-    assert playbook(src=str(doc), associated_resource_arn=CONTACT_ARN, state="absent", file_id=first.result()["file"]["file_id"]).rc == 0
-    again = playbook(src=str(doc), associated_resource_arn=CONTACT_ARN)
-    if refused_after_delete(connect):
-        # a refused token says nothing about a contact's file (no listing shows whether it still exists): the module
-        # does not guess, and names the way out
-        assert_fails_naming_a_new_token(again, "already belongs")
-        assert calls(connect)["UploadPut"] == 1
-        return
-    assert again.rc == 0 and again.result()["changed"] is True, again.stdout
-    assert again.result()["client_token"] == (token if mode(connect, "token_after_delete") == "freed" else f"{token}-2")
-    rerun = playbook(src=str(doc), associated_resource_arn=CONTACT_ARN)
-    assert rerun.rc == 0 and rerun.result()["changed"] is False and rerun.result()["file"]["file_id"] == again.result()["file"]["file_id"]
+# Attaching a file again after state: absent, under every token_after_delete x start_with_known_token combination:
+# test_reattach.py.
 
 
 @under(*NOT_COMPLETED_YET)
@@ -233,15 +146,38 @@ def test_resume_after_a_run_killed_after_complete_once_approved(playbook, connec
     killed_when(playbook, lambda: logged(connect, "CompleteAttachedFileUpload", 200), src=str(doc))
     connect.set_scan_delay(0)  # the scan has finished: the file is APPROVED, not yet linked
     rerun = playbook(src=str(doc))
-    if mode(connect, "start_with_known_token") == "conflict_after_complete":
-        assert_fails_naming_a_new_token(rerun, "already belongs")
-        assert connect.state()["related_items"] == []
-    else:
-        # a replayed PROCESSING (or PENDING_UPLOAD) of the finished file is checked, not uploaded again
-        assert rerun.rc == 0 and rerun.result()["changed"] is True and rerun.result()["related_item_id"], rerun.result()
-        assert len(connect.state()["related_items"]) == 1
+    # a replayed PROCESSING (or PENDING_UPLOAD) of the finished file is checked, not uploaded again; where Connect refuses
+    # the completed file's token, the host-local lock's note (written when Start answered) names the file: it is linked
+    assert rerun.rc == 0 and rerun.result()["changed"] is True and rerun.result()["related_item_id"], rerun.result()
+    assert rerun.result()["client_token"] == token_of(connect) and not rerun.result().get("warnings")
+    assert len(connect.state()["related_items"]) == 1
     assert the_approved_file(connect)["upload_count"] == 1
     assert calls(connect)["UploadPut"] == 1 and calls(connect)["CompleteAttachedFileUpload"] == 1
+
+
+@under("conflict-after-complete")
+def test_a_run_killed_after_complete_then_run_again_on_another_host(playbook, connect, doc, tmp_path):
+    """Without the note (another controller, a fresh container) a refused token cannot be told from a deleted file's:
+    the file is attached under the next token with a warning naming the refused one, and the stopped run's file stays
+    unlinked (no call lists it): the case shows one file."""
+    connect.set_scan_delay(30)
+    killed_when(playbook, lambda: logged(connect, "CompleteAttachedFileUpload", 200), src=str(doc))
+    connect.set_scan_delay(0)
+    token = token_of(connect)
+    runtime = tmp_path / "other-host"
+    runtime.mkdir(mode=0o700)
+    rerun = playbook(src=str(doc), env={"XDG_RUNTIME_DIR": str(runtime)})
+    assert rerun.rc == 0 and rerun.result()["changed"] is True and rerun.result()["client_token"] == f"{token}-2", rerun.stdout
+    [warning] = [w for w in rerun.result().get("warnings", []) if "no note on this host" in w]
+    assert f"refused client token {token} " in warning and "unlinked" in warning
+    [item] = connect.state()["related_items"]
+    assert item["file_arn"] == rerun.result()["file"]["file_arn"]
+    assert sorted(f["client_token"] for f in live(connect)) == [token, f"{token}-2"]  # the stopped run's file, unlinked
+
+
+def token_of(connect):
+    """The client token of the (first) file the endpoint holds."""
+    return connect.state()["files"][0]["client_token"]
 
 
 @under(*NOT_COMPLETED_YET)  # (conflict_after_complete refuses the rerun's Start: shown by the test above)

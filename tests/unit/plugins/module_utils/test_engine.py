@@ -1,5 +1,6 @@
 """The engine over stubbed clients (botocore Stubber), with an injected clock; the token locks."""
 
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -34,7 +35,8 @@ def engine(client, settings=None, clock=None, **options):
     """An Engine over the stubbed Connect client, one worker and a fake clock unless told otherwise."""
     clock = clock or FakeClock()
     clients = SimpleNamespace(connect=client, cases=None, link_cases=None, transfer=options.pop("transfer", None))
-    return Engine(clients, settings or Settings(concurrency=1), clock=clock, wall=lambda: 0.0, wait=clock.wait, **options)
+    wall = options.pop("wall", lambda: 0.0)
+    return Engine(clients, settings or Settings(concurrency=1), clock=clock, wall=wall, wait=clock.wait, **options)
 
 
 def spec_of(client, index=None, **item):
@@ -218,6 +220,8 @@ def test_a_lock_note_that_cannot_be_written_finishes_every_item_once_and_the_tas
     assert [item.current["FileId"] for item in outcome.items] == ["f-0", "f-1", "f-2"]
     notes = [w for w in outcome.warnings if "writing the host-local lock's note failed: OSError" in w]
     assert len(notes) == 3 and notes[0].startswith("files[0] (0.txt): ")
+    early = [w for w in outcome.warnings if "in the host-local lock's note failed (OSError" in w]  # the note written after Start
+    assert len(early) == 3 and early[0].startswith("files[0] (0.txt): recording file f-0")
 
 
 def test_a_step_that_raises_after_finishing_does_not_finish_the_item_twice(stubbed, tmp_path, monkeypatch):
@@ -242,3 +246,175 @@ def test_a_step_that_raises_after_finishing_does_not_finish_the_item_twice(stubb
     subject.scheduler.close_item = lambda: (closed.append(1), close_item())
     [item] = subject.run([spec]).items
     assert closed == [1] and item.error is None and engine_module  # the first finish stands
+
+
+# ---------------------------------------------- a refused token and the lock's note (issue 28) --
+
+def refused(stubber, spec, token):
+    """Start refuses the token (ResourceConflictException): a deleted file's, or a completed one's, or other parameters."""
+    stubber.add_client_error("start_attached_file_upload", service_error_code="ResourceConflictException", http_status_code=409,
+                             service_message="ClientToken belongs to a file that was deleted", expected_params=_start_params(spec, token))
+
+
+def _start_params(spec, token):
+    return dict(spec.params, ClientToken=token)
+
+
+def noted(tmp_path, spec, **note):
+    """A note a run on this host left in the token's lock (earlier than this run's lookup)."""
+    with TokenLock(INSTANCE, spec.client_token, str(tmp_path)) as lock:
+        lock.write_note(**note)
+
+
+def note_of(tmp_path, spec):
+    with TokenLock(INSTANCE, spec.client_token, str(tmp_path)) as lock:
+        return lock.note()
+
+
+def contact_lookup(stubber):
+    stubber.add_response("describe_contact", EMAIL_CONTACT)
+    stubber.add_response("describe_attached_files_configuration", CONFIGURATION)
+
+
+def test_a_refused_token_whose_noted_file_exists_resumes_with_it_without_a_second_upload(stubbed, tmp_path):
+    client, stubber = stubbed
+    spec = spec_of(client, content="hello\n", file_name="a.txt")
+    noted(tmp_path, spec, file_id="f-1", client_token=spec.client_token, stage="completed")
+    contact_lookup(stubber)
+    refused(stubber, spec, spec.client_token)  # e.g. a file completed by a run stopped before it linked it
+    stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec, "f-1")], "Errors": []})
+    transfer = FakeTransfer()
+    [item] = engine(client, transfer=transfer, lock_directory=str(tmp_path), wall=time.time).run([spec]).items
+    assert item.error is None and item.changed is False and item.current["FileId"] == "f-1" and transfer.puts == 0
+    assert item.as_dict()["client_token"] == spec.client_token
+    assert note_of(tmp_path, spec)["stage"] == "finished" and note_of(tmp_path, spec)["file_id"] == "f-1"
+
+
+def test_a_refused_token_whose_noted_file_is_completed_but_processing_is_waited_for(stubbed, tmp_path):
+    client, stubber = stubbed
+    spec = spec_of(client, content="hello\n", file_name="a.txt")
+    noted(tmp_path, spec, file_id="f-1", client_token=spec.client_token, stage="started")
+    contact_lookup(stubber)
+    refused(stubber, spec, spec.client_token)
+    stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec, "f-1", FileStatus="PROCESSING")], "Errors": []})
+    stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec, "f-1")], "Errors": []})
+    transfer = FakeTransfer()
+    [item] = engine(client, transfer=transfer, lock_directory=str(tmp_path), wall=time.time).run([spec]).items
+    assert item.error is None and item.current["FileStatus"] == "APPROVED" and transfer.puts == 0
+
+
+def test_a_refused_token_whose_noted_file_was_deleted_moves_on_to_the_next_generation(stubbed, tmp_path):
+    client, stubber = stubbed
+    spec = spec_of(client, content="hello\n", file_name="a.txt")
+    noted(tmp_path, spec, file_id="f-1", client_token=spec.client_token, stage="finished")
+    contact_lookup(stubber)
+    refused(stubber, spec, spec.client_token)
+    stubber.add_response("batch_get_attached_file_metadata", {"Files": [], "Errors": []})  # f-1 no longer exists
+    second = f"{spec.client_token}-2"
+    stubber.add_response("start_attached_file_upload", started("f-2", status="PENDING_UPLOAD"), expected_params=_start_params(spec, second))
+    stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec, "f-2", FileStatus="PENDING_UPLOAD")], "Errors": []})
+    stubber.add_response("complete_attached_file_upload", {})
+    stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec, "f-2")], "Errors": []})
+    notes_at_put = []
+
+    class NotingTransfer(FakeTransfer):
+        def upload(self, next_url, source, sha256=None):
+            notes_at_put.append(note_of_held(tmp_path, spec))
+            return super().upload(next_url, source, sha256)
+
+    transfer = NotingTransfer()
+    outcome = engine(client, transfer=transfer, lock_directory=str(tmp_path), wall=time.time).run([spec])
+    [item] = outcome.items
+    assert item.error is None and item.changed is True and transfer.puts == 1 and item.as_dict()["client_token"] == second
+    # the note named the new file before its PUT, and the finished one after
+    assert [(n["file_id"], n["client_token"], n["stage"]) for n in notes_at_put] == [("f-2", second, "started")]
+    assert (note_of(tmp_path, spec)["file_id"], note_of(tmp_path, spec)["client_token"], note_of(tmp_path, spec)["stage"]) == (
+        "f-2", second, "finished")
+    assert outcome.warnings == []
+
+
+def note_of_held(tmp_path, spec):
+    """The note as it is on disk while the item holds the lock (read without taking it)."""
+    import json
+
+    path = TokenLock(INSTANCE, spec.client_token, str(tmp_path)).path
+    with open(path, encoding="utf-8") as handle:
+        return json.loads(handle.read())
+
+
+def test_a_note_of_a_later_generation_goes_straight_to_it(stubbed, tmp_path):
+    client, stubber = stubbed
+    spec = spec_of(client, content="hello\n", file_name="a.txt")
+    third = f"{spec.client_token}-3"
+    noted(tmp_path, spec, file_id="f-3", client_token=third, stage="finished")
+    contact_lookup(stubber)
+    refused(stubber, spec, spec.client_token)
+    refused(stubber, spec, third)  # no Start of -2: this host moved on to -3 before
+    stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec, "f-3")], "Errors": []})
+    [item] = engine(client, transfer=FakeTransfer(), lock_directory=str(tmp_path), wall=time.time).run([spec]).items
+    assert item.error is None and item.changed is False and item.current["FileId"] == "f-3" and item.as_dict()["client_token"] == third
+
+
+def test_a_noted_file_that_differs_from_the_task_fails_naming_what_differs(stubbed, tmp_path):
+    client, stubber = stubbed
+    spec = spec_of(client, content="hello\n", file_name="a.txt", tags={"team": "claims"})
+    noted(tmp_path, spec, file_id="f-1", client_token=spec.client_token, stage="finished")
+    contact_lookup(stubber)
+    refused(stubber, spec, spec.client_token)
+    other = metadata(spec, "f-1", Tags={"team": "billing", DIGEST_TAG: spec.checksum})
+    stubber.add_response("batch_get_attached_file_metadata", {"Files": [other], "Errors": []})
+    transfer = FakeTransfer()
+    [item] = engine(client, transfer=transfer, lock_directory=str(tmp_path), wall=time.time).run([spec]).items
+    assert item.error is not None and "belongs to file f-1, which differs from the task" in item.error.message and transfer.puts == 0
+
+
+def test_without_a_note_a_refused_token_of_a_contact_file_fails_naming_the_way_out(stubbed, tmp_path):
+    client, stubber = stubbed
+    spec = spec_of(client, content="hello\n", file_name="a.txt")
+    contact_lookup(stubber)
+    refused(stubber, spec, spec.client_token)
+    transfer = FakeTransfer()
+    [item] = engine(client, transfer=transfer, lock_directory=str(tmp_path), wall=time.time).run([spec]).items
+    message = item.error.message
+    assert "already belongs" in message and "client_token" in message and "No note on this host" in message and transfer.puts == 0
+
+
+def test_a_token_given_by_the_task_is_never_changed_even_with_a_note(stubbed, tmp_path):
+    client, stubber = stubbed
+    spec = spec_of(client, content="hello\n", file_name="a.txt", client_token="statement-1")
+    noted(tmp_path, spec, file_id="f-1", client_token="statement-1", stage="finished")
+    contact_lookup(stubber)
+    refused(stubber, spec, "statement-1")
+    [item] = engine(client, transfer=FakeTransfer(), lock_directory=str(tmp_path), wall=time.time).run([spec]).items
+    assert item.error is not None and "already belongs" in item.error.message and "No note" not in item.error.message
+
+
+def test_without_a_note_a_refused_token_of_a_linked_case_file_moves_on_with_a_warning_naming_it(stubbed, tmp_path):
+    """The engine's choice for a spec that links to a case (its case was read, no live linked file is the item's)."""
+    import dataclasses
+
+    from ansible_collections.contactcenter.connect.plugins.module_utils.work import Work
+
+    client, stubber = stubbed
+    spec = dataclasses.replace(spec_of(client, content="hello\n", file_name="a.txt"), link=True)
+    refused(stubber, spec, spec.client_token)
+    second = f"{spec.client_token}-2"
+    stubber.add_response("start_attached_file_upload", started("f-2", status="PENDING_UPLOAD"), expected_params=_start_params(spec, second))
+    stubber.add_response("batch_get_attached_file_metadata", {"Files": [metadata(spec, "f-2", FileStatus="PENDING_UPLOAD")], "Errors": []})
+    work = Work(SimpleNamespace(spec=spec, current=None, related_item_id=None))
+    subject = engine(client, lock_directory=str(tmp_path / "elsewhere"))
+    params, answer, found = subject._start_upload(work)  # pylint: disable=protected-access
+    assert params["ClientToken"] == second and answer["FileId"] == "f-2" and found["FileId"] == "f-2"
+    [warning] = work.warnings
+    assert f"refused client token {spec.client_token}" in warning and f"attached under {second}" in warning and "unlinked" in warning
+
+
+def test_a_note_of_a_file_started_meanwhile_is_not_taken_for_a_finished_file(stubbed, tmp_path):
+    """An early note (written after Start, before the PUT) of a run that stopped is not "another run finished it"."""
+    client, stubber = stubbed
+    spec = spec_of(client, content="hello\n", file_name="a.txt")
+    noted(tmp_path, spec, file_id="f-9", client_token=spec.client_token, stage="started")  # after this run's lookup (wall 0)
+    contact_lookup(stubber)
+    upload_then_statuses(stubber, spec, ["APPROVED"])  # Start is called: the note is not read as a finished file
+    [item] = engine(client, transfer=FakeTransfer(), lock_directory=str(tmp_path)).run([spec]).items
+    assert item.error is None and item.changed is True and item.current["FileId"] == "f-1"

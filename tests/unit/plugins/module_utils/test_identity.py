@@ -112,3 +112,13 @@ def test_no_response_of_the_installed_botocore_carries_url_content_disposition()
     request = model.operation_model("GetAttachedFile").input_shape.members
     if "UrlContentDisposition" in request:  # botocore >= 1.43.115
         assert request["UrlContentDisposition"].serialization.get("location") == "querystring"
+
+
+def test_a_token_generation_is_its_place_in_the_derived_sequence():
+    from ansible_collections.contactcenter.connect.plugins.module_utils.identity import next_client_token
+    from ansible_collections.contactcenter.connect.plugins.module_utils.identity import token_generation
+
+    assert [token_generation(next_client_token("ccc1-ab", n), "ccc1-ab") for n in (1, 2, 3, 12)] == [1, 2, 3, 12]
+    assert token_generation("ccc1-ab-0", "ccc1-ab") is None and token_generation("ccc1-ab-1", "ccc1-ab") is None
+    assert token_generation("ccc1-ab-02", "ccc1-ab") is None and token_generation("ccc1-abc-2", "ccc1-ab") is None
+    assert token_generation("other", "ccc1-ab") is None and token_generation(None, "ccc1-ab") is None
