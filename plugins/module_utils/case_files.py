@@ -22,6 +22,8 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.messages imp
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import DEFAULTS
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import UNCERTAIN_LINK_CODES
 
+# Files linked after one search of their case (the engine's batches): one page of its File items holds 25.
+LINK_BATCH = 10
 LINK_HINT = "to attach the file without showing it on the case and without Cases calls, set link_to_case: false"
 
 
@@ -57,16 +59,21 @@ def case_links(cases, target, file_arn=None, hint=LINK_HINT):
     return links
 
 
-def link_file(cases, link_cases, target, file_arn, performed_by=None, settings=DEFAULTS, sleep=time.sleep):
+def link_file(cases, link_cases, target, file_arn, performed_by=None, settings=DEFAULTS, sleep=time.sleep, known=None):
     """(related item id, created): show file_arn on its case once.
 
     CreateRelatedItem has no idempotency token, so the case is searched for the file's item immediately before
     creating one, and again before any retry of a create that failed without saying whether it happened
-    (settings.link_attempts in all). ``link_cases`` is the client that never retries a create by itself (Clients.link_cases).
+    (settings.link_attempts in all). ``known``: the case's File items as just searched by the caller (link_files),
+    which then stands for the first search. ``link_cases`` is the client that never retries a create by itself
+    (Clients.link_cases).
     """
     attempts = settings.link_attempts
     for attempt in range(attempts):
-        existing = case_links(cases, target, file_arn).get(file_arn)
+        if attempt == 0 and known is not None:
+            existing = known.get(file_arn)
+        else:
+            existing = case_links(cases, target, file_arn).get(file_arn)
         if existing:
             return existing, False
         try:
@@ -76,3 +83,24 @@ def link_file(cases, link_cases, target, file_arn, performed_by=None, settings=D
                 raise
             sleep(settings.link_delay_for(attempt))
     raise AssertionError("unreachable")
+
+
+def link_files(cases, link_cases, target, file_arns, performed_by=None, settings=DEFAULTS, sleep=time.sleep):
+    """{file ARN: (related item id, created) or the AttachedFileError of that file}: show each file on the case once.
+
+    One search stands for the check before each create: a single file's own items (as link_file searches), or for
+    several files every File item of the case, page by page (one call up to 25 items; the filters of one search
+    are not combined, whatever the service makes of several). A failed search fails every file of the call.
+    """
+    file_arns = list(dict.fromkeys(file_arns))
+    if len(file_arns) == 1:
+        known = case_links(cases, target, file_arns[0])
+    else:
+        known = case_links(cases, target)
+    linked = {}
+    for file_arn in file_arns:
+        try:
+            linked[file_arn] = link_file(cases, link_cases, target, file_arn, performed_by, settings, sleep, known=known)
+        except AttachedFileError as e:
+            linked[file_arn] = e
+    return linked

@@ -61,6 +61,8 @@ class Settings:  # pylint: disable=too-many-instance-attributes
     link_attempts: int = 4
     link_delay: float = 0.5
     link_max_delay: float = 8.0
+    # an APPROVED file waits at most this long for other files of its case, to be linked after the same search
+    link_batch_wait: float = 5.0
     # the wait for APPROVED: polls start after first_poll seconds and double up to max_poll
     wait: bool = True
     wait_timeout: int = 300
