@@ -30,7 +30,17 @@ LINK_RETRY_CODES = ("ThrottlingException",)
 # A failed create after which the related item may or may not exist: the case is searched before trying again.
 UNCERTAIN_LINK_CODES = ("InternalServerException", "ServiceUnavailableException", None)
 
+DEFAULT_RATE = 2.0  # Connect's default quota: 2 requests per second, burst 5, per API and account (pacing.py starts there)
 DEFAULT_BURST = 5
+
+
+def burst_for(requests_per_second):
+    """The burst of a pace: Connect's 5 for the adaptive pace, no pacing, or a fixed rate of at least 2 per second; below
+    that, the same share of 5 as the rate's share of 2 (a fraction of one request for 2 / 15: a process given a share
+    of the quota gets the same share of its burst, so 15 processes at 2 / 15 together burst 5, not 75)."""
+    if requests_per_second is None or requests_per_second <= 0 or requests_per_second >= DEFAULT_RATE:
+        return DEFAULT_BURST
+    return DEFAULT_BURST * requests_per_second / DEFAULT_RATE
 
 
 def backoff_delay(attempt, base, cap):
@@ -68,9 +78,14 @@ class Settings:  # pylint: disable=too-many-instance-attributes
     wait_timeout: int = 300
     first_poll: float = 0.25
     max_poll: float = 2.0
-    # pacing: None adapts (pacing.Pacer), a number is a fixed rate per API operation, 0 is off
+    # pacing: None adapts (pacing.Pacer), a number is a fixed rate per API operation, 0 is off;
+    # burst None: burst_for(requests_per_second)
     requests_per_second: Optional[float] = None
-    burst: int = DEFAULT_BURST
+    burst: Optional[float] = None
+
+    def __post_init__(self):
+        if self.burst is None:
+            object.__setattr__(self, "burst", burst_for(self.requests_per_second))
 
     def api_retry(self, codes=CONNECT_RETRY_CODES):
         """The retry decorator of every API call of the collection (Connect's codes unless others are given)."""

@@ -261,7 +261,8 @@ PACING_TEXT = [
     "quickly to 95% of the ceiling, then probes beyond by 4% a second, a probe that halves each time the throttle comes "
     "back within 15% of the same ceiling (down to 1/64): against a fixed quota the throttles grow further apart, a raised "
     "quota is still found. Throttles answering requests already in flight count once.",
-    "- Fixed (`requests_per_second: N`): N per second per operation, burst 5. `0`: no pacing (retries only).",
+    "- Fixed (`requests_per_second: N`): N per second per operation, burst 5; below 2/s the burst is the same share of 5 "
+    "(5 x N / 2: a share of the quota gets that share of its burst). `0`: no pacing (retries only).",
     "- `concurrency` is how many calls may be in flight, the rate how many each operation may start per second; they do "
     "not multiply. With more threads than the rate needs the extra threads wait in line (no faster, no slower); with "
     "fewer, the rate is never reached and the adaptive rate does not grow past what they use. At Connect's default quota "
