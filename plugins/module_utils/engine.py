@@ -423,10 +423,14 @@ class Engine:  # pylint: disable=too-many-instance-attributes
                 return
             batch = queue[:LINK_BATCH]
             self.link_queue[key] = queue[LINK_BATCH:]
-            self.link_rounds[key] = self.link_rounds.get(key, 0) + 1
+            self.link_rounds[key] = after = self.link_rounds.get(key, 0) + 1
         self.scheduler.submit(lambda: self._link_batch(batch), LINK_JOB)
         if len(queue) > LINK_BATCH:
             self._flush(key)
+            with self.lock:
+                waits = bool(self.link_queue.get(key)) and self.link_rounds.get(key) == after
+            if waits:  # what is left of the queue waits no longer than a new one
+                self.scheduler.submit(lambda: self._flush(key, after), LINK_JOB, delay=max(self.settings.link_batch_wait, 0.0))
 
     def _to_link(self, work):
         """An APPROVED file the plan links: the token's host-local lock first (as an upload's), then the case's batch."""

@@ -398,3 +398,16 @@ def test_a_failed_file_does_not_hold_the_links_of_its_case(stubbed, tmp_path):
     assert [item.outcome for item in outcome.items] == ["uploaded", "failed", "uploaded"]
     assert cases.operations() == [("search", 0), ("search", 0), ("create", 1), ("create", 1)]
     assert max(clock.waits) < 600.0
+
+
+def test_twelve_approved_files_of_a_case_are_linked_in_batches_of_ten(stubbed, tmp_path):
+    client, stubber = stubbed
+    specs = [case_spec(client, n) for n in range(12)]
+    uploads_then_one_poll(stubber, specs, [["APPROVED"] * 12])
+    clock = FakeClock()
+    cases = FakeCases(clock)
+    outcome = case_engine(client, cases, clock, tmp_path).run(specs)
+    assert [item.error for item in outcome.items] == [None] * 12 and len(cases.items) == 12
+    # the lookup; ten files after one search; the last two (every file of the case now queued) after another
+    searches = [n for n, (operation, _arns, _t) in enumerate(cases.calls) if operation == "search"]
+    assert searches == [0, 1, 12]
