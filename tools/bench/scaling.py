@@ -75,13 +75,14 @@ class Scaling(bulk.Bench):
         self.prepare(bulk.LATENCY, bulk.SCAN, {"*": {"rate": RATE, "burst": BURST}})
         items = self.fresh_files(count, KIB, bulk.CASES, "slices")
         hosts = {}
-        for item in items:
-            case = item["associated_resource_arn"].rsplit("/", 1)[1]
-            hosts.setdefault(case, {"case_files": []})["case_files"].append({"src": item["src"]})
+        for item in items:  # the host variables the attachment_manifest inventory gives (examples/migration/migrate.yml)
+            arn = item["associated_resource_arn"]
+            host = hosts.setdefault(arn.rsplit("/", 1)[1], {"connect_case_arn": arn, "connect_files": []})
+            host["connect_files"].append({"src": item["src"]})
         inventory = self.run_dir / "slices-inventory.json"
         inventory.write_text(json.dumps({"all": {"children": {"connect_cases": {"hosts": hosts, "vars": {
-            "ansible_connection": "local", "ansible_python_interpreter": self.python, "connect_instance_id": self.endpoint.instance_id,
-            "cases_domain_arn": defaults.case_arn("x").rsplit("/case/", 1)[0]}}}}}), encoding="utf-8")
+            "ansible_connection": "local", "ansible_python_interpreter": self.python,
+            "connect_instance_id": self.endpoint.instance_id}}}}}), encoding="utf-8")
         names = list(hosts)
         commands = []
         for k in range(3):  # AWX job slicing: slice k of 3 has hosts k, k+3, k+6, ...
