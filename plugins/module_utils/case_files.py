@@ -64,7 +64,7 @@ def link_file(cases, link_cases, target, file_arn, performed_by=None, settings=D
 
     CreateRelatedItem has no idempotency token, so the case is searched for the file's item immediately before
     creating one, and again before any retry of a create that failed without saying whether it happened
-    (settings.link_attempts in all). ``known``: the case's File items as just searched by the caller (link_files),
+    (settings.link_attempts in all). ``known``: the case's File items as just searched by the caller (links_before_linking),
     which then stands for the first search. ``link_cases`` is the client that never retries a create by itself
     (Clients.link_cases).
     """
@@ -85,22 +85,10 @@ def link_file(cases, link_cases, target, file_arn, performed_by=None, settings=D
     raise AssertionError("unreachable")
 
 
-def link_files(cases, link_cases, target, file_arns, performed_by=None, settings=DEFAULTS, sleep=time.sleep):
-    """{file ARN: (related item id, created) or the AttachedFileError of that file}: show each file on the case once.
-
-    One search stands for the check before each create: a single file's own items (as link_file searches), or for
-    several files every File item of the case, page by page (one call up to 25 items; the filters of one search
-    are not combined, whatever the service makes of several). A failed search fails every file of the call.
-    """
-    file_arns = list(dict.fromkeys(file_arns))
+def links_before_linking(cases, target, file_arns):
+    """The one search before the creates of file_arns (link_file's ``known``): a single file's own items, or for several
+    files every File item of the case, page by page (one call up to 25 items; the filters of one search are not
+    combined, whatever the service makes of several)."""
     if len(file_arns) == 1:
-        known = case_links(cases, target, file_arns[0])
-    else:
-        known = case_links(cases, target)
-    linked = {}
-    for file_arn in file_arns:
-        try:
-            linked[file_arn] = link_file(cases, link_cases, target, file_arn, performed_by, settings, sleep, known=known)
-        except AttachedFileError as e:
-            linked[file_arn] = e
-    return linked
+        return case_links(cases, target, file_arns[0])
+    return case_links(cases, target)

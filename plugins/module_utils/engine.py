@@ -9,7 +9,7 @@ The task's clients (clients.py) serve every action. An upload is Start (the file
 against the spec), PUT and Complete (attached_file.py); a recording is CreateAttachedFile (recording.py). Either file
 then joins the wait, which polls every pending file of a resource together, and once APPROVED it is linked to its
 case. Links run before new uploads start, so files finish as they go. The check before CreateRelatedItem is one
-search for several files of a case (case_files.link_files): approved files wait for the case's other files still on
+search for several files of a case (case_files.links_before_linking): approved files wait for the case's other files still on
 their way (at most case_files.LINK_BATCH files, at most Settings.link_batch_wait seconds), then one job links them all.
 Runs on one host serialise per client token (locks.py). Each action is a Work record (work.py) finished exactly once;
 one failing item never stops the others.
@@ -21,7 +21,8 @@ import time
 from ansible_collections.contactcenter.connect.plugins.module_utils import attached_file as steps
 from ansible_collections.contactcenter.connect.plugins.module_utils import recording
 from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import LINK_BATCH
-from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import link_files
+from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import link_file
+from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import links_before_linking
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import delete_attached_file
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import duplicate_problems
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
@@ -438,13 +439,12 @@ class Engine:  # pylint: disable=too-many-instance-attributes
         self._approved(work)
 
     def _link_batch(self, works):
-        """Link the approved files of one case with one search before their creates (case_files.link_files)."""
+        """Search the case once for the approved files of a batch (case_files.links_before_linking), then create each one's
+        related item in a job of its own, as many at once as ``concurrency`` allows."""
         try:
             for work in works:
                 self._lock(work)
-            target = works[0].spec.target
-            linked = link_files(self.clients.cases, self.clients.link_cases, target, [w.current["FileArn"] for w in works],
-                                self.performed_by, self.settings)
+            known = links_before_linking(self.clients.cases, works[0].spec.target, list(dict.fromkeys(w.current["FileArn"] for w in works)))
         except AttachedFileError as e:
             for work in works:
                 work.fail(for_item(e, work.label))
@@ -454,14 +454,15 @@ class Engine:  # pylint: disable=too-many-instance-attributes
                 work.fail(AttachedFileError(message=f"{work.label} {e.__class__.__name__}: {e}".strip()))
             return
         for work in works:
-            answer = linked[work.current["FileArn"]]
-            if isinstance(answer, AttachedFileError):
-                work.fail(for_item(answer, work.label))
-                continue
-            work.related_item_id, created = answer
-            if created:
-                work.changed_as(LINKED)
-            work.finish()
+            self.scheduler.submit(self._job(work, lambda w, known=known: self._link(w, known)), LINK_JOB)
+
+    def _link(self, work, known):
+        related_item_id, created = link_file(self.clients.cases, self.clients.link_cases, work.spec.target, work.current["FileArn"],
+                                             self.performed_by, self.settings, known=known)
+        work.related_item_id = related_item_id
+        if created:
+            work.changed_as(LINKED)
+        work.finish()
 
     def _delete(self, work):
         target = work.spec.target if work.spec is not None else None

@@ -187,16 +187,14 @@ def test_several_files_are_linked_after_one_search_of_the_case(cases, no_sleep):
     stubber.add_response("search_related_items", {"relatedItems": [item(f3, "ri-3")]},
                          {"domainId": "dom-1", "caseId": "case-1", "filters": [{"file": {"fileArn": f3}}]})
     slept = []
-    linked = case_files.link_files(client, client, TARGET, [FILE_ARN, f2, f3], sleep=slept.append)
+    known = case_files.links_before_linking(client, TARGET, [FILE_ARN, f2, f3])
+    linked = {arn: case_files.link_file(client, client, TARGET, arn, sleep=slept.append, known=known) for arn in (FILE_ARN, f2, f3)}
     assert linked == {FILE_ARN: ("ri-1", True), f2: ("ri-2", False), f3: ("ri-3", False)}
     assert slept == [DEFAULTS.link_delay_for(0)]
 
 
-def test_a_refused_create_fails_only_its_own_file(cases):
+def test_one_file_is_searched_for_with_its_own_filter(cases):
     client, stubber = cases
-    f2 = FILE_ARN.replace("f-1", "f-2")
-    stubber.add_response("search_related_items", {"relatedItems": []})
-    stubber.add_client_error("create_related_item", service_error_code="ValidationException", http_status_code=400)
-    stubber.add_response("create_related_item", {"relatedItemId": "ri-2", "relatedItemArn": "arn:ri-2"})
-    linked = case_files.link_files(client, client, TARGET, [FILE_ARN, f2], sleep=lambda _s: None)
-    assert isinstance(linked[FILE_ARN], AttachedFileError) and linked[f2] == ("ri-2", True)
+    stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN, "ri-7")]},
+                         {"domainId": "dom-1", "caseId": "case-1", "filters": [{"file": {"fileArn": FILE_ARN}}]})
+    assert case_files.links_before_linking(client, TARGET, [FILE_ARN]) == {FILE_ARN: "ri-7"}
