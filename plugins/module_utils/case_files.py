@@ -22,6 +22,8 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.messages imp
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import DEFAULTS
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import UNCERTAIN_LINK_CODES
 
+# Files linked after one search of their case (the engine's batches): one page of its File items holds 25.
+LINK_BATCH = 10
 LINK_HINT = "to attach the file without showing it on the case and without Cases calls, set link_to_case: false"
 
 
@@ -57,16 +59,21 @@ def case_links(cases, target, file_arn=None, hint=LINK_HINT):
     return links
 
 
-def link_file(cases, link_cases, target, file_arn, performed_by=None, settings=DEFAULTS, sleep=time.sleep):
+def link_file(cases, link_cases, target, file_arn, performed_by=None, settings=DEFAULTS, sleep=time.sleep, known=None):
     """(related item id, created): show file_arn on its case once.
 
     CreateRelatedItem has no idempotency token, so the case is searched for the file's item immediately before
     creating one, and again before any retry of a create that failed without saying whether it happened
-    (settings.link_attempts in all). ``link_cases`` is the client that never retries a create by itself (Clients.link_cases).
+    (settings.link_attempts in all). ``known``: the case's File items as just searched by the caller (links_before_linking),
+    which then stands for the first search. ``link_cases`` is the client that never retries a create by itself
+    (Clients.link_cases).
     """
     attempts = settings.link_attempts
     for attempt in range(attempts):
-        existing = case_links(cases, target, file_arn).get(file_arn)
+        if attempt == 0 and known is not None:
+            existing = known.get(file_arn)
+        else:
+            existing = case_links(cases, target, file_arn).get(file_arn)
         if existing:
             return existing, False
         try:
@@ -76,3 +83,12 @@ def link_file(cases, link_cases, target, file_arn, performed_by=None, settings=D
                 raise
             sleep(settings.link_delay_for(attempt))
     raise AssertionError("unreachable")
+
+
+def links_before_linking(cases, target, file_arns):
+    """The one search before the creates of file_arns (link_file's ``known``): a single file's own items, or for several
+    files every File item of the case, page by page (one call up to 25 items; the filters of one search are not
+    combined, whatever the service makes of several)."""
+    if len(file_arns) == 1:
+        return case_links(cases, target, file_arns[0])
+    return case_links(cases, target)

@@ -8,9 +8,11 @@
 The task's clients (clients.py) serve every action. An upload is Start (the file a replayed Start returns is checked
 against the spec), PUT and Complete (attached_file.py); a recording is CreateAttachedFile (recording.py). Either file
 then joins the wait, which polls every pending file of a resource together, and once APPROVED it is linked to its
-case (case_files.link_file). Links run before new uploads start, so files finish as they go. Runs on one host
-serialise per client token (locks.py). Each action is a Work record (work.py) finished exactly once; one failing
-item never stops the others.
+case. Links run before new uploads start, so files finish as they go. The check before CreateRelatedItem is one
+search for several files of a case (case_files.links_before_linking): approved files wait for the case's other files still on
+their way (at most case_files.LINK_BATCH files, at most Settings.link_batch_wait seconds), then one job links them all.
+Runs on one host serialise per client token (locks.py). Each action is a Work record (work.py) finished exactly once;
+one failing item never stops the others.
 """
 
 import threading
@@ -18,7 +20,9 @@ import time
 
 from ansible_collections.contactcenter.connect.plugins.module_utils import attached_file as steps
 from ansible_collections.contactcenter.connect.plugins.module_utils import recording
+from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import LINK_BATCH
 from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import link_file
+from ansible_collections.contactcenter.connect.plugins.module_utils.case_files import links_before_linking
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import delete_attached_file
 from ansible_collections.contactcenter.connect.plugins.module_utils.desired import duplicate_problems
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
@@ -34,6 +38,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.identity imp
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import token_generation
 from ansible_collections.contactcenter.connect.plugins.module_utils.locks import TokenLock
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import MetadataReader
+from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import case_key
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import read_existing
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import CREATE
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import DELETE
@@ -94,6 +99,9 @@ class Engine:  # pylint: disable=too-many-instance-attributes
         self.pending = {}  # (instance, resource) -> {file id: (work, deadline)}
         self.polls = {}  # (instance, resource) -> number of polls so far, while a poll is scheduled
         self.alone = False  # one item of work in the run (set by run())
+        self.to_link = {}  # case key -> works that may still link a file to the case, until they finish
+        self.link_queue = {}  # case key -> approved works waiting to be linked together
+        self.link_rounds = {}  # case key -> number of link batches started (a batch's timer knows its own)
 
     @property
     def connect(self):
@@ -125,9 +133,12 @@ class Engine:  # pylint: disable=too-many-instance-attributes
             return Outcome(not_written(actions), [ItemResult(a, outcome=NOT_WRITTEN) for a in removed], self.warnings, refused_whole=True)
         if self.check_mode:
             return Outcome([planned(a) for a in actions], [planned(a) for a in removed], self.warnings)
-        items = [Work(a, self.scheduler.close_item) for a in actions]
-        extra = [Work(a, self.scheduler.close_item) for a in removed]
+        items = [self._work(a) for a in actions]
+        extra = [self._work(a) for a in removed]
         work = [w for w in items + extra if w.action.error is None and w.action.duplicate_of is None]
+        for item in work:
+            if item.spec is not None and item.spec.link and item.action.kind in (UPLOAD, CREATE, LINK):
+                self.to_link.setdefault(case_key(item.spec.target), set()).add(item)
         self.scheduler.open_items(len(work))
         for item in items:
             if item.action.error is not None:
@@ -147,8 +158,18 @@ class Engine:  # pylint: disable=too-many-instance-attributes
 
     # ----------------------------------------------------------------- apply --
 
+    def _work(self, action):
+        """The action's Work record; when it finishes, the case's waiting links may go, and the scheduler is told."""
+        holder = []
+
+        def done():
+            self._closed(holder[0])
+            self.scheduler.close_item()
+        holder.append(Work(action, done))
+        return holder[0]
+
     def _start(self, work):
-        step = {UPLOAD: (self._upload, UPLOAD_JOB), CREATE: (self._create, UPLOAD_JOB), LINK: (self._link, LINK_JOB),
+        step = {UPLOAD: (self._upload, UPLOAD_JOB), CREATE: (self._create, UPLOAD_JOB), LINK: (self._to_link, LINK_JOB),
                 DELETE: (self._delete, DELETE_JOB)}.get(work.action.kind)
         if step is None:
             work.finish()
@@ -439,16 +460,83 @@ class Engine:  # pylint: disable=too-many-instance-attributes
             self._approved(work)
 
     def _approved(self, work):
-        """The item's file is APPROVED: link it to its case, or finish."""
-        if work.spec.link:
-            self.scheduler.submit(self._job(work, self._link), LINK_JOB)
-        else:
+        """The item's file is APPROVED: queue it for its case's next link batch, or finish."""
+        if not work.spec.link:
             work.finish()
+            return
+        key = case_key(work.spec.target)
+        with self.lock:
+            queue = self.link_queue.setdefault(key, [])
+            queue.append(work)
+            first = len(queue) == 1
+            rounds = self.link_rounds.get(key, 0)
+        wait = self.settings.link_batch_wait
+        self._flush(key, rounds if wait <= 0 else None)
+        with self.lock:
+            waits = first and self.link_rounds.get(key, 0) == rounds
+        if waits and wait > 0:
+            # the batch goes when the case's other items are done or queued too, or after link_batch_wait at most
+            self.scheduler.submit(lambda: self._flush(key, rounds), LINK_JOB, delay=wait)
 
-    def _link(self, work):
+    def _closed(self, work):
+        """A Work finished (linked, failed, or with nothing to link): its case's queued links may not wait for it."""
+        if work.spec is None:
+            return
+        key = case_key(work.spec.target)
+        with self.lock:
+            waiting = self.to_link.get(key)
+            if waiting is None or work not in waiting:
+                return
+            waiting.discard(work)
+        self._flush(key)
+
+    def _flush(self, key, rounds=None):
+        """Start the link batch of a case: when its queue is full, when every other item of the case that may link is
+        queued too (or done), or (``rounds``: a timer of that batch) when its time is up."""
+        with self.lock:
+            queue = self.link_queue.get(key)
+            if not queue:
+                return
+            timer = rounds is not None and rounds == self.link_rounds.get(key, 0)
+            if not (timer or len(queue) >= LINK_BATCH or self.to_link.get(key, set()) <= set(queue)):
+                return
+            batch = queue[:LINK_BATCH]
+            self.link_queue[key] = queue[LINK_BATCH:]
+            self.link_rounds[key] = after = self.link_rounds.get(key, 0) + 1
+        self.scheduler.submit(lambda: self._link_batch(batch), LINK_JOB)
+        if len(queue) > LINK_BATCH:
+            self._flush(key)
+            with self.lock:
+                waits = bool(self.link_queue.get(key)) and self.link_rounds.get(key) == after
+            if waits:  # what is left of the queue waits no longer than a new one
+                self.scheduler.submit(lambda: self._flush(key, after), LINK_JOB, delay=max(self.settings.link_batch_wait, 0.0))
+
+    def _to_link(self, work):
+        """An APPROVED file the plan links: the token's host-local lock first (as an upload's), then the case's batch."""
         self._lock(work)
+        self._approved(work)
+
+    def _link_batch(self, works):
+        """Search the case once for the approved files of a batch (case_files.links_before_linking), then create each one's
+        related item in a job of its own, as many at once as ``concurrency`` allows."""
+        try:
+            for work in works:
+                self._lock(work)
+            known = links_before_linking(self.clients.cases, works[0].spec.target, list(dict.fromkeys(w.current["FileArn"] for w in works)))
+        except AttachedFileError as e:
+            for work in works:
+                work.fail(for_item(e, work.label))
+            return
+        except Exception as e:  # pylint: disable=broad-except
+            for work in works:
+                work.fail(AttachedFileError(message=f"{work.label} {e.__class__.__name__}: {e}".strip()))
+            return
+        for work in works:
+            self.scheduler.submit(self._job(work, lambda w, known=known: self._link(w, known)), LINK_JOB)
+
+    def _link(self, work, known):
         related_item_id, created = link_file(self.clients.cases, self.clients.link_cases, work.spec.target, work.current["FileArn"],
-                                             self.performed_by, self.settings)
+                                             self.performed_by, self.settings, known=known)
         work.related_item_id = related_item_id
         if created:
             work.changed_as(LINKED)

@@ -33,12 +33,22 @@ UNCERTAIN_LINK_CODES = ("InternalServerException", "ServiceUnavailableException"
 TRANSFER_RETRY_STATUSES = (408, 429)
 TRANSFER_RETRY_CODES = ("SlowDown", "RequestTimeout")
 
+DEFAULT_RATE = 2.0  # Connect's default quota: 2 requests per second, burst 5, per API and account (pacing.py starts there)
 DEFAULT_BURST = 5
 
 
 def transfer_retryable(status, code):
     """Whether a transfer that failed with HTTP ``status`` and S3 error ``code`` (or None) is tried again."""
     return status >= 500 or status in TRANSFER_RETRY_STATUSES or code in TRANSFER_RETRY_CODES
+
+
+def burst_for(requests_per_second):
+    """The burst of a pace: Connect's 5 for the adaptive pace, no pacing, or a fixed rate of at least 2 per second; below
+    that, the same share of 5 as the rate's share of 2 (a fraction of one request for 2 / 15: a process given a share
+    of the quota gets the same share of its burst, so 15 processes at 2 / 15 together burst 5, not 75)."""
+    if requests_per_second is None or requests_per_second <= 0 or requests_per_second >= DEFAULT_RATE:
+        return DEFAULT_BURST
+    return DEFAULT_BURST * requests_per_second / DEFAULT_RATE
 
 
 def backoff_delay(attempt, base, cap):
@@ -69,14 +79,21 @@ class Settings:  # pylint: disable=too-many-instance-attributes
     link_attempts: int = 4
     link_delay: float = 0.5
     link_max_delay: float = 8.0
+    # an APPROVED file waits at most this long for other files of its case, to be linked after the same search
+    link_batch_wait: float = 5.0
     # the wait for APPROVED: polls start after first_poll seconds and double up to max_poll
     wait: bool = True
     wait_timeout: int = 300
     first_poll: float = 0.25
     max_poll: float = 2.0
-    # pacing: None adapts (pacing.Pacer), a number is a fixed rate per API operation, 0 is off
+    # pacing: None adapts (pacing.Pacer), a number is a fixed rate per API operation, 0 is off;
+    # burst None: burst_for(requests_per_second)
     requests_per_second: Optional[float] = None
-    burst: int = DEFAULT_BURST
+    burst: Optional[float] = None
+
+    def __post_init__(self):
+        if self.burst is None:
+            object.__setattr__(self, "burst", burst_for(self.requests_per_second))
 
     def api_retry(self, codes=CONNECT_RETRY_CODES):
         """The retry decorator of every API call of the collection (Connect's codes unless others are given)."""

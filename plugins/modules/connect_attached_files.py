@@ -162,6 +162,9 @@ options:
         throttled (docs/performance.md).
       - A number is a fixed pace (your quota, if it was raised); V(0) turns pacing off. Throttled calls are retried
         in every case.
+      - A fixed pace below 2 (a share of the default quota, for runs at the same time such as sliced jobs) gets the same
+        share of the burst, 5 x O(requests_per_second) / 2 (a fraction of a request), so that the runs together burst
+        no more than the quota's 5.
     type: float
   on_refused:
     description:

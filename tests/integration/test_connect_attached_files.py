@@ -91,6 +91,26 @@ def test_files_on_two_cases_then_a_rerun_writes_nothing(playbook, connect):
     assert after["BatchGetAttachedFileMetadata"] - before["BatchGetAttachedFileMetadata"] == 2
 
 
+def test_reads_per_case_first_run_one_search_before_the_links_then_a_rerun_of_two_calls_a_case(playbook, connect):
+    """Issue 24: a first run searches each case twice (the lookup, then one check before the creates of all its files),
+    not once per file; the re-run with nothing to do makes one search and one metadata batch per case."""
+    cases = {CASE_ARN: texts(4, "one"), CASE2_ARN: texts(3, "two"), CASE3_ARN: texts(1, "three")}
+    files = [entry for arn, pairs in cases.items() for entry in items(pairs, associated_resource_arn=arn)]
+    run = bulk(playbook, files)
+    assert run.rc == 0, run.stdout
+    assert run.result(TASK)["summary"] == {"uploaded": 8, "linked": 8, "unchanged": 0, "deleted": 0, "failed": 0}
+    assert_each_file_once(connect, {(arn, n): c for arn, pairs in cases.items() for n, c in pairs})
+    calls = connect.state()["calls"]
+    assert calls["SearchRelatedItems"] == 2 * len(cases) and calls["CreateRelatedItem"] == 8
+
+    before = connect.state()["calls"]
+    again = bulk(playbook, files)
+    assert again.rc == 0 and again.result(TASK)["changed"] is False
+    after = connect.state()["calls"]
+    assert {op: n - before.get(op, 0) for op, n in after.items() if n != before.get(op, 0)} == {
+        "SearchRelatedItems": len(cases), "BatchGetAttachedFileMetadata": len(cases)}
+
+
 def test_check_mode_after_adding_one_file_changes_exactly_that_item(playbook, connect):
     pairs = texts(3)
     assert bulk(playbook, items(pairs)).rc == 0

@@ -73,13 +73,14 @@ class Scaling(bulk.Bench):
         self.prepare(bulk.LATENCY, bulk.SCAN, {"*": {"rate": RATE, "burst": BURST}})
         items = self.fresh_files(count, KIB, bulk.CASES, "slices")
         hosts = {}
-        for item in items:
-            case = item["associated_resource_arn"].rsplit("/", 1)[1]
-            hosts.setdefault(case, {"case_files": []})["case_files"].append({"src": item["src"]})
+        for item in items:  # the host variables the attachment_manifest inventory gives (examples/migration/migrate.yml)
+            arn = item["associated_resource_arn"]
+            host = hosts.setdefault(arn.rsplit("/", 1)[1], {"connect_case_arn": arn, "connect_files": []})
+            host["connect_files"].append({"src": item["src"]})
         inventory = self.run_dir / "slices-inventory.json"
         inventory.write_text(json.dumps({"all": {"children": {"connect_cases": {"hosts": hosts, "vars": {
-            "ansible_connection": "local", "ansible_python_interpreter": self.python, "connect_instance_id": self.endpoint.instance_id,
-            "cases_domain_arn": defaults.case_arn("x").rsplit("/case/", 1)[0]}}}}}), encoding="utf-8")
+            "ansible_connection": "local", "ansible_python_interpreter": self.python,
+            "connect_instance_id": self.endpoint.instance_id}}}}}), encoding="utf-8")
         names = list(hosts)
         commands = []
         for k in range(3):  # AWX job slicing: slice k of 3 has hosts k, k+3, k+6, ...
@@ -258,7 +259,8 @@ PACING_TEXT = [
     "the rate undoes the last raise not yet kept (kept after 5 s) and halves later raises; with no raise to undo "
     "(the quota fell, other clients share it) the rate is cut to 80%, never below 0.5/s. Throttles answering "
     "requests sent before a cut count once. A rate nobody waits for is never probed.",
-    "- Fixed (`requests_per_second: N`): N per second per operation, burst 5. `0`: no pacing (retries only).",
+    "- Fixed (`requests_per_second: N`): N per second per operation, burst 5; below 2/s the burst is the same share of 5 "
+    "(5 x N / 2: a share of the quota gets that share of its burst). `0`: no pacing (retries only).",
     "- `concurrency` is how many calls may be in flight, the rate how many each operation may start per second; they do "
     "not multiply. With more threads than the rate needs the extra threads wait in line (no faster, no slower); with "
     "fewer, the rate is never reached and the adaptive rate does not grow past what they use. At Connect's default quota "

@@ -172,3 +172,29 @@ def test_cases_throttling_and_internal_errors_are_retried(cases, no_sleep):
     stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN)]})
     assert case_files.case_links(client, TARGET) == {FILE_ARN: "ri-1"}
     assert len(no_sleep) == 2
+
+
+def test_several_files_are_linked_after_one_search_of_the_case(cases, no_sleep):
+    client, stubber = cases
+    f2, f3 = FILE_ARN.replace("f-1", "f-2"), FILE_ARN.replace("f-1", "f-3")
+    # every File item of the case (a filter per file is not relied on), one found already (another run linked it)
+    stubber.add_response("search_related_items", {"relatedItems": [item(f2, "ri-2")]},
+                         {"domainId": "dom-1", "caseId": "case-1", "filters": [{"file": {}}]})
+    stubber.add_response("create_related_item", {"relatedItemId": "ri-1", "relatedItemArn": "arn:ri-1"},
+                         {"domainId": "dom-1", "caseId": "case-1", "type": "File", "content": {"file": {"fileArn": FILE_ARN}}})
+    stubber.add_client_error("create_related_item", service_error_code="InternalServerException", http_status_code=500)
+    # an uncertain create is searched for again, for that file alone, before it is tried again
+    stubber.add_response("search_related_items", {"relatedItems": [item(f3, "ri-3")]},
+                         {"domainId": "dom-1", "caseId": "case-1", "filters": [{"file": {"fileArn": f3}}]})
+    slept = []
+    known = case_files.links_before_linking(client, TARGET, [FILE_ARN, f2, f3])
+    linked = {arn: case_files.link_file(client, client, TARGET, arn, sleep=slept.append, known=known) for arn in (FILE_ARN, f2, f3)}
+    assert linked == {FILE_ARN: ("ri-1", True), f2: ("ri-2", False), f3: ("ri-3", False)}
+    assert slept == [DEFAULTS.link_delay_for(0)]
+
+
+def test_one_file_is_searched_for_with_its_own_filter(cases):
+    client, stubber = cases
+    stubber.add_response("search_related_items", {"relatedItems": [item(FILE_ARN, "ri-7")]},
+                         {"domainId": "dom-1", "caseId": "case-1", "filters": [{"file": {"fileArn": FILE_ARN}}]})
+    assert case_files.links_before_linking(client, TARGET, [FILE_ARN]) == {FILE_ARN: "ri-7"}

@@ -418,3 +418,156 @@ def test_a_note_of_a_file_started_meanwhile_is_not_taken_for_a_finished_file(stu
     upload_then_statuses(stubber, spec, ["APPROVED"])  # Start is called: the note is not read as a finished file
     [item] = engine(client, transfer=FakeTransfer(), lock_directory=str(tmp_path)).run([spec]).items
     assert item.error is None and item.changed is True and item.current["FileId"] == "f-1"
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Links: one search of the case before the creates of several files (issue 24)
+
+CASE = "arn:aws:cases:us-east-1:123456789012:domain/dom-1/case/case-1"
+CASE_CONFIGURATION = {"AttachedFilesConfiguration": {
+    "InstanceId": INSTANCE, "AttachmentScope": "CASE", "MaximumSizeLimitInBytes": 1000,
+    "ExtensionConfiguration": {"AllowedExtensions": [{"Extension": "txt"}]}}}
+
+
+class FakeCases:
+    """Connect Cases as the engine calls it (through cases_api): File related items of one case, every call logged.
+
+    ``linked_by_others``: file ARNs another run links while this one works (found by the next search).
+    """
+
+    def __init__(self, clock=None, linked_by_others=()):
+        self.items = {}  # file ARN -> related item id
+        self.calls = []  # (operation, file ARNs filtered or created, clock time)
+        self.clock = clock
+        self.linked_by_others = list(linked_by_others)
+
+    def _now(self):
+        return self.clock() if self.clock else None
+
+    def search_related_items(self, aws_retry=False, domainId=None, caseId=None, filters=None, nextToken=None):
+        assert (domainId, caseId) == ("dom-1", "case-1") and aws_retry
+        if self.calls:  # another run links its files after our lookup
+            for arn in self.linked_by_others:
+                self.items.setdefault(arn, f"ri-other-{arn[-3:]}")
+        arns = [f["file"]["fileArn"] for f in filters if f["file"].get("fileArn")]
+        self.calls.append(("search", arns, self._now()))
+        found = [(arn, item) for arn, item in self.items.items() if not arns or arn in arns]
+        return {"relatedItems": [{"relatedItemId": item, "type": "File", "content": {"file": {"fileArn": arn}}} for arn, item in found]}
+
+    def create_related_item(self, aws_retry=False, domainId=None, caseId=None, type=None, content=None, performedBy=None):  # pylint: disable=redefined-builtin
+        arn = content["file"]["fileArn"]
+        self.calls.append(("create", [arn], self._now()))
+        self.items[arn] = f"ri-{len(self.items) + 1}"
+        return {"relatedItemId": self.items[arn], "relatedItemArn": "arn:" + self.items[arn]}
+
+    def operations(self):
+        return [(operation, len(arns)) for operation, arns, _time in self.calls]
+
+
+def case_spec(client, n):
+    return file_spec(item_options(dict(TASK, associated_resource_arn=CASE), {"content": f"file {n}\n", "file_name": f"{n}.txt"}),
+                     client.meta.service_model, n)
+
+
+def uploads_then_one_poll(stubber, specs, statuses):
+    """The empty case's configuration, then each file's Start, read and Complete; then polls of all files (statuses[i][n])."""
+    stubber.add_response("describe_attached_files_configuration", CASE_CONFIGURATION)
+    for n, spec in enumerate(specs):
+        stubber.add_response("start_attached_file_upload", started(f"f-{n}", status="PENDING_UPLOAD"))
+        stubber.add_response("batch_get_attached_file_metadata",
+                             {"Files": [metadata(spec, f"f-{n}", FileStatus="PENDING_UPLOAD")], "Errors": []})
+        stubber.add_response("complete_attached_file_upload", {})
+    for poll in statuses:
+        files = [metadata(spec, f"f-{n}", FileStatus=status) for n, (spec, status) in enumerate(zip(specs, poll)) if status]
+        stubber.add_response("batch_get_attached_file_metadata", {"Files": files, "Errors": []})
+
+
+def case_engine(client, cases, clock, tmp_path, settings=None):
+    clients = SimpleNamespace(connect=client, cases=cases, link_cases=cases, transfer=FakeTransfer())
+    return Engine(clients, settings or Settings(concurrency=1), clock=clock, wall=lambda: 0.0, wait=clock.wait,
+                  lock_directory=str(tmp_path))
+
+
+def test_the_files_of_a_case_are_linked_after_one_search(stubbed, tmp_path):
+    client, stubber = stubbed
+    specs = [case_spec(client, n) for n in range(3)]
+    uploads_then_one_poll(stubber, specs, [["APPROVED"] * 3])
+    clock = FakeClock()
+    cases = FakeCases(clock)
+    outcome = case_engine(client, cases, clock, tmp_path).run(specs)
+    assert [item.error for item in outcome.items] == [None] * 3
+    assert [item.outcome for item in outcome.items] == ["uploaded"] * 3
+    assert [item.related_item_id for item in outcome.items] == ["ri-1", "ri-2", "ri-3"]
+    # the lookup's search, then one search (the case's File items, unfiltered) before the three creates
+    assert cases.operations() == [("search", 0), ("search", 0), ("create", 1), ("create", 1), ("create", 1)]
+
+
+def test_a_file_another_run_linked_meanwhile_is_found_by_the_batched_search_and_not_linked_twice(stubbed, tmp_path):
+    """Start replayed for f-1 (another run's file, which it links while we upload): the search before the creates finds it."""
+    client, stubber = stubbed
+    specs = [case_spec(client, n) for n in range(3)]
+    uploads_then_one_poll(stubber, specs, [["APPROVED"] * 3])
+    clock = FakeClock()
+    other = started("f-1")["FileArn"]
+    cases = FakeCases(clock, linked_by_others=[other])
+    outcome = case_engine(client, cases, clock, tmp_path).run(specs)
+    assert [item.error for item in outcome.items] == [None] * 3
+    assert outcome.items[1].related_item_id == "ri-other-f-1"
+    assert [arns for operation, arns, _t in cases.calls if operation == "create"] == [[started("f-0")["FileArn"]], [started("f-2")["FileArn"]]]
+    assert sorted(cases.items) == sorted(started(f"f-{n}")["FileArn"] for n in range(3))
+
+
+def test_a_file_alone_is_checked_with_its_own_filter_as_before(stubbed, tmp_path):
+    client, stubber = stubbed
+    specs = [case_spec(client, 0)]
+    uploads_then_one_poll(stubber, specs, [["APPROVED"]])
+    clock = FakeClock()
+    cases = FakeCases(clock)
+    [item] = case_engine(client, cases, clock, tmp_path).run(specs).items
+    assert item.error is None and item.related_item_id == "ri-1"
+    assert [(operation, arns) for operation, arns, _t in cases.calls] == [
+        ("search", []), ("search", [started("f-0")["FileArn"]]), ("create", [started("f-0")["FileArn"]])]
+
+
+def test_an_approved_file_waits_for_a_slow_one_of_its_case_at_most_link_batch_wait(stubbed, tmp_path):
+    client, stubber = stubbed
+    specs = [case_spec(client, n) for n in range(2)]
+    settings = Settings(concurrency=1, first_poll=1.0, max_poll=1.0, link_batch_wait=3.0)
+    # f-0 is APPROVED at the first poll, f-1 only at the sixth (one second apart)
+    uploads_then_one_poll(stubber, specs, [["APPROVED", "PROCESSING"]] + [[None, "PROCESSING"]] * 4 + [[None, "APPROVED"]])
+    clock = FakeClock()
+    cases = FakeCases(clock)
+    outcome = case_engine(client, cases, clock, tmp_path, settings).run(specs)
+    assert [item.error for item in outcome.items] == [None, None]
+    creates = {arns[0]: at for operation, arns, at in cases.calls if operation == "create"}
+    approved_at = 1000.0 + 1.0  # the first poll
+    assert creates[started("f-0")["FileArn"]] == approved_at + 3.0  # not held until f-1 is APPROVED (5 s later)
+    assert creates[started("f-1")["FileArn"]] == approved_at + 5.0
+    # each link batch searched once: the lookup, f-0's batch, f-1's batch (alone now: its own filter)
+    assert [operation for operation, _arns, _t in cases.calls] == ["search", "search", "create", "search", "create"]
+
+
+def test_a_failed_file_does_not_hold_the_links_of_its_case(stubbed, tmp_path):
+    client, stubber = stubbed
+    specs = [case_spec(client, n) for n in range(3)]
+    settings = Settings(concurrency=1, link_batch_wait=600.0)
+    uploads_then_one_poll(stubber, specs, [["APPROVED", "REJECTED", "APPROVED"]])
+    clock = FakeClock()
+    cases = FakeCases(clock)
+    outcome = case_engine(client, cases, clock, tmp_path, settings).run(specs)
+    assert [item.outcome for item in outcome.items] == ["uploaded", "failed", "uploaded"]
+    assert cases.operations() == [("search", 0), ("search", 0), ("create", 1), ("create", 1)]
+    assert max(clock.waits) < 600.0
+
+
+def test_twelve_approved_files_of_a_case_are_linked_in_batches_of_ten(stubbed, tmp_path):
+    client, stubber = stubbed
+    specs = [case_spec(client, n) for n in range(12)]
+    uploads_then_one_poll(stubber, specs, [["APPROVED"] * 12])
+    clock = FakeClock()
+    cases = FakeCases(clock)
+    outcome = case_engine(client, cases, clock, tmp_path).run(specs)
+    assert [item.error for item in outcome.items] == [None] * 12 and len(cases.items) == 12
+    # the lookup; ten files after one search; the last two (every file of the case now queued) after another
+    searches = [n for n, (operation, _arns, _t) in enumerate(cases.calls) if operation == "search"]
+    assert searches == [0, 1, 12]
