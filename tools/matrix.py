@@ -2,6 +2,7 @@
 
     python tools/matrix.py prepare [--venvs] [NAME ...]  create / refresh the venvs and amazon.aws trees (cached)
     python tools/matrix.py run NAME [--smoke] [--stages sanity,units,modules,integration] [--jobs N] [-- PYTEST ARGS]
+    python tools/matrix.py smoke NAME ...               `run NAME --stages units,integration --smoke` of each, all at once
     python tools/matrix.py readme [--check]            the README's supported-versions table, from the venvs
 
 Each combination is a virtualenv (pinned requirements file) on one pyenv Python, plus amazon.aws
@@ -205,7 +206,12 @@ def prepare(name):
     prepare_venv(name)
     get_pip_stand_in(where["python"])
     for test, replacements in combo.get("sanity_requirements", {}).items():
-        subprocess.run([str(where["python"]), str(ROOT / "tools" / "matrix" / "sanity_venv.py"), test] + replacements, check=True)
+        # the script prints the folder it made (or found); it is asked again only when that folder lost its marker
+        known = where["venv"] / f".sanity-venv-{test}"
+        if not (known.exists() and (pathlib.Path(known.read_text().strip()) / "marker.txt").exists()):
+            made = subprocess.run([str(where["python"]), str(ROOT / "tools" / "matrix" / "sanity_venv.py"), test] + replacements,
+                                  check=True, stdout=subprocess.PIPE, text=True).stdout.strip()
+            known.write_text(made + "\n")
     # the localconnect package (console script, pytest plugin: the tests' endpoint fixture), editable
     subprocess.run([sys.executable, str(ROOT / "tools" / "localconnect_install.py"), str(where["python"])], check=True)
     # unit tests import the working tree itself: a tree of symlinks pytest-ansible injects (no copy)
@@ -296,6 +302,34 @@ def run(name, stages, smoke, jobs, tests=None):
         raise SystemExit(f"matrix: {name}: {failed} failed")
 
 
+def smoke(names):
+    """The smoke runs (units, test_smoke.py) of several combinations at once, each printed whole when it ends, in order.
+
+    Each run is CPU-bound for only part of its time (a test playbook waits on the endpoint, pytest on its workers): run
+    side by side, they keep both cores of a 2-core CI machine busy. Fails when any run failed (all are waited for).
+    """
+    logs = MATRIX / "results"
+    logs.mkdir(parents=True, exist_ok=True)
+    started, runs = time.monotonic(), {}
+    for name in names:
+        log(f"{name}: smoke run started (its output follows when it ends)")
+        out = (logs / f"{name}-smoke.log").open("w")
+        command = [sys.executable, __file__, "run", name, "--stages", "units,integration", "--smoke"]
+        runs[name] = (subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT), out)  # pylint: disable=consider-using-with
+    failed = []
+    for name, (process, out) in runs.items():
+        returncode = process.wait()
+        out.close()
+        print(f"---- {name}: smoke run, {'passed' if returncode == 0 else 'FAILED'} ----", flush=True)
+        sys.stdout.write((logs / f"{name}-smoke.log").read_text())
+        sys.stdout.flush()
+        if returncode:
+            failed.append(name)
+    log(f"smoke runs of {', '.join(names)}: {time.monotonic() - started:.1f} s in all")
+    if failed:
+        raise SystemExit(f"matrix: smoke failed on {', '.join(failed)}")
+
+
 def table():
     rows = [
         "| combination | Python | ansible-core | amazon.aws | boto3 / botocore | runs |",
@@ -359,6 +393,8 @@ def main():
     r.add_argument("--stages", default=",".join(STAGES))
     r.add_argument("--smoke", action="store_true", help="integration: tests/integration/test_smoke.py only")
     r.add_argument("--jobs", type=int, default=2)
+    m = sub.add_parser("smoke")
+    m.add_argument("names", nargs="+", choices=list(COMBINATIONS))
     d = sub.add_parser("readme")
     d.add_argument("--check", action="store_true")
     argv = sys.argv[1:]
@@ -376,6 +412,8 @@ def main():
         if unknown:
             parser.error(f"unknown stages: {', '.join(sorted(unknown))}")
         run(args.name, stages, args.smoke, args.jobs, tests)
+    elif args.command == "smoke":
+        smoke(args.names)
     else:
         readme(args.check)
 

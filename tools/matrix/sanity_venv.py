@@ -9,7 +9,7 @@ folder holds a marker.txt. This script builds exactly that folder, as ansible-te
 commands, then meta.install.json, meta.yaml.json and marker.txt), except that each requirement line of the named
 packages is replaced, e.g. ansible-test 2.22.0rc1's `dill @ https://github.com/...zip` (GitHub cannot be reached from
 here) by `dill==0.4.1` from PyPI. The folder name is the hash of ansible-test's unmodified commands, so the sanity run
-that follows finds it and uses it. Nothing is done when that folder is complete already.
+that follows finds it and uses it. Prints that folder; nothing is done when it is complete already.
 """
 
 import dataclasses
@@ -35,6 +35,7 @@ def main():
     commands = collect_requirements(python=python, controller=True, command=None, ansible=False, coverage=False,
                                     minimize=False, sanity=test)
     path = pathlib.Path.home() / ".ansible" / "test" / "venv" / f"sanity.{test}" / version / hash_pip_commands(commands)
+    print(path)  # for tools/matrix.py, which asks again only when this folder loses its marker
     if (path / "marker.txt").exists():
         return
     replaced, changed = [], []
@@ -58,7 +59,7 @@ def main():
     real_python = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
     subprocess.run([real_python, "-m", "venv", "--without-pip", str(path)], check=True)
     venv_python = VirtualPythonConfig(version=version, path=str(path / "bin" / "python"))
-    subprocess.run([venv_python.path], input=prepare_pip_script(replaced), text=True, check=True)
+    subprocess.run([venv_python.path], input=prepare_pip_script(replaced), text=True, check=True, stdout=sys.stderr)
     # what ansible-test records: its own (unmodified) commands, and whether PyYAML has libyaml
     (path / "meta.install.json").write_text(json.dumps([command.serialize() for command in commands], indent=4))
     (path / "meta.yaml.json").write_text(json.dumps(yamlcheck(venv_python)))
