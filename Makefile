@@ -1,7 +1,7 @@
 # contactcenter.connect — developer entry points. Every target does its own set-up (tools/bootstrap.sh).
 #
 #   make demo    upload a file to a case twice against the local Connect endpoint (changed, then ok)
-#   make test    everything CI runs, in order, stopping at the first failure
+#   make test    everything CI runs: 11 stages in three phases (below), failing when any stage fails
 #   make units|endpoint|integration TESTS=<paths or pytest args> JOBS=<n>   a subset
 #   make bench   benchmarks (not part of the test suite); rewrites docs/performance.md
 #   make bench-bulk BENCH_ARGS=...   only the many-files benchmarks (tools/bench/bulk.py), their section of it
@@ -27,23 +27,46 @@ export ANSIBLE_REMOTE_TMP := $(ROOT)/build/tmp/remote
 export ANSIBLE_HOME := $(ROOT)/build/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: bootstrap test sanity units modules endpoint integration lint changelog-lint docs smoke importer matrix matrix-readme demo bench bench-bulk build clean
+.PHONY: bootstrap test test-sanity test-units test-modules test-endpoint test-integration test-lint test-changelog-lint test-docs test-smoke test-importer test-matrix-readme sanity units modules endpoint integration lint changelog-lint docs smoke importer matrix matrix-readme demo bench bench-bulk build clean
 
+# make test bootstraps once, then runs its stages with BOOTSTRAPPED=1 (two stages at a time must not both sync the tree)
 bootstrap:
-	@bash tools/bootstrap.sh
+	@$(if $(BOOTSTRAPPED),true,bash tools/bootstrap.sh)
 
+# make test: the 11 stages in three phases. Most stages are one CPU-bound process, so on 2 cores the stages of
+# phases 1 and 3 run two at a time (make -j2); -O prints each stage's output whole when it ends, under its
+# "== n/11" line. Phase 2, the integration tests, runs alone: its xdist workers (JOBS, default 4) keep both cores
+# busy while playbooks wait on the endpoint. A failing stage fails its phase and make test (the other stages of
+# that phase still finish; no later phase starts). Each stage runs in a make of its own (STAGE), which make -O
+# takes for an ordinary command: its output is captured and printed whole, not passed through.
+STAGE := MAKEFLAGS= $(MAKE) --no-print-directory BOOTSTRAPPED=1
 test: bootstrap
-	@echo "== 1/11 ansible-test sanity" && $(MAKE) --no-print-directory sanity
-	@echo "== 2/11 unit tests" && $(MAKE) --no-print-directory units
-	@echo "== 3/11 module tests (pytest-ansible ansible_module)" && $(MAKE) --no-print-directory modules
-	@echo "== 4/11 local endpoint tests" && $(MAKE) --no-print-directory endpoint
-	@echo "== 5/11 integration tests (ansible-playbook against the local endpoint)" && $(MAKE) --no-print-directory integration
-	@echo "== 6/11 ansible-lint" && $(MAKE) --no-print-directory lint
-	@echo "== 7/11 changelog lint" && $(MAKE) --no-print-directory changelog-lint
-	@echo "== 8/11 docs (antsibull-docs lint, HTML site)" && $(MAKE) --no-print-directory docs
-	@echo "== 9/11 smoke: unit tests and test_smoke.py on the oldest, newest and next combinations" && $(MAKE) --no-print-directory smoke
-	@echo "== 10/11 galaxy-importer on the built tarball (Galaxy's and Automation Hub's import checks)" && $(MAKE) --no-print-directory importer
-	@echo "== 11/11 README supported versions = the matrix" && $(MAKE) --no-print-directory matrix-readme
+	@$(MAKE) --no-print-directory -j2 -O BOOTSTRAPPED=1 test-sanity test-units test-modules test-endpoint
+	@$(MAKE) --no-print-directory BOOTSTRAPPED=1 test-integration
+	@$(MAKE) --no-print-directory -j2 -O BOOTSTRAPPED=1 test-smoke test-docs test-importer test-lint test-changelog-lint test-matrix-readme
+
+test-sanity: bootstrap
+	@echo "== 1/11 ansible-test sanity" && $(STAGE) sanity
+test-units: bootstrap
+	@echo "== 2/11 unit tests" && $(STAGE) units
+test-modules: bootstrap test-units
+	@echo "== 3/11 module tests (pytest-ansible ansible_module)" && $(STAGE) modules
+test-endpoint: bootstrap test-modules
+	@echo "== 4/11 local endpoint tests" && $(STAGE) endpoint
+test-integration: bootstrap
+	@echo "== 5/11 integration tests (ansible-playbook against the local endpoint)" && $(STAGE) integration
+test-lint: bootstrap
+	@echo "== 6/11 ansible-lint" && $(STAGE) lint
+test-changelog-lint: bootstrap
+	@echo "== 7/11 changelog lint" && $(STAGE) changelog-lint
+test-docs: bootstrap
+	@echo "== 8/11 docs (antsibull-docs lint, HTML site)" && $(STAGE) docs
+test-smoke: bootstrap
+	@echo "== 9/11 smoke: unit tests and test_smoke.py on the oldest, newest and next combinations" && $(STAGE) smoke
+test-importer: bootstrap
+	@echo "== 10/11 galaxy-importer on the built tarball (Galaxy's and Automation Hub's import checks)" && $(STAGE) importer
+test-matrix-readme: bootstrap
+	@echo "== 11/11 README supported versions = the matrix" && $(STAGE) matrix-readme
 
 sanity: bootstrap
 	cd $(COLL) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
@@ -58,7 +81,7 @@ endpoint: bootstrap
 	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible $(or $(TESTS),tests/localconnect) -q
 
 integration: bootstrap
-	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible $(or $(TESTS),tests/integration) -q -n $(or $(JOBS),2) --dist loadgroup --durations=15
+	PYTHONPATH=$(ROOT)/tools $(PYTEST) -p no:pytest-ansible $(or $(TESTS),tests/integration) -q -n $(or $(JOBS),4) --dist loadgroup --durations=15
 
 lint: bootstrap
 	$(BIN)/ansible-lint --offline --profile production examples tests/integration/playbooks
@@ -70,9 +93,7 @@ docs: bootstrap
 	@bash tools/docs.sh
 
 smoke: bootstrap
-	$(MATRIX) run oldest --stages units,integration --smoke
-	$(MATRIX) run newest --stages units,integration --smoke
-	$(MATRIX) run next --stages units,integration --smoke
+	$(MATRIX) smoke oldest newest next
 
 importer: build
 	$(BIN)/python tools/importer/run.py

@@ -13,12 +13,16 @@
 #   6. tools/localconnect, installed editable in ./.venv (and in the matrix venvs, by tools/matrix.py): the
 #                           `localconnect` console script and its pytest plugin, whose fixture every test uses
 #
-#   5. build/matrix/{oldest,newest}/   the version matrix's other combinations (tools/matrix.py prepare):
+#   5. build/matrix/{oldest,newest,next}/   the version matrix's other combinations (tools/matrix.py prepare):
 #                           a venv each (tools/matrix/<name>.txt on pyenv's Python 3.10 / 3.13) and the
 #                           amazon.aws of its `ansible` wheel; build/matrix/*/units/: symlink trees the
 #                           unit and module tests import the working tree through
+#   7. build/importer/venv  galaxy-importer's own venv (tools/importer/requirements.txt), for make importer
 #
-# Steps 1-3 and 5 are skipped when their inputs have not changed; a second run takes about a second.
+# The venvs of 5 and 7 are created in the background while step 1 runs (pip spends most of its time
+# waiting on the package index, not on a core: on 2 cores a fresh bootstrap takes about half as long);
+# the script waits for them, and fails if they fail, before it goes on to the rest of step 5.
+# Steps 1-3, 5 and 7 are skipped when their inputs have not changed; a second run takes about a second.
 #
 #   tools/bootstrap.sh --demo   only what `make demo` uses: step 1 with just ansible-core, boto3 and
 #                               botocore (their pins in tools/requirements-dev.txt), steps 2 and 4. No
@@ -45,6 +49,23 @@ quiet_pip() {
     # This machine's pip configuration lists local index folders that may not exist: drop that noise.
     "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 }
+
+# 5 and 7, in the background: the matrix venvs and amazon.aws trees (tools/matrix.py prepare --venvs needs only the
+# standard library), and the importer's venv (tools/importer/run.py's prepare)
+background=()
+if ! $DEMO; then
+    trap 'for pid in "${background[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
+    "$PYTHON" "$ROOT/tools/matrix.py" prepare --venvs oldest newest next &
+    background+=($!)
+    "$PYTHON" - "$ROOT/tools/importer/run.py" <<'PY' &
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("importer_run", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+module.prepare()
+PY
+    background+=($!)
+fi
 
 # 1. virtualenv (--demo: the runtime pins only)
 want=$(sha256sum "$ROOT/tools/requirements-dev.txt" | cut -c1-16)
@@ -111,7 +132,12 @@ fi
 # 6. localconnect (console script + pytest plugin), editable: reinstalled when its project file or version changes
 "$VENV/bin/python" "$ROOT/tools/localconnect_install.py" "$VENV/bin/python"
 
-# 5. the matrix's combinations (cached under build/matrix and build/cache; pip's cache is the machine's)
+# 5. the matrix's combinations (cached under build/matrix and build/cache; pip's cache is the machine's): the venvs
+# from the background jobs above (each wait fails the script if its job failed), then the rest
+for pid in "${background[@]}"; do
+    wait "$pid"
+done
+background=()
 "$VENV/bin/python" "$ROOT/tools/matrix.py" prepare primary oldest newest next
 
 # 4.
