@@ -37,6 +37,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.identity imp
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import replay_problems
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import token_generation
 from ansible_collections.contactcenter.connect.plugins.module_utils.locks import TokenLock
+from ansible_collections.contactcenter.connect.plugins.module_utils.locks import read_note
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import MetadataReader
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import case_key
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import read_existing
@@ -132,7 +133,7 @@ class Engine:  # pylint: disable=too-many-instance-attributes
         if on_refused == "fail" and any(a.error is not None for a in actions):
             return Outcome(not_written(actions), [ItemResult(a, outcome=NOT_WRITTEN) for a in removed], self.warnings, refused_whole=True)
         if self.check_mode:
-            return Outcome([planned(a) for a in actions], [planned(a) for a in removed], self.warnings)
+            return Outcome(self._noted_tokens([planned(a) for a in actions]), [planned(a) for a in removed], self.warnings)
         items = [self._work(a) for a in actions]
         extra = [self._work(a) for a in removed]
         work = [w for w in items + extra if w.action.error is None and w.action.duplicate_of is None]
@@ -154,7 +155,24 @@ class Engine:  # pylint: disable=too-many-instance-attributes
         for item in items + extra:
             for warning in item.warnings:
                 self._warn(warning)
-        return Outcome(results, [ItemResult.of(w) for w in extra], self.warnings)
+        return Outcome(self._noted_tokens(results), [ItemResult.of(w) for w in extra], self.warnings)
+
+    def _noted_tokens(self, results):
+        """results, each found file made under a later generation of its derived token reporting that token.
+
+        A file's metadata does not carry its client token; the token lock's note on this host does: a re-run that finds
+        the file attached again as ``<token>-2`` (on its case, without calling Start) reports ``<token>-2``, as the run
+        that attached it did. Without a note (another host) the spec's token is reported.
+        """
+        for result in results:
+            spec = result.spec
+            if (not self.use_locks or result.client_token or spec is None or not spec.token_derived or spec.state != "present"
+                    or not result.current or not result.current.get("FileId")):
+                continue
+            note = read_note(spec.target.instance_id, spec.client_token, self.lock_directory)
+            if note and note.get("file_id") == result.current["FileId"] and note.get("client_token"):
+                result.client_token = note["client_token"]
+        return results
 
     # ----------------------------------------------------------------- apply --
 

@@ -120,6 +120,35 @@ def _prune_once(directory_fd):
     prune(directory_fd)
 
 
+def read_note(instance_id, client_token, directory=None):
+    """The last note of the (instance, client token) lock, read without taking the lock, or None (no lock file, no note,
+    no usable lock directory). A re-run that finds the item's file reads it to report the token the file was made under."""
+    directory = directory or default_lock_directory()
+    if not os.path.isdir(directory):  # nothing was ever noted here (and a read creates nothing)
+        return None
+    try:
+        directory_fd = open_lock_directory(directory)
+    except OSError:
+        return None
+    try:
+        fd = os.open(TokenLock(instance_id, client_token, directory).name, os.O_RDONLY | os.O_NOFOLLOW | _CLOEXEC, dir_fd=directory_fd)
+    except OSError:
+        return None
+    finally:
+        os.close(directory_fd)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        data = os.read(fd, 65536)
+    finally:
+        os.close(fd)
+    try:
+        note = json.loads(data.decode("utf-8")) if data else None
+    except ValueError:
+        return None
+    return note if isinstance(note, dict) else None
+
+
 class TokenLock:
     """An exclusive fcntl lock on the file of one (instance, client token); a context manager.
 

@@ -279,8 +279,9 @@ client_token:
   description:
     - The client token of the file (given, or derived as described for O(client_token) and O(source_uri)).
     - After a deletion, a derived token's next generation (C(<token>-2), ...) when this run started the file under it,
-      or found it through the host-local lock's note; a file found on its case without a Start call reports the
-      first generation's token.
+      or when the host-local lock's note names the file (a re-run on the host that attached it again); a re-run on
+      another host, which finds the file on its case without a Start call and without that note, reports the first
+      generation's token.
     - A token derived from O(content) or O(content_base64) is masked (C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER)), since it
       is computed from the content's SHA-256 and options the reader knows, so it would disclose short content.
   returned: when state=present

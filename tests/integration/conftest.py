@@ -139,6 +139,11 @@ def playbook(connect, tmp_path):
             AWS_ACCESS_KEY_ID=connect.access_key,
             AWS_SECRET_ACCESS_KEY=secret_key or connect.secret_key,
         )
+        # one host per test: its own lock directory ($XDG_RUNTIME_DIR/contactcenter.connect-locks), so that tests running
+        # at once against endpoints with the same instance id never read each other's token notes
+        runtime = tmp_path / "xdg-runtime"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        environment["XDG_RUNTIME_DIR"] = str(runtime)
         environment.update(env or {})
         if background:
             process = subprocess.Popen(command, env=environment, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)

@@ -121,7 +121,7 @@ def test_content_and_content_base64(playbook, connect):
     assert stored["table.csv"]["sha256"] == sha256(binary) and stored["table.csv"]["associated_resource_arn"] == CONTACT_ARN
 
 
-def test_created_by_and_tags_round_trip(playbook, connect, pdf):
+def test_created_by_and_tags_round_trip(playbook, connect, pdf, tmp_path):
     user = f"arn:aws:connect:us-east-1:123456789012:instance/{connect.instance_id}/agent/agent-7"
     result = playbook(src=str(pdf), created_by={"connect_user_arn": user}, tags={"team": "claims", "priority": 2}).result()
     assert result["file"]["created_by"] == {"connect_user_arn": user}
@@ -129,9 +129,20 @@ def test_created_by_and_tags_round_trip(playbook, connect, pdf):
     stored = assert_one_approved(connect, PDF)
     assert stored["created_by"] == {"ConnectUserArn": user} and stored["tags"] == result["file"]["tags"]
 
-    # Found by its client token (ResourceConflictException), not by the case lookup (see test_cases.py).
+    # Found by its client token (ResourceConflictException), not by the case lookup (see test_cases.py). On this host
+    # the token lock's note names the file: the task fails naming what differs.
     conflict = playbook(src=str(pdf), created_by={"connect_user_arn": user}, tags={"team": "billing"}, link_to_case=False)
-    assert conflict.rc != 0 and "already belongs to a file with other parameters" in conflict.result()["msg"]
+    message = conflict.result()["msg"]
+    assert conflict.rc != 0 and f"belongs to file {result['file']['file_id']}, which differs from the task" in message, message
+    assert "{'team': 'billing'}" in message and "Delete that file, or set a new client_token" in message, message
+    # On another host (no note) only Connect's refusal is known: the task fails with it, naming the way out.
+    elsewhere = tmp_path / "another-host"
+    elsewhere.mkdir(mode=0o700)
+    conflict = playbook(src=str(pdf), created_by={"connect_user_arn": user}, tags={"team": "billing"}, link_to_case=False,
+                        env={"XDG_RUNTIME_DIR": str(elsewhere)})
+    message = conflict.result()["msg"]
+    assert conflict.rc != 0 and "already belongs to a file with other parameters" in message, message
+    assert "No note on this host names the file" in message, message
     assert connect.state()["calls"]["UploadPut"] == 1
 
 

@@ -125,6 +125,8 @@ def test_attach_again_after_delete(playbook, connect, doc, tmp_path):
     rerun = playbook(src=str(doc), env=env)
     assert rerun.rc == 0 and rerun.result()["changed"] is False, rerun.stdout
     assert rerun.result()["file"]["file_id"] == again.result()["file"]["file_id"] and puts(connect) == 2
+    # found on its case without a Start: the lock's note on this host tells the token it was attached under
+    assert rerun.result()["client_token"] == next_token(connect, token, 2)
     by_token = playbook(src=str(doc), link_to_case=False, env=env)
     assert by_token.rc == 0 and by_token.result()["changed"] is False, by_token.stdout
     assert by_token.result()["file"]["file_id"] == again.result()["file"]["file_id"] and puts(connect) == 2

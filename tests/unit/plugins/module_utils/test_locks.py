@@ -108,3 +108,17 @@ def test_a_lock_pruned_while_a_run_waited_is_taken_afresh(folder, monkeypatch):
     assert waiter.waited and os.path.exists(path)
     assert os.fstat(waiter.fd).st_ino == os.stat(path).st_ino  # it holds the file at the name, not the removed one
     waiter.release()
+
+
+def test_read_note_reads_the_last_note_without_the_lock_and_creates_nothing(folder, tmp_path):
+    missing = tmp_path / "never-used"
+    assert locks.read_note("inst-1", "tok", str(missing)) is None and not missing.exists()
+    assert locks.read_note("inst-1", "tok", folder) is None  # no lock file of this token
+    with TokenLock("inst-1", "tok", folder) as lock:
+        lock.write_note(file_id="f-2", client_token="tok-2")
+        assert locks.read_note("inst-1", "tok", folder)["client_token"] == "tok-2"  # read while another holds it
+    assert locks.read_note("inst-1", "tok", folder)["file_id"] == "f-2"
+    assert locks.read_note("inst-2", "tok", folder) is None  # another instance's token is another lock
+    with open(os.path.join(folder, TokenLock("inst-1", "bad", folder).name), "w", encoding="utf-8") as handle:
+        handle.write("[1, 2]")
+    assert locks.read_note("inst-1", "bad", folder) is None  # not a note
