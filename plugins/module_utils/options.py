@@ -12,6 +12,8 @@ module's ``files`` entries document the same options as sub-options.
 
 import copy
 
+from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
+
 # Attachments often hold personal data: their text and base64 are never logged (ansible.builtin.copy's content is not either).
 CONTENT = dict(type="str", no_log=True)
 CONTENT_BASE64 = dict(type="str", no_log=True)
@@ -30,6 +32,27 @@ PERFORMED_BY = dict(
     required_one_of=[("user_arn", "custom_entity")],
 )
 STATE_CHOICES = ["present", "absent"]
+# amazon.aws 7.x still accepts these aliases of its connection options, deprecated for removal on 2024-12-01 and gone
+# from 8.0.0 on. The modules document the connection options of amazon.aws 8.0.0 and later (doc_fragments/aws.py) and
+# take them as documented whatever amazon.aws is installed.
+REMOVED_AWS_ALIASES = frozenset(("ec2_access_key", "ec2_secret_key", "security_token", "access_token", "aws_security_token",
+                                 "ec2_url", "s3_url", "ec2_region"))
+
+
+def aws_options():
+    """amazon.aws's connection options whose aliases include REMOVED_AWS_ALIASES, without them (nothing with amazon.aws
+    8.0.0 and later): a module's argument spec adds these, and AnsibleAWSModule's own definitions of the others stand."""
+    spec = {}
+    for name, option in aws_argument_spec().items():
+        aliases = [alias for alias in option.get("aliases", []) if alias not in REMOVED_AWS_ALIASES]
+        if aliases == option.get("aliases", []):
+            continue
+        option = dict(option, aliases=aliases)
+        deprecated = [alias for alias in option.pop("deprecated_aliases", []) if alias["name"] not in REMOVED_AWS_ALIASES]
+        if deprecated:
+            option["deprecated_aliases"] = deprecated
+        spec[name] = option
+    return spec
 
 
 def file_options():

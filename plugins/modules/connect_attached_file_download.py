@@ -194,6 +194,7 @@ import pwd
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.contactcenter.connect.plugins.module_utils import download
+from ansible_collections.contactcenter.connect.plugins.module_utils.options import aws_options
 from ansible_collections.contactcenter.connect.plugins.module_utils.clients import Clients
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import batch_get_attached_file_metadata
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
@@ -204,6 +205,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.messages imp
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import settings_for
 
 ARGUMENT_SPEC = dict(
+    aws_options(),  # amazon.aws's connection options, with the aliases documented (options.aws_options)
     instance_id=dict(type="str", required=True),
     associated_resource_arn=dict(type="str", required=True),
     file_ids=dict(type="list", elements="str"),

@@ -99,6 +99,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.contactcenter.connect.plugins.module_utils.options import aws_options
 from ansible_collections.contactcenter.connect.plugins.module_utils.clients import Clients
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import batch_get_attached_file_metadata
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import run_module
@@ -108,6 +109,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.lookup impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import settings_for
 
 ARGUMENT_SPEC = dict(
+    aws_options(),  # amazon.aws's connection options, with the aliases documented (options.aws_options)
     instance_id=dict(type="str", required=True),
     associated_resource_arn=dict(type="str", required=True),
     file_ids=dict(type="list", elements="str"),

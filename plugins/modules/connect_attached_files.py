@@ -290,6 +290,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.engine impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import run_module
 from ansible_collections.contactcenter.connect.plugins.module_utils.messages import warn
+from ansible_collections.contactcenter.connect.plugins.module_utils.options import aws_options
 from ansible_collections.contactcenter.connect.plugins.module_utils.options import CREATED_BY
 from ansible_collections.contactcenter.connect.plugins.module_utils.options import STATE_CHOICES
 from ansible_collections.contactcenter.connect.plugins.module_utils.options import file_options
@@ -300,6 +301,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.settings imp
 from ansible_collections.contactcenter.connect.plugins.module_utils.source import hash_ahead
 
 ARGUMENT_SPEC = dict(
+    aws_options(),  # amazon.aws's connection options, with the aliases documented (options.aws_options)
     instance_id=dict(type="str", required=True),
     associated_resource_arn=dict(type="str"),
     files=dict(

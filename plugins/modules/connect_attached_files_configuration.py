@@ -141,6 +141,7 @@ configuration:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.contactcenter.connect.plugins.module_utils.options import aws_options
 from ansible_collections.contactcenter.connect.plugins.module_utils.configuration import desired_configuration
 from ansible_collections.contactcenter.connect.plugins.module_utils.configuration import ensure_configuration
 from ansible_collections.contactcenter.connect.plugins.module_utils.clients import Clients
@@ -148,6 +149,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.errors impor
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import settings_for
 
 ARGUMENT_SPEC = dict(
+    aws_options(),  # amazon.aws's connection options, with the aliases documented (options.aws_options)
     instance_id=dict(type="str", required=True),
     attachment_scope=dict(type="str", required=True),
     maximum_size_limit_in_bytes=dict(type="raw"),

@@ -91,12 +91,14 @@ configurations:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.contactcenter.connect.plugins.module_utils.options import aws_options
 from ansible_collections.contactcenter.connect.plugins.module_utils.clients import Clients
 from ansible_collections.contactcenter.connect.plugins.module_utils.configuration import current_configurations
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import run_module
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import settings_for
 
 ARGUMENT_SPEC = dict(
+    aws_options(),  # amazon.aws's connection options, with the aliases documented (options.aws_options)
     instance_id=dict(type="str", required=True),
     attachment_scope=dict(type="str"),
 )

@@ -96,3 +96,18 @@ def test_every_plugin_documents_the_aws_options_from_this_collection_alone():
         assert wanted in fragments, plugin.name
         # core's own fragments (inventory_cache, constructed) resolve everywhere; no other collection's may be needed
         assert not [f for f in fragments if "." in f and not f.startswith(("contactcenter.connect.", "ansible.builtin."))], plugin.name
+
+
+def test_the_modules_take_the_documented_aliases_with_every_amazon_aws():
+    """AnsibleAWSModule's connection options with the modules' own (options.aws_options) over them: the aliases are the
+    documented ones with whichever amazon.aws the tests run with (7.x's ec2_* aliases, removed in 8.0.0, are not taken)."""
+    from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
+    from ansible_collections.contactcenter.connect.plugins.module_utils.options import aws_options
+
+    spec = aws_argument_spec()
+    spec.update(aws_options())
+    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+    assert set(spec) == set(documented)
+    for name, option in documented.items():
+        assert sorted(spec[name].get("aliases", [])) == sorted(option.get("aliases", [])), name
+        assert {d["name"] for d in spec[name].get("deprecated_aliases", [])} <= set(spec[name].get("aliases", [])), name
