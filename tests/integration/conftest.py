@@ -105,12 +105,14 @@ def writes(state):
 
 
 @pytest.fixture
-def playbook(connect, tmp_path):
+def playbook(connect, tmp_path, tmp_path_factory):
     """Run a playbook (a name in tests/integration/playbooks, or a path) with extra vars; returns a Run (or a Popen with background=True).
 
     args: more command-line arguments; cwd: the folder ansible-playbook starts in (default: pytest's).
     """
     counter = [0]
+    runtime = tmp_path_factory.mktemp("xdg-runtime")
+    runtime.chmod(0o700)
 
     def run(name="attached_file.yml", check=False, diff=False, verbosity=0, env=None, background=False, secret_key=None, args=(),
             cwd=None, **extra_vars):
@@ -139,10 +141,8 @@ def playbook(connect, tmp_path):
             AWS_ACCESS_KEY_ID=connect.access_key,
             AWS_SECRET_ACCESS_KEY=secret_key or connect.secret_key,
         )
-        # one host per test: its own lock directory ($XDG_RUNTIME_DIR/contactcenter.connect-locks), so that tests running
-        # at once against endpoints with the same instance id never read each other's token notes
-        runtime = tmp_path / "xdg-runtime"
-        runtime.mkdir(mode=0o700, exist_ok=True)
+        # one host per test: its own lock directory ($XDG_RUNTIME_DIR/contactcenter.connect-locks, outside tmp_path), so
+        # that tests running at once against endpoints with the same instance id never read each other's token notes
         environment["XDG_RUNTIME_DIR"] = str(runtime)
         environment.update(env or {})
         if background:
