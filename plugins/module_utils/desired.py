@@ -22,6 +22,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api 
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import require_operation
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
+from ansible_collections.contactcenter.connect.plugins.module_utils.errors import hide
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import DIGEST_TAG
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import REPLAY_FIELDS
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import Target
@@ -272,9 +273,8 @@ def inline_content_digests(options, spec):
     """The values a result could show that are derived from content given in the task (content, content_base64):
     its SHA-256 and the client token derived from it (not a client_token the task sets).
 
-    Such content is no_log: ``task_spec`` adds these values to the module's no_log_values, so that ansible-core masks
-    them wherever they would appear in a result (checksum_sha256, client_token, the digest tag in file.tags and
-    the diff, messages): a digest of short content (a reference number, a date of birth) is reversed by trying
+    Such content is no_log: ``task_spec`` hides these values (``errors.hide``) wherever they would appear in a result
+    (checksum_sha256, client_token, the digest tag in file.tags and the diff, messages): a digest of short content (a reference number, a date of birth) is reversed by trying
     candidates. A src file's digest is returned as ansible-core's copy and get_url return one.
     """
     if spec.checksum is None or (options.get("content") is None and options.get("content_base64") is None):
@@ -290,7 +290,7 @@ def task_spec(module, options, service_model, index=None):
     given in the task, and the client token derived from it, become no_log values of the module first
     (``inline_content_digests``; docs/security.md)."""
     spec = file_spec(options, service_model, index)
-    getattr(module, "_module", module).no_log_values.update(inline_content_digests(options, spec))
+    hide(module, inline_content_digests(options, spec))
     return spec
 
 

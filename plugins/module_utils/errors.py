@@ -6,6 +6,12 @@
 """The collection's exceptions: every failure a module reports carries a message that names its cause."""
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible.module_utils.common.parameters import remove_values
+
+try:  # ansible-core 2.22 and later: secrets found at run time are registered here to be masked in what is displayed
+    from ansible.module_utils.secrets import register_secrets
+except ImportError:  # before 2.22, no_log_values masks them
+    register_secrets = None
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import gather_sdk_versions
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -49,6 +55,26 @@ class ServiceError(AttachedFileError):
         super().__init__(message=message, exception=exception, **kwargs)
 
 
+def hide(module, values):
+    """Mask values found at run time (a digest of no_log content) wherever the module's exit would show them.
+
+    They join the module's ``no_log_values``, which ``run_module`` removes from what it reports (ansible-core before
+    2.22 did that itself for every exit; 2.22 no longer does), and, where ansible-core has it, its secrets registry,
+    which masks them in what the controller displays (warnings, an error's traceback).
+    """
+    values = {value for value in values if value}
+    if not values:
+        return
+    getattr(module, "_module", module).no_log_values.update(values)
+    if register_secrets is not None:
+        register_secrets(values)
+
+
+def _masked(module, fields):
+    """fields with every no_log value replaced as ansible-core replaces one (``VALUE_SPECIFIED_IN_NO_LOG_PARAMETER``)."""
+    return remove_values(fields, getattr(module, "_module", module).no_log_values)
+
+
 def fail_with(module, error):
     """Report an AttachedFileError: with the AWS error details when a botocore error is behind it.
 
@@ -60,20 +86,22 @@ def fail_with(module, error):
         response = getattr(error.exception, "response", None)
         if response is not None:
             details.update(camel_dict_to_snake_dict(response))
-        module.fail_json(msg=error.message, **details)
+        module.fail_json(**_masked(module, dict(details, msg=error.message)))
+    fields = _masked(module, dict(error.kwargs, msg=error.message))
     if error.exception:
-        module.fail_json_aws(error.exception, msg=error.message, **error.kwargs)
-    module.fail_json(msg=error.message, **error.kwargs)
+        module.fail_json_aws(error.exception, **fields)
+    module.fail_json(**fields)
 
 
 def run_module(module, task):
-    """Run ``task(module) -> result`` and exit once: the result (failed when it says so), or the AttachedFileError raised."""
+    """Run ``task(module) -> result`` and exit once: the result (failed when it says so), or the AttachedFileError
+    raised; no_log values (``hide``) masked in either."""
     try:
         result = task(module)
     except AttachedFileError as e:
         fail_with(module, e)
-    if result.get("failed"):
-        result.pop("failed")
+    result = _masked(module, result)
+    if result.pop("failed", False):
         module.fail_json(**result)
     module.exit_json(**result)
 
