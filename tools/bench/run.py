@@ -59,6 +59,7 @@ from bench.common import (  # noqa: E402  pylint: disable=wrong-import-position
 )
 
 HANDWRITTEN = Path(__file__).resolve().parent / "handwritten.py"
+ANSIBALLZ_BUILD = Path(__file__).resolve().parent / "ansiballz_build.py"
 MODULE = "contactcenter.connect.connect_attached_file"
 TRANSFER = "ansible_collections.contactcenter.connect.plugins.module_utils.transfer"
 CASE_ID = defaults.CASE_IDS[0]
@@ -271,6 +272,8 @@ class Bench:  # pylint: disable=too-many-instance-attributes
         self.endpoint = endpoint
         self.collections = collections
         self.transfer = transfer
+        self.source = importlib.import_module(transfer.__name__.rsplit(".", 1)[0] + ".source")  # hash_ahead, as the modules call it
+        self.boto3 = importlib.import_module("boto3")
         self.curl = curl
         self.run_dir = WORK / "run"
         self.files = Files(self.run_dir / "files", max(options.sizes) * MIB)
@@ -402,7 +405,8 @@ class Bench:  # pylint: disable=too-many-instance-attributes
             counts["curl"] = self.options.transfer_reps
         variants = [v for v in ("playbook", "module", "curl", "script") if v in counts]
         for size in (s * MIB for s in self.options.sizes):
-            row = results.setdefault(size, {"playbook": [], "hash": [], "put": [], "module": [], "curl": [], "curl_wall": [], "script": []})
+            row = results.setdefault(size, {"playbook": [], "hash": [], "hash_alone": [], "clients": [], "put": [], "module": [], "curl": [],
+                                           "curl_wall": [], "script": []})
             rounds = max(counts.values())
             for rep in range(rounds):
                 log("data path %s, round %d/%d" % (size_label(size), rep + 1, rounds))
@@ -419,18 +423,31 @@ class Bench:  # pylint: disable=too-many-instance-attributes
             row["playbook"].append(self.playbook({"src": str(path)})[0])
 
     def _data_module(self, path, size, row):
+        """As the module runs it: the SHA-256 on its own thread (source.hash_ahead) while the Connect and Cases clients are
+        made from a fresh boto3 session, then Source.sha256() (the digest computed ahead, waited for if not done yet) and
+        the PUT. b is what the hash adds beyond client creation (its exposed part) plus the PUT; the hash alone is
+        timed on its own first (same file, already in the page cache for both)."""
         metadata = self.start(path)
+        begun = time.perf_counter()
+        self.transfer.Source(path=str(path)).sha256()
+        row["hash_alone"].append(time.perf_counter() - begun)
         with self.verified("module data path %s" % size_label(size), 1, size):
             begun = time.perf_counter()
+            self.source.hash_ahead([str(path)])
+            session = self.boto3.session.Session(region_name=self.endpoint.region)
+            for service in ("connect", "connectcases"):
+                session.client(service, endpoint_url=self.endpoint.endpoint_url)
+            made = time.perf_counter()
             source = self.transfer.Source(path=str(path))
             digest = source.sha256()
             hashed = time.perf_counter()
             # as the module does: one session per run; the PUT hashes the bytes again as it streams them
             self.transfer.TransferSession().put(metadata["Url"], metadata.get("HeadersToInclude"), source, sha256=digest)
             done = time.perf_counter()
-        row["hash"].append(hashed - begun)
+        row["clients"].append(made - begun)
+        row["hash"].append(hashed - made)
         row["put"].append(done - hashed)
-        row["module"].append(done - begun)
+        row["module"].append(done - made)
 
     def _data_curl(self, path, size, row):
         metadata = self.start(path)
@@ -562,6 +579,17 @@ class Bench:  # pylint: disable=too-many-instance-attributes
 
     # --------------------------------------------------------------------------------- 4. profile --
 
+    def ansiballz_build(self, name, reps=3):
+        """The controller's work before the module runs: building its AnsiballZ payload (median CPU seconds of reps fresh
+        processes), with the Python files ansible-core compiled to find the module_utils."""
+        runs = []
+        for _unused in range(reps):
+            done = subprocess.run([self.python, str(ANSIBALLZ_BUILD), name], env=self.env, capture_output=True, text=True, timeout=300, check=False)
+            if done.returncode != 0:
+                raise BenchError("ansiballz_build.py %s failed: %s" % (name, done.stderr[-2000:]))
+            runs.append(json.loads(done.stdout))
+        return dict(runs[0], seconds=median([r["seconds"] for r in runs]))
+
     def profile(self):
         """Keep one AnsiballZ payload per size, then run it directly: plain, with -X importtime, with cProfile.
 
@@ -574,6 +602,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
             subprocess.run([self.python, "-c", "pass"], check=True)
             starts.append(time.perf_counter() - begun)
         results["interpreter_start"] = median(starts)
+        results["ansiballz"] = {name: self.ansiballz_build(name) for name in ("contactcenter.connect.connect_attached_file", "ansible.builtin.ping")}
         for size in (s * MIB for s in self.options.profile_sizes):
             log("profile %s" % size_label(size))
             remote_tmp = self.run_dir / ("kept-%d" % size)
@@ -698,8 +727,10 @@ def targets(results):
     if data and data["curl"]:
         ratio = median(data["curl"]) / median(data["module"])
         found.append((name, ratio >= TARGET_RATIO,
-                      "%.3fx: module %.0f MiB/s (hash %.3f s + PUT %.3f s) vs curl %.0f MiB/s (%.3f s); PUT alone %.2fx"
+                      "%.3fx: module %.0f MiB/s (exposed hash %.3f s + PUT %.3f s; the hash alone %.3f s, on a thread behind %.3f s of "
+                      "client creation) vs curl %.0f MiB/s (%.3f s); PUT alone %.2fx"
                       % (ratio, mib_per_s(100 * MIB, median(data["module"])), median(data["hash"]), median(data["put"]),
+                         median(data["hash_alone"]), median(data["clients"]),
                          mib_per_s(100 * MIB, median(data["curl"])), median(data["curl"]), median(data["curl"]) / median(data["put"]))))
     else:
         found.append((name, None, "not measured (no curl, or 100 MiB not among --sizes)"))
@@ -724,9 +755,19 @@ def targets(results):
     if ping and script and ping["wall"] and script["wall"]:
         own = median(new["wall"]) - median(ping["wall"])
         found.append(("New 1 KiB upload: module's own time (playbook - ping) <= 1.3x the hand-written script", own <= 1.3 * median(script["wall"]),
-                      "%.2f s - %.2f s = %.2f s vs script %.2f s: %.2fx"
-                      % (median(new["wall"]), median(ping["wall"]), own, median(script["wall"]), own / median(script["wall"]))))
+                      "%.2f s - %.2f s = %.2f s vs script %.2f s: %.2fx%s"
+                      % (median(new["wall"]), median(ping["wall"]), own, median(script["wall"]), own / median(script["wall"]), built_beyond(results))))
     return found
+
+
+def built_beyond(results):
+    """What building the module's AnsiballZ payload costs beyond ping's (section 4), as a clause of the fixed-cost figures."""
+    builds = results.get("profile", {}).get("ansiballz")
+    if not builds:
+        return ""
+    ours, ping = builds["contactcenter.connect.connect_attached_file"], builds["ansible.builtin.ping"]
+    return "; of the module's own time, %.3f s is ansible-core building its payload beyond ping's (%d files compiled, not %d: section 4)" % (
+        ours["seconds"] - ping["seconds"], ours["files"], ping["files"])
 
 
 # ---------------------------------------------------------------------------------------------- report --
@@ -773,15 +814,19 @@ def report_data_path(results):
     out = ["## 1. Data path\n"]
     out.append("Fresh random `.pdf` files; every upload is new (fresh content or token) and checked on the endpoint (one PUT, all bytes).\n")
     out.append("- **a. playbook**: a one-task `ansible-playbook` running the module as users do (wall time, whole process).")
-    out.append("- **b. module data path**: the module's own `Source.sha256()` + `TransferSession().put(..., sha256=...)` (imported from the "
-               "collection ansible-playbook loads: botocore's URLLib3Session, the content hashed again while it streams) to a fresh pre-signed "
-               "URL with its HeadersToInclude; in-process: no interpreter start, imports or API calls.")
+    out.append("- **b. module data path**: the transfer as the module runs it, with the module's own functions (imported from the "
+               "collection ansible-playbook loads): the SHA-256 starts on its own thread (`source.hash_ahead`) while the Connect and Cases "
+               "clients are made from a fresh boto3 session; then `Source.sha256()` (the digest computed ahead, waited for if not done) and "
+               "`TransferSession().put(..., sha256=...)` (botocore's URLLib3Session, the content hashed again while it streams) to a fresh "
+               "pre-signed URL with its HeadersToInclude. b is the hash's exposed part (what it adds beyond client creation) + the PUT; "
+               "client creation itself is fixed cost (section 3), paid by the hand-written script too. In-process: no interpreter start, "
+               "imports or API calls.")
     out.append("- **c. curl**: `curl -sS -T file -H ...` of the same bytes with the same headers; time and throughput from curl's "
                "`time_total` (its process wall time is below the table).")
     out.append("- **d. hand-written script**: `tools/bench/handwritten.py --link-to-case --describe-config`, boto3 + http.client making "
                "the module's calls for a case (SearchRelatedItems and a BatchGet lookup per page of the case's File items, DescribeConfig, "
                "Start, PUT, Complete, BatchGet, CreateRelatedItem), hashing the content for the digest tag (wall time, whole process).\n")
-    out.append("| Size | a. playbook | b. module data path (hash + PUT) | b. MiB/s | c. curl | c. MiB/s | d. hand-written script | b/c throughput |")
+    out.append("| Size | a. playbook | b. module data path (exposed hash + PUT) | b. MiB/s | c. curl | c. MiB/s | d. hand-written script | b/c throughput |")
     out.append("|---|---|---|---|---|---|---|---|")
     rows = sorted(results["data_path"].items())
     for size, row in rows:
@@ -791,7 +836,8 @@ def report_data_path(results):
             size_label(size), spread(row["playbook"]), spread(row["module"], digits=3), median(row["hash"]), median(row["put"]),
             mib_per_s(size, median(row["module"])), curl_cells[0], curl_cells[1], spread(row["script"]), curl_cells[2]))
     out.append("")
-    hashing = ", ".join("%.0f MiB/s (%s)" % (mib_per_s(size, median(row["hash"])), size_label(size)) for size, row in rows)
+    hashing = ", ".join("%.0f MiB/s (%s: %.3f s, behind %.3f s of client creation)" % (
+        mib_per_s(size, median(row["hash_alone"])), size_label(size), median(row["hash_alone"]), median(row["clients"])) for size, row in rows)
     curl_walls = ", ".join("%s %.3f s" % (size_label(size), median(row["curl_wall"])) for size, row in rows if row["curl_wall"])
     out.append(("curl process wall time: %s. " % curl_walls if curl_walls else "") + "SHA-256 alone runs at %s.\n" % hashing)
 
@@ -892,6 +938,16 @@ def report_profile(results):
                "(`runpy.run_path` of the payload). The module runs with its default for a case ARN (`link_to_case: true`); the case "
                "held %s linked file(s) before the cProfile run. Interpreter start (`python -c pass`): %.3f s.\n"
                % (" and ".join(sorted({str(profile[s]["linked_before"]) for s in sizes})), profile["interpreter_start"]))
+    builds = profile.get("ansiballz")
+    if builds:
+        ours, ping = builds["contactcenter.connect.connect_attached_file"], builds["ansible.builtin.ping"]
+        out.append("Before the module runs, the controller builds its AnsiballZ payload (`module_common.modify_module`, "
+                   "`tools/bench/ansiballz_build.py`, CPU time, median of 3 fresh processes): %.3f s for the module, which compiles "
+                   "%d Python files (%d KiB of source: the module, its module_utils, amazon.aws's and ansible-core's) to find its "
+                   "imports, against %.3f s for `ansible.builtin.ping` (%d files, %d KiB): %+.3f s of the module's own time in section "
+                   "3 that the hand-written script does not pay.\n" % (
+                       ours["seconds"], ours["files"], ours["bytes"] // 1024, ping["seconds"], ping["files"], ping["bytes"] // 1024,
+                       ours["seconds"] - ping["seconds"]))
     out.append("| | " + " | ".join(size_label(s) for s in sizes) + " |")
     out.append("|---|" + "---|" * len(sizes))
 
