@@ -274,8 +274,8 @@ def inline_content_digests(options, spec):
     its SHA-256 and the client token derived from it (not a client_token the task sets).
 
     Such content is no_log: ``task_spec`` hides these values (``errors.hide``) wherever they would appear in a result
-    (checksum_sha256, client_token, the digest tag in file.tags and the diff, messages): a digest of short content (a reference number, a date of birth) is reversed by trying
-    candidates. A src file's digest is returned as ansible-core's copy and get_url return one.
+    (checksum_sha256, client_token, the digest tag in file.tags and the diff, messages): a digest of short content (a
+    reference number, a date of birth) is reversed by trying candidates. A src file's digest is returned as ansible-core's copy and get_url return one.
     """
     if spec.checksum is None or (options.get("content") is None and options.get("content_base64") is None):
         return set()
