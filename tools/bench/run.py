@@ -405,8 +405,8 @@ class Bench:  # pylint: disable=too-many-instance-attributes
             counts["curl"] = self.options.transfer_reps
         variants = [v for v in ("playbook", "module", "curl", "script") if v in counts]
         for size in (s * MIB for s in self.options.sizes):
-            row = results.setdefault(size, {"playbook": [], "hash": [], "hash_alone": [], "clients": [], "put": [], "module": [], "curl": [],
-                                           "curl_wall": [], "script": []})
+            row = results.setdefault(size, {name: [] for name in ("playbook", "hash", "hash_alone", "clients", "put", "module", "curl",
+                                                                  "curl_wall", "script")})
             rounds = max(counts.values())
             for rep in range(rounds):
                 log("data path %s, round %d/%d" % (size_label(size), rep + 1, rounds))
