@@ -12,7 +12,8 @@ case. Links run before new uploads start, so files finish as they go. The check 
 search for several files of a case (case_files.links_before_linking): approved files wait for the case's other files still on
 their way (at most case_files.LINK_BATCH files, at most Settings.link_batch_wait seconds), then one job links them all.
 Runs on one host serialise per client token (locks.py). Each action is a Work record (work.py) finished exactly once;
-one failing item never stops the others.
+one failing item never stops the others. Under ``on_refused: skip`` (not in check mode) the plan streams: each case is
+read, planned and applied while the next cases are read (``Engine._stream``).
 """
 
 import collections
