@@ -610,6 +610,10 @@ class FakeConnect:
         self.files = {f["FileId"]: dict(f) for f in existing}
         self.lock = threading.Lock()
 
+    def describe_contact(self, aws_retry=False, InstanceId=None, ContactId=None):
+        self.log.add("contact", ContactId)
+        return EMAIL_CONTACT
+
     def describe_attached_files_configuration(self, aws_retry=False, InstanceId=None, AttachmentScope=None):
         self.log.add("configuration", AttachmentScope)
         return {"AttachedFilesConfiguration": dict(CASE_CONFIGURATION["AttachedFilesConfiguration"], AttachmentScope=AttachmentScope)}
@@ -719,3 +723,35 @@ def test_under_fail_or_in_check_mode_nothing_is_written_before_the_last_case_is_
         starts = [n for n, call in enumerate(log.calls) if call[0] == "start"]
         assert len(starts) == 6 and min(starts) > max(lookups)
         assert min(n for n, call in enumerate(log.calls) if call in log.writes()) > max(lookups)
+
+
+def test_under_skip_contacts_duplicates_refusals_and_exclusive_removals_come_out_as_without_streaming(stubbed, tmp_path):
+    """A contact's file (read on no case), a duplicate, a refused item and exclusive on two cases, streamed."""
+    client, _stubber = stubbed
+    task = dict(TASK, associated_resource_arn=None)
+
+    def spec(index, content, name, resource):
+        return file_spec(item_options(task, {"content": content, "file_name": name, "associated_resource_arn": resource}),
+                         client.meta.service_model, index)
+
+    specs = [spec(0, "to the customer\n", "mail.txt", CONTACT), spec(1, "claim\n", "a.txt", case_arn(1)), spec(2, "photo\n", "b.txt", case_arn(2)),
+             spec(3, "claim\n", "a.txt", case_arn(1)), spec(4, "", "empty.txt", case_arn(2))]
+    old = dict(metadata(specs[1], "old-1"), FileName="old.txt", FileArn=started("old-1")["FileArn"], AssociatedResourceArn=case_arn(1))
+    present = dict(metadata(specs[2], "b-1"), FileArn=started("b-1")["FileArn"], AssociatedResourceArn=case_arn(2))
+    log = CallLog()
+    connect = FakeConnect(log, existing=[old, present])
+    cases = FakeCasesOfCases(log, items={"case-1": {old["FileArn"]: "ri-old"}, "case-2": {present["FileArn"]: "ri-b"}})
+    outcome = streaming_engine(connect, cases, tmp_path).run(specs, [specs[1].target, specs[2].target], on_refused="skip")
+    assert [item.outcome for item in outcome.items] == ["uploaded", "uploaded", "unchanged", "unchanged", "failed"]
+    assert outcome.items[0].current["FileName"] == "mail.txt" and outcome.items[0].related_item_id is None
+    assert outcome.items[3].current == outcome.items[1].current and outcome.items[3].changed is False  # same file as files[1]
+    assert outcome.items[2].current["FileId"] == "b-1" and outcome.items[2].related_item_id == "ri-b"
+    assert "content is empty" in outcome.items[4].error.message and outcome.items[4].error.message.startswith("files[4] (empty.txt)")
+    assert [(r.outcome, r.current) for r in outcome.removed] == [("deleted", None)] and outcome.removed[0].action.current["FileId"] == "old-1"
+    assert sorted(call[1] for call in log.calls if call[0] == "start") == ["a.txt", "mail.txt"]  # the duplicate made nothing
+    assert [call for call in log.writes() if call[0] == "delete"] == [("delete", "old-1")]
+    assert cases.items["case-1"] == {old["FileArn"]: "ri-old", outcome.items[1].current["FileArn"]: outcome.items[1].related_item_id}
+    assert cases.items["case-2"] == {present["FileArn"]: "ri-b"}
+    # the contact's part goes first: its channel and configuration before any case is read
+    assert log.first("contact", "c-1") < log.first("configuration", "EMAIL") < log.first("search", "case-1")
+    assert log.first("search", "case-1") < log.first("search", "case-2")
