@@ -178,7 +178,7 @@ options:
       - V(skip) is also faster over many cases. Nothing has to be refused before the first write, so the module reads,
         plans and writes one case at a time. The files of a case are uploaded while the next cases are read, instead of
         after every case's lookup. Items on no case (contacts, and files named by O(files[].file_id) whose case is not read)
-        go first. A case's V(exclusive) deletions still come from the whole case. Check mode reads everything first, as
+        go first. A case's O(exclusive) deletions still come from the whole case. Check mode reads everything first, as
         with V(fail).
       - Errors of the service during the writes are per item in both cases.
     type: str
