@@ -63,3 +63,23 @@ def test_uploads_start_while_cases_are_read_only_under_skip(playbook, connect, o
         assert starts_before == [], requests
         assert not any(operation in ("CompleteAttachedFileUpload", "CreateRelatedItem", "UploadPut")
                        for operation, _resource in requests[:last_case_read])
+
+
+def test_exclusive_under_skip_deletes_each_cases_unnamed_files_from_its_whole_read(playbook, connect):
+    """Streamed, exclusive still deletes on each case exactly the files no item names; a refused item stays refused."""
+    first = [(CASES[0], "keep-0.txt"), (CASES[0], "drop-0.txt"), (CASES[1], "keep-1.txt"), (CASES[1], "drop-1.txt")]
+    assert playbook("attached_files.yml", files=[item(case, name) for case, name in first]).rc == 0
+    files = [item(CASES[1], "keep-1.txt"), item(CASES[0], "keep-0.txt"), item(CASES[0], "new-0.txt"),
+             {"content": "", "file_name": "empty.txt", "associated_resource_arn": defaults.case_arn(CASES[2])}]
+    run = playbook("attached_files.yml", files=files, exclusive=True, on_refused="skip")
+    assert run.rc != 0
+    result = run.result(TASK)
+    # 6: the four items and the two files exclusive deleted
+    assert result["msg"].startswith("1 of 6 files failed: files[3] (empty.txt): content is empty"), result["msg"]
+    assert [entry["changed"] for entry in result["files"][:3]] == [False, False, True]
+    assert [entry["file"]["file_name"] for entry in result["files"][:3]] == ["keep-1.txt", "keep-0.txt", "new-0.txt"]
+    assert sorted((r["file"]["file_name"], r["changed"]) for r in result["removed"]) == [("drop-0.txt", True), ("drop-1.txt", True)]
+    live = sorted((f["associated_resource_arn"], f["file_name"]) for f in connect.state()["files"] if not f["deleted"])
+    assert live == sorted([(defaults.case_arn(CASES[0]), "keep-0.txt"), (defaults.case_arn(CASES[0]), "new-0.txt"),
+                           (defaults.case_arn(CASES[1]), "keep-1.txt")])
+    assert connect.state()["calls"]["DeleteAttachedFile"] == 2
