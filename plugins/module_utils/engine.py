@@ -12,9 +12,11 @@ case. Links run before new uploads start, so files finish as they go. The check 
 search for several files of a case (case_files.links_before_linking): approved files wait for the case's other files still on
 their way (at most case_files.LINK_BATCH files, at most Settings.link_batch_wait seconds), then one job links them all.
 Runs on one host serialise per client token (locks.py). Each action is a Work record (work.py) finished exactly once;
-one failing item never stops the others.
+one failing item never stops the others. Under ``on_refused: skip`` (not in check mode) the plan streams: each case is
+read, planned and applied while the next cases are read (``Engine._stream``).
 """
 
+import collections
 import threading
 import time
 
@@ -38,14 +40,20 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.identity imp
 from ansible_collections.contactcenter.connect.plugins.module_utils.identity import token_generation
 from ansible_collections.contactcenter.connect.plugins.module_utils.locks import TokenLock
 from ansible_collections.contactcenter.connect.plugins.module_utils.locks import read_note
+from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import Existing
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import MetadataReader
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import case_key
+from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import cases_to_read
 from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import read_existing
+from ansible_collections.contactcenter.connect.plugins.module_utils.lookup import read_part
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import CREATE
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import DELETE
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import LINK
+from ansible_collections.contactcenter.connect.plugins.module_utils.plan import NOTHING
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import UPLOAD
+from ansible_collections.contactcenter.connect.plugins.module_utils.plan import Action
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import plan
+from ansible_collections.contactcenter.connect.plugins.module_utils.plan import plan_item
 from ansible_collections.contactcenter.connect.plugins.module_utils.plan import removals
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import NOT_WRITTEN
 from ansible_collections.contactcenter.connect.plugins.module_utils.results import ItemResult
@@ -59,8 +67,8 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.work import 
 from ansible_collections.contactcenter.connect.plugins.module_utils.work import UPLOADED
 from ansible_collections.contactcenter.connect.plugins.module_utils.work import Work
 
-# Job priorities: what finishes files first runs first.
-LINK_JOB, POLL_JOB, DELETE_JOB, UPLOAD_JOB = 0, 1, 2, 3
+# Job priorities: what finishes files first runs first; the reads of a streaming plan (Engine._stream) feed the writes.
+LINK_JOB, POLL_JOB, READ_JOB, DELETE_JOB, UPLOAD_JOB = 0, 1, 2, 3, 4
 MAX_TOKEN_GENERATIONS = 20  # a file deleted and attached again up to 19 times under derived tokens
 STARTED, COMPLETED, FINISHED = "started", "completed", "finished"  # the stages a token lock's note records
 NOT_LINKED = "file {file_id} is {status}, not yet APPROVED: it was not linked to the case; run the task again"
@@ -127,8 +135,12 @@ class Engine:  # pylint: disable=too-many-instance-attributes
         """Plan, then (unless in check mode) apply; returns an Outcome.
 
         on_refused: ``fail`` writes nothing when the plan refused any item (every refusal knowable before a write:
-        the options, the files, the configuration, the cases read); ``skip`` applies the other items.
+        the options, the files, the configuration, the cases read); ``skip`` applies the other items. Under ``skip``,
+        out of check mode, with more than one case to read, the plan streams (``_stream``): each case's items are
+        applied while the next cases are read.
         """
+        if on_refused == "skip" and not self.check_mode and len(cases_to_read(specs, exclusive_cases)) > 1:
+            return self._stream(specs, exclusive_cases)
         actions, removed = self.plan(specs, exclusive_cases)
         if on_refused == "fail" and any(a.error is not None for a in actions):
             return Outcome(not_written(actions), [ItemResult(a, outcome=NOT_WRITTEN) for a in removed], self.warnings, refused_whole=True)
@@ -136,18 +148,33 @@ class Engine:  # pylint: disable=too-many-instance-attributes
             return Outcome(self._noted_tokens([planned(a) for a in actions]), [planned(a) for a in removed], self.warnings)
         items = [self._work(a) for a in actions]
         extra = [self._work(a) for a in removed]
-        work = [w for w in items + extra if w.action.error is None and w.action.duplicate_of is None]
-        for item in work:
-            if item.spec is not None and item.spec.link and item.action.kind in (UPLOAD, CREATE, LINK):
-                self.to_link.setdefault(case_key(item.spec.target), set()).add(item)
-        self.scheduler.open_items(len(work))
-        for item in items:
-            if item.action.error is not None:
-                item.error, item.outcome = item.action.error, FAILED  # refused by the plan: never started
+        work = self._apply(items, extra, start=False)
         self.alone = len(work) == 1  # no other file can join this one's poll: poll at once (as a hand-written script does)
         for item in work:
             self._start(item)
         self.scheduler.run()
+        return self._outcome(items, extra)
+
+    def _apply(self, items, extra, start=True):
+        """The works of items (one per spec) and extra (exclusive's removals) that write, registered: each case's works
+        that may link known before any starts, the scheduler told of them, the plan's refusals failed; then started
+        (with ``start``). Returns them."""
+        work = [w for w in items + extra if w.action.error is None and w.action.duplicate_of is None]
+        with self.lock:
+            for item in work:
+                if item.spec is not None and item.spec.link and item.action.kind in (UPLOAD, CREATE, LINK):
+                    self.to_link.setdefault(case_key(item.spec.target), set()).add(item)
+        self.scheduler.open_items(len(work))
+        for item in items:
+            if item.action.error is not None:
+                item.error, item.outcome = item.action.error, FAILED  # refused by the plan: never started
+        if start:
+            for item in work:
+                self._start(item)
+        return work
+
+    def _outcome(self, items, extra):
+        """The Outcome once every work finished: results in the order given, duplicates sharing their first item's."""
         results = [ItemResult.of(w) for w in items]
         for position, item in enumerate(items):
             if item.action.duplicate_of is not None:
@@ -156,6 +183,67 @@ class Engine:  # pylint: disable=too-many-instance-attributes
             for warning in item.warnings:
                 self._warn(warning)
         return Outcome(self._noted_tokens(results), [ItemResult.of(w) for w in extra], self.warnings)
+
+    def _stream(self, specs, exclusive_cases):
+        """Read, plan and apply part by part (``on_refused: skip``, not check mode): first the items read on no case
+        (contacts, files by file_id, refused items), then each case (its File items, then its items' file ids and the
+        configurations they need) in the order of cases_to_read. A part's items are planned and started as soon as it is
+        read, while the next parts are read. Reads are jobs of the scheduler (``READ_JOB``, after links and polls, before
+        deletes and uploads), ``read_lanes`` of them at a time, so that ``concurrency`` bounds reads and writes together
+        and the pacer paces them as before. A case's items (all those on it, whether or not they look on it) are one
+        part, so ``exclusive`` removals come from that case's full read and its items' actions alone."""
+        duplicates = duplicate_problems(specs)
+        self.lookup_started = self.wall()
+        by_case = cases_to_read(specs, exclusive_cases)
+        full = {case_key(target) for target in exclusive_cases}
+        positions = {None: []}
+        positions.update((key, []) for key in by_case)
+        for position, spec in enumerate(specs):
+            key = case_key(spec.target) if spec.error is None and spec.target is not None else None
+            positions[key if key in by_case else None].append(position)
+        parts = collections.deque(positions.items())
+        existing, configurations_lock = Existing(), threading.Lock()
+        items, removed = [None] * len(specs), {}
+
+        def read_and_start(key, part):
+            part_specs = [specs[p] for p in part]
+            try:
+                read_part(self.reader, self.connect, self.clients.cases, existing, part_specs,
+                          case=by_case.get(key), full=key in full, configurations_lock=configurations_lock)
+                actions = {p: plan_item(specs, p, existing, duplicates) for p in part}
+                removals_here = removals(list(actions.values()), existing, [by_case[key][0]]) if key in full else []
+            except Exception as e:  # pylint: disable=broad-except
+                error = AttachedFileError(message=f"reading what exists failed: {e.__class__.__name__}: {e}")
+                actions = {p: Action(specs[p], NOTHING, reason="refused", error=for_item(error, specs[p].label)) for p in part}
+                removals_here = []
+            for action in actions.values():
+                if action.warning:
+                    self._warn(action.warning)
+            works = {p: self._work(a) for p, a in actions.items()}
+            extra = [self._work(a) for a in removals_here]
+            with self.lock:
+                for p, work in works.items():
+                    items[p] = work
+                removed[key] = extra
+            self._apply(list(works.values()), extra)
+
+        def lane():
+            with self.lock:
+                part = parts.popleft() if parts else None
+            if part is None:
+                return
+            try:
+                read_and_start(*part)
+            finally:
+                self.scheduler.submit(lane, READ_JOB)  # the next part (none left: the lane ends)
+                self.scheduler.close_item()  # the part's own item: the run goes on until every part is read
+
+        self.scheduler.open_items(len(parts))
+        for _lane in range(min(self.settings.read_lanes, len(parts))):
+            self.scheduler.submit(lane, READ_JOB)
+        self.scheduler.run()
+        extra = [work for target in exclusive_cases for work in removed.get(case_key(target), [])]
+        return self._outcome(items, extra)
 
     def _noted_tokens(self, results):
         """results, each found file made under a later generation of its derived token reporting that token.

@@ -279,43 +279,77 @@ def read_configurations(client, specs, existing):
     return existing
 
 
-def read_existing(reader, connect, cases, specs, exclusive_cases=(), concurrency=4):
-    """Everything the plan needs: the specs' cases (with their specs' files, or wholly for ``exclusive_cases``), their
-    file ids, then the configurations of the specs that may upload."""
-    existing = Existing()
+def cases_to_read(specs, exclusive_cases=()):
+    """{case key: (target, the specs that look on it)}, in order: the items' cases, then the other ``exclusive_cases``."""
     by_case = {}
     for spec in specs:
         if spec.error is None and spec.looks_on_case:
             by_case.setdefault(case_key(spec.target), (spec.target, []))[1].append(spec)
     for target in exclusive_cases:
         by_case.setdefault(case_key(target), (target, []))
+    return by_case
+
+
+def _file_ids(specs):
+    """{(instance, resource ARN): file ids the specs name}."""
     by_resource = {}
     for spec in specs:
         if spec.error is None and spec.file_id:
             by_resource.setdefault((spec.target.instance_id, spec.target.associated_resource_arn), set()).add(spec.file_id)
+    return by_resource
 
-    def one_case(item):
-        key, (target, wanted) = item
-        return key, read_case(reader, cases, target, wanted, full=key in {case_key(t) for t in exclusive_cases})
 
-    def one_resource(item):
-        (instance_id, arn), file_ids = item
-        try:
-            return (instance_id, arn), reader.read(instance_id, arn, sorted(file_ids)), None
-        except AttachedFileError as e:
-            return (instance_id, arn), {}, e
+def _read_resource(reader, item):
+    (instance_id, arn), file_ids = item
+    try:
+        return (instance_id, arn), reader.read(instance_id, arn, sorted(file_ids)), None
+    except AttachedFileError as e:
+        return (instance_id, arn), {}, e
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        case_views = list(pool.map(one_case, by_case.items()))
-        resources = list(pool.map(one_resource, by_resource.items()))
-    existing.cases.update(case_views)
+
+def _keep_file_ids(existing, by_resource, resources):
     for (instance_id, arn), found, error in resources:
         for file_id in by_resource[(instance_id, arn)]:
             if error:
                 existing.failures[(instance_id, arn, file_id)] = error
             else:
                 existing.by_id[(instance_id, arn, file_id)] = found.get(file_id)
+
+
+def read_existing(reader, connect, cases, specs, exclusive_cases=(), concurrency=4):
+    """Everything the plan needs: the specs' cases (with their specs' files, or wholly for ``exclusive_cases``), their
+    file ids, then the configurations of the specs that may upload."""
+    existing = Existing()
+    by_case = cases_to_read(specs, exclusive_cases)
+    by_resource = _file_ids(specs)
+    full = {case_key(t) for t in exclusive_cases}
+
+    def one_case(item):
+        key, (target, wanted) = item
+        return key, read_case(reader, cases, target, wanted, full=key in full)
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        case_views = list(pool.map(one_case, by_case.items()))
+        resources = list(pool.map(lambda item: _read_resource(reader, item), by_resource.items()))
+    existing.cases.update(case_views)
+    _keep_file_ids(existing, by_resource, resources)
     return read_configurations(connect, specs, existing)
+
+
+def read_part(reader, connect, cases, existing, specs, case=None, full=False, configurations_lock=None):
+    """What the plan of some of the specs needs, read into the shared ``existing`` (the streaming plan of
+    ``on_refused: skip``, one part at a time): ``case`` (a (target, specs that look on it) pair of cases_to_read,
+    wholly with ``full``), then the file ids the specs name, then the configurations of those that may upload, each
+    configuration once per task (read under ``configurations_lock``, which the parts share)."""
+    if case is not None:
+        target, wanted = case
+        existing.cases[case_key(target)] = read_case(reader, cases, target, wanted, full=full)
+    by_resource = _file_ids(specs)
+    _keep_file_ids(existing, by_resource, [_read_resource(reader, item) for item in by_resource.items()])
+    if configurations_lock is None:
+        return read_configurations(connect, specs, existing)
+    with configurations_lock:
+        return read_configurations(connect, specs, existing)
 
 
 def listed_file_ids(cases, target, file_ids, hint):

@@ -142,15 +142,16 @@ def plan_spec(spec, existing):
     return action
 
 
+def plan_item(specs, position, existing, duplicates=None):
+    """The Action of ``specs[position]``; a duplicate item (same client token) shares its first item's action."""
+    if duplicates and position in duplicates:
+        return Action(specs[position], NOTHING, reason="same file as an earlier item", duplicate_of=duplicates[position])
+    return plan_spec(specs[position], existing)
+
+
 def plan(specs, existing, duplicates=None):
-    """One Action per spec, in order; a duplicate item (same client token) shares its first item's action."""
-    actions = []
-    for position, spec in enumerate(specs):
-        if duplicates and position in duplicates:
-            actions.append(Action(spec, NOTHING, reason="same file as an earlier item", duplicate_of=duplicates[position]))
-        else:
-            actions.append(plan_spec(spec, existing))
-    return actions
+    """One Action per spec, in order (plan_item)."""
+    return [plan_item(specs, position, existing, duplicates) for position in range(len(specs))]
 
 
 def removals(actions, existing, exclusive_cases):

@@ -110,6 +110,12 @@ class Settings:  # pylint: disable=too-many-instance-attributes
     def link_delay_for(self, attempt):
         return backoff_delay(attempt, self.link_delay, self.link_max_delay)
 
+    @property
+    def read_lanes(self):
+        """Case reads at a time while a streaming plan (on_refused: skip) applies what was read: a quarter of
+        ``concurrency``, at least one; the other workers write. Reads are paced per operation as before."""
+        return max(1, self.concurrency // 4)
+
     def pool_connections(self):
         """Pooled connections per client: enough for ``concurrency`` requests at once."""
         return max(10, self.concurrency + 4)

@@ -16,7 +16,7 @@ description:
     metadata 100 files per call; the attached-files configuration once per instance and scope), decides per file
     (nothing, upload, link or delete), then carries the actions out O(concurrency) at a time over one Connect client,
     one Connect Cases client and one pooled HTTP session for the uploads. The wait polls every pending file of a
-    resource with one call.
+    resource with one call. With O(on_refused=skip) the reads and the writes overlap, case by case (see O(on_refused)).
   - One failing item never stops the others. Items refused before any write (a bad option, an extension or size the
     instance does not allow) are refused before anything is written; when all items have finished, the task fails if
     any item failed, naming each. An item either finished or is finished by running the task again, without duplicates.
@@ -175,6 +175,11 @@ options:
         C(skipped) with C(skip_reason). Correct the input and run the task again.
       - V(skip) reports the refused items as failed entries of RV(files), writes the others, and fails at the end naming
         the refused ones. For migrations that must not stop on one bad file.
+      - V(skip) is also faster over many cases. Nothing has to be refused before the first write, so the module reads,
+        plans and writes one case at a time. The files of a case are uploaded while the next cases are read, instead of
+        after every case's lookup. Items on no case (contacts, and files named by O(files[].file_id) whose case is not read)
+        go first. A case's O(exclusive) deletions still come from the whole case. Check mode reads everything first, as
+        with V(fail).
       - Errors of the service during the writes are per item in both cases.
     type: str
     choices: [fail, skip]

@@ -207,3 +207,14 @@ def test_timeline_lists_requests_since_the_reset_with_their_outcome(lc):
     assert times == sorted(times) and times[0] >= 0
     lc.reset()
     assert lc.timeline() == []
+
+
+def test_timeline_names_the_resource_of_each_request_in_the_order_they_arrived(lc):
+    _search(lc)
+    started = lc.start(size=3)
+    assert lc.put(started, b"abc").status == 200
+    _describe(lc)
+    assert [(op, resource) for _t, op, _admitted, resource in lc.timeline(resources=True)] == [
+        ("SearchRelatedItems", CASE), ("StartAttachedFileUpload", defaults.case_arn(defaults.CASE_IDS[0])), ("UploadPut", None),
+        ("DescribeAttachedFilesConfiguration", None)]
+    assert [entry[:3] for entry in lc.timeline(resources=True)] == lc.timeline()

@@ -119,7 +119,7 @@ class ControlHandler(Handler):
         fault = app.faults.take(operation) if route is not None else None
         kind = fault[0] if fault else None
         label = kind
-        if kind is None and route is not None and not app.pacing.admit(operation):
+        if kind is None and route is not None and not app.pacing.admit(operation, _resource(labels, query_pairs)):
             kind = label = "rate_limit"  # pacing.py: the operation's token bucket is empty
         if kind is None and route is not None:
             kind = app.chaos.draw(operation)  # chaos.py: throttle, internal, reset or lost, or None
@@ -186,3 +186,10 @@ class ControlHandler(Handler):
                            reason=service.validation_reason(operation_model, issues))
         result = service.handle(operation_model, params)
         return restjson.serialize_response(operation_model, result)
+
+
+def _resource(labels, query_pairs):
+    """What a request names, for the timeline: a Cases case id, else a Connect associatedResourceArn, else None."""
+    if labels and labels.get("caseId"):
+        return labels["caseId"]
+    return dict(query_pairs or ()).get("associatedResourceArn")

@@ -20,8 +20,10 @@ Rate limits
     ``UploadPut`` / ``DownloadGet`` are named. Time is the monotonic clock (not the test clock).
 
 Throttled responses are counted per operation (``throttled`` in ``GET /_localconnect/state``).
-``GET /_localconnect/timeline`` lists the requests since the last reset (the first ``TIMELINE_LIMIT``):
-seconds since the reset, operation, and whether a rate limit refused it, for profiling a run.
+``GET /_localconnect/timeline`` lists the requests since the last reset (the first ``TIMELINE_LIMIT``), in the order
+they arrived (after the latency, before they are handled): seconds since the reset, operation, and whether a rate limit
+refused it, for profiling a run; and, in the same order, the resource each names (a Cases request's case id, a Connect
+request's associatedResourceArn, or null), for tests of the order of calls.
 ``POST /_localconnect/reset`` restores the start-up settings, refills the buckets and zeroes the
 counters and the timeline.
 """
@@ -166,14 +168,14 @@ class Pacing:
         if seconds > 0:
             time.sleep(seconds)
 
-    def admit(self, operation):
-        """True when ``operation`` may run now; False (and counted) when its rate limit refuses it."""
+    def admit(self, operation, resource=None):
+        """True when ``operation`` (on ``resource``) may run now; False (and counted) when its rate limit refuses it."""
         with self._lock:
             now = time.monotonic()
             bucket = self._buckets.get(operation)
             admitted = bucket is None or bucket.take(now)
             if len(self._timeline) < TIMELINE_LIMIT:
-                self._timeline.append((round(now - self._epoch, 4), operation, admitted))
+                self._timeline.append((round(now - self._epoch, 4), operation, admitted, resource))
             if not admitted:
                 self._throttled[operation] = self._throttled.get(operation, 0) + 1
             return admitted
@@ -181,7 +183,12 @@ class Pacing:
     def timeline(self):
         """``[[seconds since reset, operation, admitted], ...]`` of the requests since the last reset."""
         with self._lock:
-            return [list(entry) for entry in self._timeline]
+            return [list(entry[:3]) for entry in self._timeline]
+
+    def resources(self):
+        """The resource of each request of the timeline, in the same order."""
+        with self._lock:
+            return [entry[3] for entry in self._timeline]
 
     def snapshot(self):
         """``(settings as dict, throttled responses per operation)``."""

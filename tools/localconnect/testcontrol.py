@@ -14,7 +14,7 @@ POST     objects                ``{"uri": "s3://bucket/key", "content_base64": .
                                 (or ``"content"``, text): a source object for
                                 CreateAttachedFile (``recordings.py``)
 POST     pacing                 ``{"latency", "upload_latency", "rate_limits"}`` (pacing.py)
-GET      timeline               requests since the reset: ``[seconds, operation, admitted]``
+GET      timeline               requests since the reset: ``[seconds, operation, admitted]``, and ``resources``
 GET      modes                  the behaviour modes (``modes.py``)
 POST     modes                  ``{name: value}``: change some behaviour modes
 GET      chaos                  chaos settings and counters of what fired
@@ -202,4 +202,4 @@ class TestControl:
 
     def timeline(self, _document):
         """Every request since the reset, with its time (pacing.py), for profiling."""
-        return {"requests": self.app.pacing.timeline()}
+        return {"requests": self.app.pacing.timeline(), "resources": self.app.pacing.resources()}

@@ -323,9 +323,14 @@ class LocalConnect:  # pylint: disable=too-many-instance-attributes
         """POST /_localconnect/pacing: ``latency``, ``upload_latency``, ``rate_limits`` (keys left out stay)."""
         return self._control("POST", "pacing", document)
 
-    def timeline(self):
-        """GET /_localconnect/timeline: ``[seconds since reset, operation, admitted]`` per request."""
-        return self._control("GET", "timeline")["requests"]
+    def timeline(self, resources=False):
+        """GET /_localconnect/timeline: ``[seconds since reset, operation, admitted]`` per request, in the order they
+        arrived; with ``resources``, ``[..., resource]`` (a Cases request's case id, a Connect request's
+        associatedResourceArn, or None)."""
+        document = self._control("GET", "timeline")
+        if not resources:
+            return document["requests"]
+        return [entry + [resource] for entry, resource in zip(document["requests"], document["resources"])]
 
     def modes(self):
         """GET /_localconnect/modes: the current behaviour modes."""

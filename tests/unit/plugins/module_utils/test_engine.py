@@ -1,5 +1,6 @@
 """The engine over stubbed clients (botocore Stubber), with an injected clock; the token locks."""
 
+import threading
 import time
 from types import SimpleNamespace
 
@@ -571,3 +572,186 @@ def test_twelve_approved_files_of_a_case_are_linked_in_batches_of_ten(stubbed, t
     # the lookup; ten files after one search; the last two (every file of the case now queued) after another
     searches = [n for n, (operation, _arns, _t) in enumerate(cases.calls) if operation == "search"]
     assert searches == [0, 1, 12]
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Streaming plan and apply per case under on_refused: skip (issue 24)
+
+def case_arn(n):
+    return f"arn:aws:cases:us-east-1:123456789012:domain/dom-1/case/case-{n}"
+
+
+class CallLog:
+    """The calls of the fake Connect and Cases clients, in the order they were made (shared by both)."""
+
+    def __init__(self):
+        self.calls = []
+        self.lock = threading.Lock()
+        self.started = threading.Event()  # set by the first StartAttachedFileUpload
+
+    def add(self, *call):
+        with self.lock:
+            self.calls.append(call)
+        if call[0] == "start":
+            self.started.set()
+
+    def first(self, *call):
+        return self.calls.index(call)
+
+    def writes(self):
+        return [call for call in self.calls if call[0] in ("start", "complete", "create", "delete")]
+
+
+class FakeConnect:
+    """Connect as the engine calls it (through connect_api): files made by Start, APPROVED at Complete, every call logged."""
+
+    def __init__(self, log, existing=()):
+        self.log = log
+        self.files = {f["FileId"]: dict(f) for f in existing}
+        self.lock = threading.Lock()
+
+    def describe_contact(self, aws_retry=False, InstanceId=None, ContactId=None):
+        self.log.add("contact", ContactId)
+        return EMAIL_CONTACT
+
+    def describe_attached_files_configuration(self, aws_retry=False, InstanceId=None, AttachmentScope=None):
+        self.log.add("configuration", AttachmentScope)
+        return {"AttachedFilesConfiguration": dict(CASE_CONFIGURATION["AttachedFilesConfiguration"], AttachmentScope=AttachmentScope)}
+
+    def start_attached_file_upload(self, aws_retry=False, **params):
+        self.log.add("start", params["FileName"])
+        with self.lock:
+            file_id = f"f-{len(self.files) + 1}"
+            made = dict(expected_metadata(params), FileId=file_id, FileArn=started(file_id)["FileArn"], FileStatus="PENDING_UPLOAD",
+                        CreationTime="2026-01-01T00:00:00Z", AssociatedResourceArn=params["AssociatedResourceArn"])
+            self.files[file_id] = made
+        return dict(started(file_id, status="PENDING_UPLOAD"), FileArn=made["FileArn"])
+
+    def complete_attached_file_upload(self, aws_retry=False, InstanceId=None, FileId=None, AssociatedResourceArn=None):
+        self.log.add("complete", self.files[FileId]["FileName"])
+        self.files[FileId]["FileStatus"] = "APPROVED"
+        return {}
+
+    def batch_get_attached_file_metadata(self, aws_retry=False, InstanceId=None, AssociatedResourceArn=None, FileIds=()):
+        self.log.add("read", AssociatedResourceArn.rsplit("/", 1)[-1], len(FileIds))
+        return {"Files": [dict(self.files[i]) for i in FileIds if i in self.files], "Errors": []}
+
+    def delete_attached_file(self, aws_retry=False, InstanceId=None, AssociatedResourceArn=None, FileId=None):
+        self.log.add("delete", FileId)
+        self.files.pop(FileId)
+        return {}
+
+
+class FakeCasesOfCases:
+    """Connect Cases with several cases of domain dom-1; the first search of case ``held`` waits (at most ``hold`` seconds)
+    until a Start was made, so that a run that starts uploads while it reads shows it in the order of the calls."""
+
+    def __init__(self, log, held=None, hold=0.0, items=None):
+        self.log = log
+        self.items = {case: dict(found) for case, found in (items or {}).items()}  # case id -> {file ARN: related item id}
+        self.held, self.hold = held, hold
+        self.lock = threading.Lock()
+
+    def search_related_items(self, aws_retry=False, domainId=None, caseId=None, filters=None, nextToken=None):
+        if caseId == self.held and not any(call == ("search", caseId) for call in self.log.calls):
+            self.log.started.wait(self.hold)
+        self.log.add("search", caseId)
+        arns = [f["file"]["fileArn"] for f in filters if f["file"].get("fileArn")]
+        with self.lock:
+            found = [(arn, item) for arn, item in self.items.get(caseId, {}).items() if not arns or arn in arns]
+        return {"relatedItems": [{"relatedItemId": item, "type": "File", "content": {"file": {"fileArn": arn}}} for arn, item in found]}
+
+    def create_related_item(self, aws_retry=False, domainId=None, caseId=None, type=None, content=None, performedBy=None):  # pylint: disable=redefined-builtin
+        arn = content["file"]["fileArn"]
+        self.log.add("create", caseId)
+        with self.lock:
+            item = self.items.setdefault(caseId, {})[arn] = f"ri-{caseId}-{arn.rsplit('/', 1)[-1]}"
+        return {"relatedItemId": item, "relatedItemArn": "arn:" + item}
+
+
+def files_on_cases(client, cases=3, per_case=2):
+    """Specs of ``per_case`` new files on each of ``cases`` cases, case by case."""
+    task = dict(TASK, associated_resource_arn=None)
+    return [file_spec(item_options(task, {"content": f"case {c} file {n}\n", "file_name": f"c{c}-{n}.txt",
+                                          "associated_resource_arn": case_arn(c)}), client.meta.service_model, (c - 1) * per_case + n)
+            for c in range(1, cases + 1) for n in range(per_case)]
+
+
+def streaming_engine(connect, cases, tmp_path, concurrency=4, check_mode=False):
+    clients = SimpleNamespace(connect=connect, cases=cases, link_cases=cases, transfer=FakeTransfer())
+    clock = FakeClock()
+    return Engine(clients, Settings(concurrency=concurrency, link_batch_wait=0.0), check_mode=check_mode, clock=clock,
+                  wall=lambda: 0.0, wait=clock.wait, lock_directory=str(tmp_path))
+
+
+def test_under_skip_a_file_of_the_first_case_starts_before_the_last_case_is_read(stubbed, tmp_path):
+    client, _stubber = stubbed
+    specs = files_on_cases(client)
+    log = CallLog()
+    connect, cases = FakeConnect(log), FakeCasesOfCases(log, held="case-3", hold=30.0)
+    outcome = streaming_engine(connect, cases, tmp_path).run(specs, on_refused="skip")
+    assert [item.error for item in outcome.items] == [None] * 6
+    assert [item.outcome for item in outcome.items] == ["uploaded"] * 6
+    assert [item.current["FileName"] for item in outcome.items] == [spec.params["FileName"] for spec in specs]  # the order given
+    assert sorted(call[1] for call in log.calls if call[0] == "start") == sorted(s.params["FileName"] for s in specs)  # each once
+    assert sorted(len(found) for found in cases.items.values()) == [2, 2, 2]
+    # the first Start (a file of case 1 or 2) came before case 3 was read
+    first_start = min(n for n, call in enumerate(log.calls) if call[0] == "start")
+    assert first_start < log.first("search", "case-3")
+    assert log.first("search", "case-1") < log.first("search", "case-2") < log.first("search", "case-3")
+    assert log.first("configuration", "CASE") < first_start and [c for c in log.calls if c[0] == "configuration"] == [("configuration", "CASE")]
+
+
+@pytest.mark.parametrize("mode", ["fail", "skip-in-check-mode"])
+def test_under_fail_or_in_check_mode_nothing_is_written_before_the_last_case_is_read(stubbed, tmp_path, mode):
+    """on_refused: fail reads every case first (a refusal must stop the task before any write); check mode is the plan.
+
+    Case 3's first search waits up to half a second for a Start: an engine that wrote while reading would show it."""
+    client, _stubber = stubbed
+    specs = files_on_cases(client)
+    log = CallLog()
+    connect, cases = FakeConnect(log), FakeCasesOfCases(log, held="case-3", hold=0.5)
+    check_mode = mode == "skip-in-check-mode"
+    subject = streaming_engine(connect, cases, tmp_path, check_mode=check_mode)
+    outcome = subject.run(specs, on_refused="skip" if check_mode else "fail")
+    lookups = [log.first("search", f"case-{c}") for c in (1, 2, 3)]
+    assert [item.error for item in outcome.items] == [None] * 6
+    if check_mode:
+        assert log.writes() == [] and [item.changed for item in outcome.items] == [True] * 6
+        assert [call for call in log.calls if call[0] == "search"] == [("search", f"case-{c}") for c in (1, 2, 3)]
+    else:
+        starts = [n for n, call in enumerate(log.calls) if call[0] == "start"]
+        assert len(starts) == 6 and min(starts) > max(lookups)
+        assert min(n for n, call in enumerate(log.calls) if call in log.writes()) > max(lookups)
+
+
+def test_under_skip_contacts_duplicates_refusals_and_exclusive_removals_come_out_as_without_streaming(stubbed, tmp_path):
+    """A contact's file (read on no case), a duplicate, a refused item and exclusive on two cases, streamed."""
+    client, _stubber = stubbed
+    task = dict(TASK, associated_resource_arn=None)
+
+    def spec(index, content, name, resource):
+        return file_spec(item_options(task, {"content": content, "file_name": name, "associated_resource_arn": resource}),
+                         client.meta.service_model, index)
+
+    specs = [spec(0, "to the customer\n", "mail.txt", CONTACT), spec(1, "claim\n", "a.txt", case_arn(1)), spec(2, "photo\n", "b.txt", case_arn(2)),
+             spec(3, "claim\n", "a.txt", case_arn(1)), spec(4, "", "empty.txt", case_arn(2))]
+    old = dict(metadata(specs[1], "old-1"), FileName="old.txt", FileArn=started("old-1")["FileArn"], AssociatedResourceArn=case_arn(1))
+    present = dict(metadata(specs[2], "b-1"), FileArn=started("b-1")["FileArn"], AssociatedResourceArn=case_arn(2))
+    log = CallLog()
+    connect = FakeConnect(log, existing=[old, present])
+    cases = FakeCasesOfCases(log, items={"case-1": {old["FileArn"]: "ri-old"}, "case-2": {present["FileArn"]: "ri-b"}})
+    outcome = streaming_engine(connect, cases, tmp_path).run(specs, [specs[1].target, specs[2].target], on_refused="skip")
+    assert [item.outcome for item in outcome.items] == ["uploaded", "uploaded", "unchanged", "unchanged", "failed"]
+    assert outcome.items[0].current["FileName"] == "mail.txt" and outcome.items[0].related_item_id is None
+    assert outcome.items[3].current == outcome.items[1].current and outcome.items[3].changed is False  # same file as files[1]
+    assert outcome.items[2].current["FileId"] == "b-1" and outcome.items[2].related_item_id == "ri-b"
+    assert "content is empty" in outcome.items[4].error.message and outcome.items[4].error.message.startswith("files[4] (empty.txt)")
+    assert [(r.outcome, r.current) for r in outcome.removed] == [("deleted", None)] and outcome.removed[0].action.current["FileId"] == "old-1"
+    assert sorted(call[1] for call in log.calls if call[0] == "start") == ["a.txt", "mail.txt"]  # the duplicate made nothing
+    assert [call for call in log.writes() if call[0] == "delete"] == [("delete", "old-1")]
+    assert cases.items["case-1"] == {old["FileArn"]: "ri-old", outcome.items[1].current["FileArn"]: outcome.items[1].related_item_id}
+    assert cases.items["case-2"] == {present["FileArn"]: "ri-b"}
+    # the contact's part goes first: its channel and configuration before any case is read
+    assert log.first("contact", "c-1") < log.first("configuration", "EMAIL") < log.first("search", "case-1")
+    assert log.first("search", "case-1") < log.first("search", "case-2")
