@@ -300,13 +300,17 @@ class Pacer:
         whether the service throttled it (None: no answer); returns None (the retry decision is not ours)."""
         if self.rate == 0:
             return None
-        throttled = None
-        if response:
-            http_response, parsed = response
-            code = ((parsed or {}).get("Error") or {}).get("Code")
-            throttled = code in THROTTLE_CODES or getattr(http_response, "status_code", None) == 429
-        self.bucket(self._key(event_name)).answered(throttled)
+        self.bucket(self._key(event_name)).answered(self.throttled(response))
         return None
+
+    @staticmethod
+    def throttled(response):
+        """Whether a ``needs-retry`` response (``(http_response, parsed)``, or None: no answer) is a throttle; None if unknown."""
+        if not response:
+            return None
+        http_response, parsed = response
+        code = ((parsed or {}).get("Error") or {}).get("Code")
+        return code in THROTTLE_CODES or getattr(http_response, "status_code", None) == 429
 
     def install(self, client):
         """Pace a botocore client (or amazon.aws's retrying wrapper of one); returns it."""
