@@ -46,6 +46,9 @@ adaptive mode on a virtual clock; the figures are in docs/performance.md).
 
 **Fixed** (``Pacer(rate)``): that rate and burst, never changed. ``Pacer(0)``: no pacing.
 
+**Host** (``pacing_scope: host``): host_pacing.HostPacer, this Pacer with buckets shared by every module process of
+the user on the host (a fixed rate, GCRA in a file per operation); it uses the same hooks (``install``).
+
 Every HTTP attempt takes a token (botocore's own retries and AWSRetry's included), through the client's
 ``before-send`` event; answers are seen through ``needs-retry``, on the thread that sent the request. Throttled
 calls are retried by AWSRetry, never lost.
