@@ -5,6 +5,7 @@ between them is the one two processes take.
 """
 
 import os
+import threading
 
 import pytest
 
@@ -14,6 +15,7 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.clients impo
 from ansible_collections.contactcenter.connect.plugins.module_utils.host_pacing import HostPacer
 from ansible_collections.contactcenter.connect.plugins.module_utils.host_pacing import SharedBucket
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import Settings
+from ansible_collections.contactcenter.connect.plugins.module_utils.settings import settings_for
 
 NAME = "a" * 64 + host_pacing.SUFFIX
 
@@ -193,3 +195,31 @@ def test_settings_choose_the_scope_and_the_hosts_burst_is_the_quotas():
     assert task.burst == pytest.approx(5 / 15) and host.burst == 5
     assert type(pacer_for(task)) is pacing.Pacer and isinstance(pacer_for(host), HostPacer)
     assert pacer_for(Settings(pacing_scope="host")).rate == pacing.DEFAULT_RATE
+
+
+def test_settings_for_reads_the_scope_from_the_modules_options():
+    class Module:
+        params = {"concurrency": 4, "requests_per_second": None, "pacing_scope": "host"}
+
+    settings = settings_for(Module())
+    assert settings.pacing_scope == "host" and settings.burst == 5 and settings.requests_per_second is None
+    assert isinstance(pacer_for(settings), HostPacer)
+
+
+def test_threads_of_one_process_take_distinct_slots_from_one_bucket(directory):
+    clock = Clock()
+    one = bucket(directory, clock)
+    slots = []
+
+    def work():
+        for _ in range(50):
+            slots.append(one.reserve()[0])
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # no update lost between threads (an flock belongs to the open file, which they share): 200 distinct slots
+    expected = [max(100.0, 100.0 + k * one.interval - one.tolerance) for k in range(200)]
+    assert sorted(slots) == pytest.approx(expected)
