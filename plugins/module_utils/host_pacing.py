@@ -188,29 +188,6 @@ class HostPacer(Pacer):
                     self.buckets[key] = TokenBucket(self.rate, self.burst, clock=self.clock, sleep=self.sleep)
             return self.buckets[key]
 
-    def _scoped_key(self, scope, event_name):
-        return (scope,) + self._key(event_name)
-
-    def install(self, client):
-        """Pace a botocore client (or amazon.aws's wrapper of one) with the buckets of its region and endpoint."""
-        raw = getattr(client, "client", client)
-        scope = (raw.meta.region_name or "", raw.meta.endpoint_url or "")
-
-        def before_send(event_name=None, **kwargs):
-            if self.rate == 0:
-                return None
-            waited = self.bucket(self._scoped_key(scope, event_name)).take()
-            if waited:
-                with self.lock:
-                    self.waited += waited
-            return None
-
-        def needs_retry(event_name=None, response=None, **kwargs):
-            if self.rate == 0:
-                return None
-            self.bucket(self._scoped_key(scope, event_name)).answered(self.throttled(response))
-            return None
-
-        raw.meta.events.register("before-send", before_send, unique_id=f"contactcenter-pacer-send-{id(self)}")
-        raw.meta.events.register("needs-retry", needs_retry, unique_id=f"contactcenter-pacer-retry-{id(self)}")
-        return client
+    def _prefix(self, raw_client):
+        """A client's buckets are those of its region and endpoint URL."""
+        return ((raw_client.meta.region_name or "", raw_client.meta.endpoint_url or ""),)

@@ -54,7 +54,7 @@ def offsets(slots, clock_start):
 def test_a_full_bucket_lets_a_burst_go_then_hands_slots_out_at_the_rate_in_order(directory):
     clock = Clock()
     one = bucket(directory, clock)
-    slots = [one.reserve()[0] for _ in range(8)]
+    slots = [one.reserve()[0] for _round in range(8)]
     # burst 5 less LAG (a quarter token): four at once, the fifth a quarter interval later, then one every 0.5 s
     assert offsets(slots, 100.0) == [0.0, 0.0, 0.0, 0.0, 0.125, 0.625, 1.125, 1.625]
     assert slots == sorted(slots)
@@ -65,7 +65,7 @@ def test_two_processes_on_one_file_share_one_rate_and_one_burst(directory):
     first, second = bucket(directory, clock), bucket(directory, clock)
     assert first.fd != second.fd  # each "process" opened the file itself
     slots = []
-    for _ in range(6):
+    for _round in range(6):
         slots.append(first.reserve()[0])
         slots.append(second.reserve()[0])
     # together: one burst of 5 and 2 per second, not two bursts and 4 per second
@@ -76,7 +76,7 @@ def test_a_process_uses_what_another_does_not(directory):
     clock = Clock()
     idle, busy = bucket(directory, clock), bucket(directory, clock)
     assert idle.reserve()[0] == 100.0
-    busy_slots = [busy.reserve()[0] for _ in range(5)]
+    busy_slots = [busy.reserve()[0] for _round in range(5)]
     # the idle process took one slot; the busy one has the rest of the burst at once, with no fixed share to wait for
     assert offsets(busy_slots, 100.0) == [0.0, 0.0, 0.0, 0.125, 0.625]
 
@@ -84,17 +84,17 @@ def test_a_process_uses_what_another_does_not(directory):
 def test_an_idle_bucket_fills_up_again_and_take_sleeps_until_the_slot(directory):
     clock = Clock()
     one = bucket(directory, clock)
-    waits = [one.take() for _ in range(6)]
+    waits = [one.take() for _round in range(6)]
     assert waits == pytest.approx([0.0, 0.0, 0.0, 0.0, 0.125, 0.5])
     assert clock.slept == pytest.approx([0.125, 0.5])  # the injected sleep, once per waiting caller
     clock.now += 60.0
-    assert [one.take() for _ in range(4)] == [0.0] * 4
+    assert [one.take() for _round in range(4)] == [0.0] * 4
 
 
 def test_a_throttle_pushes_every_process_back_once_per_push_and_at_most_to_the_limit(directory):
     clock = Clock()
     first, second = bucket(directory, clock), bucket(directory, clock)
-    for _ in range(4):
+    for _round in range(4):
         first.take()
     assert second.reserve()[0] == pytest.approx(100.125)  # the next slot without a throttle: TAT 102.5 - 1.875
     first.answered(True)  # the service throttled first's last request: one interval more for everyone
@@ -108,7 +108,7 @@ def test_a_throttle_pushes_every_process_back_once_per_push_and_at_most_to_the_l
     second.answered(True)
     assert second.pushes == 1
     third = bucket(directory, clock)
-    for _ in range(30):  # many throttles of fresh requests: the TAT never goes past an empty bucket plus PUSH_LIMIT
+    for _round in range(30):  # many throttles of fresh requests: the TAT never goes past an empty bucket plus PUSH_LIMIT
         third.local.slot = clock.now + 1000
         third.answered(True)
     limit = clock.now + third.tolerance + host_pacing.PUSH_LIMIT * third.interval
@@ -155,10 +155,10 @@ def send(client, operation="StartAttachedFileUpload", service="connect"):
 
 def test_two_host_pacers_share_an_operations_bucket_per_endpoint_and_see_throttles(directory):
     clock = Clock()
-    pacers = [HostPacer(None, directory=directory, clock=clock, epoch="boot-1", sleep=clock.sleep) for _ in range(2)]
+    pacers = [HostPacer(None, directory=directory, clock=clock, epoch="boot-1", sleep=clock.sleep) for _round in range(2)]
     clients = [pacer.install(FakeClient()) for pacer in pacers]
     other = pacers[1].install(FakeClient(endpoint="http://127.0.0.1:9999"))
-    for _ in range(3):
+    for _round in range(3):
         send(clients[0])
         send(clients[1])
     send(other)  # another endpoint: a bucket of its own, full
@@ -184,7 +184,7 @@ def test_no_pacing_at_rate_0_and_the_tasks_own_bucket_where_the_directory_cannot
     os.chmod(shared, 0o755)
     pacer = HostPacer(3.0, directory=str(shared), clock=clock, sleep=clock.sleep)
     send(pacer.install(FakeClient()))
-    (only,) = pacer.buckets.values()
+    (only,) = list(pacer.buckets.values())
     assert isinstance(only, pacing.TokenBucket) and only.rate == 3.0 and not only.adaptive
     assert "pacing_scope host" in pacer.problem and "0755" in pacer.problem
 
@@ -193,7 +193,7 @@ def test_settings_choose_the_scope_and_the_hosts_burst_is_the_quotas():
     task = Settings(requests_per_second=2 / 15)
     host = Settings(requests_per_second=2 / 15, pacing_scope="host")
     assert task.burst == pytest.approx(5 / 15) and host.burst == 5
-    assert type(pacer_for(task)) is pacing.Pacer and isinstance(pacer_for(host), HostPacer)
+    assert not isinstance(pacer_for(task), HostPacer) and isinstance(pacer_for(host), HostPacer)
     assert pacer_for(Settings(pacing_scope="host")).rate == pacing.DEFAULT_RATE
 
 
@@ -212,10 +212,10 @@ def test_threads_of_one_process_take_distinct_slots_from_one_bucket(directory):
     slots = []
 
     def work():
-        for _ in range(50):
+        for _round in range(50):
             slots.append(one.reserve()[0])
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
+    threads = [threading.Thread(target=work) for _round in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -223,3 +223,24 @@ def test_threads_of_one_process_take_distinct_slots_from_one_bucket(directory):
     # no update lost between threads (an flock belongs to the open file, which they share): 200 distinct slots
     expected = [max(100.0, 100.0 + k * one.interval - one.tolerance) for k in range(200)]
     assert sorted(slots) == pytest.approx(expected)
+
+
+def test_a_turn_on_the_hosts_pace_is_a_slot_of_the_shared_bucket(directory):
+    import botocore.session  # pylint: disable=import-outside-toplevel
+
+    clock = Clock()
+    pacers = [HostPacer(None, directory=directory, clock=clock, epoch="boot-1", sleep=clock.sleep) for _round in range(2)]
+    clients = [pacer.install(botocore.session.get_session().create_client(
+        "connect", region_name="us-east-1", endpoint_url="http://127.0.0.1:9", aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret")) for pacer in pacers]
+    send = "before-send.connect.BatchGetAttachedFileMetadata"
+    for _round in range(4):
+        clients[1].meta.events.emit(send, request=None)  # the other process takes the burst
+    with pacers[0].turn(clients[0], "BatchGetAttachedFileMetadata"):
+        assert clock.now == pytest.approx(100.125)  # the shared bucket's fifth slot
+        clients[0].meta.events.emit(send, request=None)
+        assert clock.now == pytest.approx(100.125)
+    clients[1].meta.events.emit(send, request=None)
+    assert clock.now == pytest.approx(100.625)
+    (key,) = pacers[0].buckets
+    assert key == (("us-east-1", "http://127.0.0.1:9"), "connect", "BatchGetAttachedFileMetadata")
