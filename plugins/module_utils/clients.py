@@ -3,7 +3,7 @@
 # Copyright: Contributors to the contactcenter.connect project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Every client a task uses, made from its Settings and paced by its one Pacer.
+"""Every client a task uses, made from its Settings and paced by its one Pacer (or, with ``pacing_scope: host``, HostPacer).
 
 ``Clients(module, settings)`` is the only way a module gets a client: Connect, Connect Cases (reads), Connect Cases
 for CreateRelatedItem (never retried by the client after an uncertain failure) and the transfer session for
@@ -30,11 +30,19 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import MINIMUM_BOTOCORE
 from ansible_collections.contactcenter.connect.plugins.module_utils.connect_api import check_connect_model
+from ansible_collections.contactcenter.connect.plugins.module_utils.host_pacing import HostPacer
 from ansible_collections.contactcenter.connect.plugins.module_utils.pacing import Pacer
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import CASES_RETRY_CODES
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import CONNECT_RETRY_CODES
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import LINK_RETRY_CODES
 from ansible_collections.contactcenter.connect.plugins.module_utils.transfer import TransferSession
+
+
+def pacer_for(settings):
+    """The task's pacer: its own buckets (pacing.Pacer), or with ``pacing_scope: host`` the host's (host_pacing.HostPacer)."""
+    if settings.pacing_scope == "host":
+        return HostPacer(settings.requests_per_second, settings.burst)
+    return Pacer(settings.requests_per_second, settings.burst)
 
 
 class Clients:
@@ -43,7 +51,7 @@ class Clients:
     def __init__(self, module, settings, pacer=None):
         self.module = module
         self.settings = settings
-        self.pacer = pacer or Pacer(settings.requests_per_second, settings.burst)
+        self.pacer = pacer or pacer_for(settings)
         self._made = {}
         self._lock = threading.RLock()  # the transfer session is made from the Connect client, itself made on first use
         self._session = None  # (boto3 session, region, endpoint URL, client parameters, aws_config), made once

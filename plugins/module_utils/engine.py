@@ -17,6 +17,7 @@ read, planned and applied while the next cases are read (``Engine._stream``).
 """
 
 import collections
+import contextlib
 import threading
 import time
 
@@ -510,13 +511,18 @@ class Engine:  # pylint: disable=too-many-instance-attributes
                 work.fail(AttachedFileError(message=f"{work.label} waiting failed: {e.__class__.__name__}: {e}".strip()))
 
     def _poll(self, key):
-        """One BatchGet for every pending file of a resource; finished files move on, the others wait for the next poll."""
-        with self.lock:
-            waiting = dict(self.pending.get(key, {}))
-        try:
-            found, failure = self.reader.read(key[0], key[1], list(waiting)), None
-        except AttachedFileError as e:
-            found, failure = {}, e
+        """One BatchGet for every pending file of a resource; finished files move on, the others wait for the next poll.
+
+        The poll waits for its turn of BatchGet before it reads which files are pending (Pacer.turn): while calls queue
+        for the rate, files completed meanwhile are asked for in the same call, not in another one."""
+        pacer = getattr(self.clients, "pacer", None)
+        with pacer.turn(self.connect, "BatchGetAttachedFileMetadata") if pacer else contextlib.nullcontext():
+            with self.lock:
+                waiting = dict(self.pending.get(key, {}))
+            try:
+                found, failure = self.reader.read(key[0], key[1], list(waiting)), None
+            except AttachedFileError as e:
+                found, failure = {}, e
         now = self.clock()
         approved, unapproved, failed = [], [], []  # works; works; (work, error)
         for file_id, (work, deadline) in waiting.items():

@@ -46,6 +46,12 @@ adaptive mode on a virtual clock; the figures are in docs/performance.md).
 
 **Fixed** (``Pacer(rate)``): that rate and burst, never changed. ``Pacer(0)``: no pacing.
 
+``turn(client, operation)``: a caller that decides what to ask only once its turn came (the engine's polls choose
+their file ids then) takes the token first; its next request of that operation on the thread takes no other.
+
+**Host** (``pacing_scope: host``): host_pacing.HostPacer, this Pacer with buckets shared by every module process of
+the user on the host (a fixed rate, GCRA in a file per operation); it uses the same hooks (``install``).
+
 Every HTTP attempt takes a token (botocore's own retries and AWSRetry's included), through the client's
 ``before-send`` event; answers are seen through ``needs-retry``, on the thread that sent the request. Throttled
 calls are retried by AWSRetry, never lost.
@@ -56,6 +62,8 @@ no more; with more threads than the rate needs, the extra ones only wait. With f
 reached and (adaptive) never grows past what the threads use.
 """
 
+import contextlib
+import functools
 import threading
 import time
 
@@ -269,6 +277,7 @@ class Pacer:
         self.sleep = sleep
         self.buckets = {}
         self.lock = threading.Lock()
+        self.local = threading.local()
         self.waited = 0.0
 
     def bucket(self, key):
@@ -285,32 +294,78 @@ class Pacer:
         parts = (event_name or "").split(".", 2)
         return tuple(parts[1:]) if len(parts) == 3 else ("unknown", "unknown")
 
-    def before_send(self, event_name=None, **kwargs):
-        """botocore ``before-send.<service>.<operation>`` handler; returns None so the request is sent."""
+    def before_send(self, event_name=None, prefix=(), **kwargs):
+        """botocore ``before-send.<service>.<operation>`` handler; returns None so the request is sent. A thread whose
+        turn for the operation came already (``turn``) sends its next request of it without taking another token."""
         if self.rate == 0:
             return None
-        waited = self.bucket(self._key(event_name)).take()
-        if waited:
-            with self.lock:
-                self.waited += waited
+        key = prefix + self._key(event_name)
+        prepaid = self._prepaid()
+        if key in prepaid:
+            prepaid.discard(key)
+            return None
+        self._take(key)
         return None
 
-    def needs_retry(self, event_name=None, response=None, **kwargs):
+    def needs_retry(self, event_name=None, response=None, prefix=(), **kwargs):
         """botocore ``needs-retry`` handler, called after every attempt on the thread that sent it: tells the bucket
         whether the service throttled it (None: no answer); returns None (the retry decision is not ours)."""
         if self.rate == 0:
             return None
-        throttled = None
-        if response:
-            http_response, parsed = response
-            code = ((parsed or {}).get("Error") or {}).get("Code")
-            throttled = code in THROTTLE_CODES or getattr(http_response, "status_code", None) == 429
-        self.bucket(self._key(event_name)).answered(throttled)
+        self.bucket(prefix + self._key(event_name)).answered(self.throttled(response))
         return None
+
+    def _take(self, key):
+        waited = self.bucket(key).take()
+        if waited:
+            with self.lock:
+                self.waited += waited
+
+    def _prepaid(self):
+        """The keys whose turn this thread has taken already (``turn``)."""
+        if not hasattr(self.local, "prepaid"):
+            self.local.prepaid = set()
+        return self.local.prepaid
+
+    def _prefix(self, raw_client):  # pylint: disable=unused-argument
+        """What a client's bucket keys start with (HostPacer: its region and endpoint URL)."""
+        return ()
+
+    @contextlib.contextmanager
+    def turn(self, client, operation):
+        """Wait for this thread's turn for ``operation`` on ``client`` first, then run the block, whose first request of
+        that operation goes out without waiting again: a caller that decides what to ask (a poll's file ids) once its
+        turn came asks for what is known then, not for what was known when it began to wait. A turn the block does not
+        use is dropped."""
+        if self.rate == 0:
+            yield
+            return
+        raw = getattr(client, "client", client)
+        key = self._prefix(raw) + (raw.meta.service_model.service_id.hyphenize(), operation)
+        self._take(key)
+        prepaid = self._prepaid()
+        prepaid.add(key)
+        try:
+            yield
+        finally:
+            prepaid.discard(key)
+
+    @staticmethod
+    def throttled(response):
+        """Whether a ``needs-retry`` response (``(http_response, parsed)``, or None: no answer) is a throttle; None if unknown."""
+        if not response:
+            return None
+        http_response, parsed = response
+        code = ((parsed or {}).get("Error") or {}).get("Code")
+        return code in THROTTLE_CODES or getattr(http_response, "status_code", None) == 429
 
     def install(self, client):
         """Pace a botocore client (or amazon.aws's retrying wrapper of one); returns it."""
         raw = getattr(client, "client", client)
-        raw.meta.events.register("before-send", self.before_send, unique_id=f"contactcenter-pacer-send-{id(self)}")
-        raw.meta.events.register("needs-retry", self.needs_retry, unique_id=f"contactcenter-pacer-retry-{id(self)}")
+        prefix = self._prefix(raw)
+        send, retry = self.before_send, self.needs_retry
+        if prefix:
+            send, retry = functools.partial(self.before_send, prefix=prefix), functools.partial(self.needs_retry, prefix=prefix)
+        raw.meta.events.register("before-send", send, unique_id=f"contactcenter-pacer-send-{id(self)}")
+        raw.meta.events.register("needs-retry", retry, unique_id=f"contactcenter-pacer-retry-{id(self)}")
         return client

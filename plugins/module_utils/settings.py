@@ -87,13 +87,17 @@ class Settings:  # pylint: disable=too-many-instance-attributes
     first_poll: float = 0.25
     max_poll: float = 2.0
     # pacing: None adapts (pacing.Pacer), a number is a fixed rate per API operation, 0 is off;
-    # burst None: burst_for(requests_per_second)
+    # burst None: burst_for(requests_per_second), or with pacing_scope "host" the quota's DEFAULT_BURST.
+    # pacing_scope "task": the task's own buckets; "host": buckets shared by every module process of this user on
+    # this host (host_pacing.HostPacer), at requests_per_second (None: DEFAULT_RATE, fixed)
     requests_per_second: Optional[float] = None
     burst: Optional[float] = None
+    pacing_scope: str = "task"
 
     def __post_init__(self):
         if self.burst is None:
-            object.__setattr__(self, "burst", burst_for(self.requests_per_second))
+            burst = DEFAULT_BURST if self.pacing_scope == "host" else burst_for(self.requests_per_second)
+            object.__setattr__(self, "burst", burst)
 
     def api_retry(self, codes=CONNECT_RETRY_CODES):
         """The retry decorator of every API call of the collection (Connect's codes unless others are given)."""
@@ -125,10 +129,11 @@ DEFAULTS = Settings()
 
 
 def settings_for(module, **overrides):
-    """The task's Settings from the module's options (those it has: concurrency, wait, wait_timeout, requests_per_second)."""
+    """The task's Settings from the module's options (those it has: concurrency, wait, wait_timeout, requests_per_second,
+    pacing_scope)."""
     params = module.params
     values = {}
-    for name in ("concurrency", "wait", "wait_timeout", "requests_per_second"):
+    for name in ("concurrency", "wait", "wait_timeout", "requests_per_second", "pacing_scope"):
         if params.get(name) is not None:
             values[name] = params[name]
     values.update(overrides)

@@ -165,7 +165,26 @@ options:
       - A fixed pace below 2 (a share of the default quota, for runs at the same time such as sliced jobs) gets the same
         share of the burst, 5 x O(requests_per_second) / 2 (a fraction of a request), so that the runs together burst
         no more than the quota's 5.
+      - With O(pacing_scope=host) this is the pace of the whole host (not set, V(2), Connect's default limit), with a
+        burst of 5; see O(pacing_scope).
     type: float
+  pacing_scope:
+    description:
+      - Who shares the pace of O(requests_per_second).
+      - V(task) (the default), this task alone; each module process has its own buckets.
+      - V(host), every module process of this user on the host the module runs on (the controller for tasks with
+        C(ansible_connection=local)) that paces the same service endpoint (region and endpoint URL) with
+        O(pacing_scope=host) shares one bucket per API operation, at a fixed O(requests_per_second) (not set, V(2))
+        with a burst of 5, the account's quota rather than a share of it. Forks, C(loop:) and slices started on one
+        controller then together keep the quota, and a process can use what the others do not. A throttled call makes every process wait one request longer.
+      - The buckets are small files in the per-user directory of the host-local token locks (C($XDG_RUNTIME_DIR), else
+        the temporary directory). Runs on other hosts (other AWX execution nodes, containers) do not share them; divide
+        the quota by the number of hosts that run at once. Where that directory cannot be used the task paces alone, at
+        the same rate, with a warning.
+      - V(0) for O(requests_per_second) turns pacing off in either scope.
+    type: str
+    choices: [task, host]
+    default: task
   on_refused:
     description:
       - What the task does when it refuses items before any write (bad options, an empty or missing file, a refused
@@ -320,6 +339,7 @@ ARGUMENT_SPEC = dict(
     exclusive=dict(type="bool", default=False),
     concurrency=dict(type="int", default=4),
     requests_per_second=dict(type="float"),
+    pacing_scope=dict(type="str", choices=["task", "host"], default="task"),
     on_refused=dict(type="str", choices=["fail", "skip"], default="fail"),
     **upload_task_options(),
 )
@@ -350,6 +370,8 @@ def attach_all(module):
     user = performed_by(params, specs, lambda: clients.cases.meta.service_model.operation_model("CreateRelatedItem"))
     cases, warnings = exclusive_cases(params, specs)
     outcome = Engine(clients, settings, check_mode=module.check_mode, performed_by=user).run(specs, cases, on_refused=params["on_refused"])
+    if getattr(clients.pacer, "problem", None):
+        warnings.append(clients.pacer.problem)
     for warning in warnings + outcome.warnings:
         warn(module, warning)
     result = bulk_result(outcome.items, outcome.removed, check_mode=module.check_mode, diff=module._diff)  # pylint: disable=protected-access

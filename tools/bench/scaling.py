@@ -10,9 +10,10 @@ On one local endpoint (tools/localconnect), with bulk.py's plumbing (tools/bench
 sweep   200 x 1 KiB files over 20 cases, no limits, no latency, scan 0, default pacing, ``concurrency`` 1, 4, 16:
         more concurrency should never be slower (16 within 5% of 4 or faster);
 slices  three ``ansible-playbook --limit`` slices of a 40-case inventory (200 files) at once, through
-        examples/migration/migrate.yml with its documented slice pacing (``-e migration_slices=3``), against every
-        operation limited to 2 requests/s, burst 5, 50 ms latency, 2 s scan: together >= 85% of 2 files/s, <= 5%
-        of calls throttled, every file once;
+        examples/migration/migrate.yml, against every operation limited to 2 requests/s, burst 5, 50 ms latency,
+        2 s scan, twice: with a fixed share per module process (``pacing_scope: task``, 2 / (3 slices x 5 forks))
+        and with the host's shared pace (``pacing_scope: host``, 2): together >= 85% of 2 files/s, <= 5% of calls
+        throttled, every file once;
 scale   250, 1,000 and 4,000 x 1 KiB files over N/10 cases in one task, no limits: seconds per file, peak RSS of
         the module process, and the re-run's API calls per case.
 
@@ -37,6 +38,7 @@ from bench import bulk, common, pacing_sim  # noqa: E402  pylint: disable=wrong-
 from bench.common import DOC, KIB, WORK, BenchError, api_calls, calls_text, throttled_share  # noqa: E402  pylint: disable=wrong-import-position
 
 RATE, BURST = bulk.RATE, bulk.BURST
+FORKS = 5  # ansible-playbook's default forks, given explicitly to each slice
 MIGRATE = ROOT / "examples" / "migration" / "migrate.yml"
 
 
@@ -67,11 +69,29 @@ class Scaling(bulk.Bench):
                                                          lambda items=items, c=concurrency: self.bulk_run(items, c, changed=0)[0], items)
 
     def slices(self):
-        """Three --limit slices of a 40-case inventory at once, at 2 requests/s burst 5."""
+        """Three --limit slices of a 40-case inventory at once, at 2 requests/s burst 5: the documented fixed share per
+        module process, then the host's shared pace (each over its own fresh files, the endpoint reset between)."""
         rows = self.results.setdefault("slices", {})
-        count = self.options.slice_files
-        self.prepare(bulk.LATENCY, bulk.SCAN, {"*": {"rate": RATE, "burst": BURST}})
-        items = self.fresh_files(count, KIB, bulk.CASES, "slices")
+        variants = (
+            ("three", "3 slices, fixed share per process (`pacing_scope: task`, 2 / (3 x 5))",
+             ["-e", "migration_pacing_scope=task", "-e", "migration_requests_per_second=%r" % (RATE / (3 * FORKS))]),
+            ("host", "3 slices, the host's pace (`pacing_scope: host`, 2)", ["-e", "migration_pacing_scope=host"]),
+        )
+        for key, label, extra in variants:
+            if key not in self.options.slice_variants:
+                continue
+            self.prepare(bulk.LATENCY, bulk.SCAN, {"*": {"rate": RATE, "burst": BURST}})
+            items = self.fresh_files(self.options.slice_files, KIB, bulk.CASES, "slices-" + key)
+            runtime = self.run_dir / ("xdg-runtime-" + key)  # this run's own lock directory: the host's buckets start full
+            runtime.mkdir(mode=0o700, exist_ok=True)
+            run = self.slice_runs(items, extra, dict(self.env, XDG_RUNTIME_DIR=str(runtime)))
+            log("slices: 3 at once over %d files, %s" % (len(items), key))
+            self.keep_timelines = True
+            rows[key] = self.measure(label, run, items)
+            self.keep_timelines = False
+
+    def slice_runs(self, items, extra, env):
+        """A function running the three slices of ``items`` at once through migrate.yml; returns the wall time."""
         hosts = {}
         for item in items:  # the host variables the attachment_manifest inventory gives (examples/migration/migrate.yml)
             arn = item["associated_resource_arn"]
@@ -85,12 +105,12 @@ class Scaling(bulk.Bench):
         commands = []
         for k in range(3):  # AWX job slicing: slice k of 3 has hosts k, k+3, k+6, ...
             commands.append([str(Path(self.python).parent / "ansible-playbook"), "-i", str(inventory), str(MIGRATE),
-                             "-e", "migration_slices=3", "-e", "connect_endpoint_url=%s" % self.endpoint.endpoint_url,
-                             "-e", "connect_region=%s" % self.endpoint.region, "--limit", ",".join(names[k::3])])
+                             "-f", str(FORKS), "-e", "connect_endpoint_url=%s" % self.endpoint.endpoint_url,
+                             "-e", "connect_region=%s" % self.endpoint.region, "--limit", ",".join(names[k::3])] + extra)
 
         def run():
             began = time.perf_counter()
-            running = [subprocess.Popen(c, env=self.env, cwd=self.run_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            running = [subprocess.Popen(c, env=env, cwd=self.run_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                        for c in commands]
             outputs = [p.communicate(timeout=3600)[0] for p in running]
             wall = time.perf_counter() - began
@@ -98,11 +118,7 @@ class Scaling(bulk.Bench):
                 if process.returncode != 0:
                     raise BenchError("a slice failed (rc %d): %s" % (process.returncode, output[-3000:]))
             return wall
-
-        log("slices: 3 at once over %d files" % count)
-        self.keep_timelines = True
-        rows["three"] = self.measure("3 slices at once, migrate.yml (`migration_slices=3`)", run, items)
-        self.keep_timelines = False
+        return run
 
     def sim(self):
         """tools/bench/pacing_sim.py: the pacer against botocore's adaptive mode on a virtual clock (no endpoint)."""
@@ -152,12 +168,14 @@ def targets(results):
         met = walls["c4"] <= walls["c1"] * 1.05 and walls["c16"] <= walls["c4"] * 1.05
         out.append(("Sweep: never slower with more concurrency (16 within 5% of 4 or faster)", met,
                     "c=1 %.1f s, c=4 %.1f s, c=16 %.1f s (16/4 = %.2f)" % (walls["c1"], walls["c4"], walls["c16"], walls["c16"] / walls["c4"])))
-    row = results.get("slices", {}).get("three")
-    if row:
-        rate = row["files"] / row["wall"]
-        out.append(("Slices: together >= 85% of 2 files/s, <= 5% throttled, every file once", rate >= 0.85 * RATE and throttled_share(row) <= 0.05,
-                    "%.2f files/s (%.0f%% of 2), %d of %d calls throttled (%.1f%%), every file once"
-                    % (rate, 100 * rate / RATE, row["throttled"], api_calls(row["calls"]), 100 * throttled_share(row))))
+    for key, what in (("three", "fixed share per process"), ("host", "the host's pace, pacing_scope host")):
+        row = results.get("slices", {}).get(key)
+        if row:
+            rate = row["files"] / row["wall"]
+            out.append(("Slices (%s): together >= 85%% of 2 files/s, <= 5%% throttled, every file once" % what,
+                        rate >= 0.85 * RATE and throttled_share(row) <= 0.05,
+                        "%.2f files/s (%.0f%% of 2), %d of %d calls throttled (%.1f%%), every file once"
+                        % (rate, 100 * rate / RATE, row["throttled"], api_calls(row["calls"]), 100 * throttled_share(row))))
     scale = results.get("scale", {})
     sizes = sorted(int(k[1:]) for k in scale if k.startswith("n"))
     if len(sizes) >= 2:
@@ -220,10 +238,12 @@ def report(info, results, elapsed):
     if slices:
         out.append("### Sliced jobs share one account's quota\n")
         out.append("Three `ansible-playbook --limit` slices (hosts k, k+3, ... as AWX job slicing cuts them) of a 40-case "
-                   "inventory, 5 files a case, run at once through `examples/migration/migrate.yml` with `-e migration_slices=3` "
-                   "(its documented pace: `requests_per_second` = 2 / (slices x forks) = 2 / (3 x 5) per module process), "
-                   "every operation at 2 requests/s burst 5, 50 ms latency, 2 s scan.\n")
-        out += bulk.table(slices, ["three"], bound=RATE)
+                   "inventory, 5 files a case, `-f 5`, run at once on one controller through `examples/migration/migrate.yml`, "
+                   "every operation at 2 requests/s burst 5, 50 ms latency, 2 s scan. Fixed share: each module process paces "
+                   "itself at 2 / (slices x forks) = 2 / (3 x 5) requests/s, burst 5 x that / 2 (`pacing_scope: task`, the pace "
+                   "documented before `pacing_scope: host`). Host: every module process on the controller shares one bucket "
+                   "per API at 2 requests/s, burst 5 (`pacing_scope: host`, the playbook's default).\n")
+        out += bulk.table(slices, ["three", "host"], bound=RATE)
         out.append("")
     scale = results.get("scale", {})
     if scale:
@@ -266,9 +286,13 @@ PACING_TEXT = [
     "fewer, the rate is never reached and the adaptive rate does not grow past what they use. At Connect's default quota "
     "every new file costs a Start, a Complete and (on a case) a CreateRelatedItem, so no setting moves more than about "
     "2 files a second; `concurrency` covers latency and scan waits, not the quota.",
-    "- The pace is per module process. Processes running at once against one account (forks, slices, jobs) each learn "
-    "the limit from their own throttles; slices should share the quota with a fixed `requests_per_second` (see the "
-    "sliced-jobs figures below).",
+    "- The pace is per module process by default (`pacing_scope: task`). Processes running at once against one account "
+    "(forks, slices, jobs) each learn the limit from their own throttles. With `pacing_scope: host` every module process "
+    "of the user on one machine takes its requests from one bucket per API operation (a file in the token locks' "
+    "directory, GCRA under an `flock`, the slot taken under the lock and slept outside it), at a fixed "
+    "`requests_per_second` (2 when not set) with a burst of 5; a throttle pushes that bucket back one request for every "
+    "process. Slices on one controller use it with the account's quota; slices on different machines or containers "
+    "(AWX jobs) each take their share (see the sliced-jobs figures below).",
     "",
     "botocore's adaptive retry mode (`botocore/retries/adaptive.py`) is the reference it was measured against: it keeps one "
     "limiter per client for all its operations, starts without a limit until the first throttle, then sets its rate from "
@@ -287,6 +311,8 @@ def parse_args(argv):
     parser.add_argument("--sweep-files", type=int, default=200)
     parser.add_argument("--sweep-concurrency", type=lambda text: [int(n) for n in text.split(",")], default=[1, 4, 16])
     parser.add_argument("--slice-files", type=int, default=200)
+    parser.add_argument("--slice-variants", type=lambda text: text.split(","), default=["three", "host"],
+                        help="three: the fixed share per process (pacing_scope task); host: the host's pace (pacing_scope host)")
     parser.add_argument("--scale", type=lambda text: [int(n) for n in text.split(",")], default=[250, 1000, 4000])
     parser.add_argument("--output", type=Path, default=DOC)
     parser.add_argument("--keep", action="store_true")

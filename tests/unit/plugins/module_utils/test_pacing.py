@@ -383,3 +383,26 @@ def test_the_pacer_tells_its_bucket_every_answer_so_an_admitted_probe_raises_the
     assert bucket.probes == 1 and bucket.rate == pacing.DEFAULT_RATE
     pacer.needs_retry(event_name=retry, response=(Response(), {}))
     assert bucket.rate == 2 * pacing.DEFAULT_RATE and bucket.throttles == 0
+
+
+def test_a_turn_taken_first_pays_for_the_next_request_of_its_operation_on_that_thread():
+    import botocore.session  # pylint: disable=import-outside-toplevel
+
+    now = [0.0]
+    pacer = Pacer(1.0, 1, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    client = pacer.install(botocore.session.get_session().create_client(
+        "connect", region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret"))
+    send = "before-send.connect.BatchGetAttachedFileMetadata"
+    client.meta.events.emit(send, request=None)  # the burst of 1
+    with pacer.turn(client, "BatchGetAttachedFileMetadata"):
+        assert now[0] == 1.0  # the turn waited for the next token
+        client.meta.events.emit(send, request=None)  # the request of the turn: no other token
+        assert now[0] == 1.0
+        client.meta.events.emit(send, request=None)  # the next one takes its own
+        assert now[0] == 2.0
+    with pacer.turn(client, "BatchGetAttachedFileMetadata"):
+        pass  # not used: dropped
+    client.meta.events.emit(send, request=None)
+    assert now[0] == 4.0 and pacer.waited == 4.0
+    with Pacer(0).turn(client, "BatchGetAttachedFileMetadata"):
+        pass  # no pacing: nothing to wait for
