@@ -17,7 +17,6 @@ read, planned and applied while the next cases are read (``Engine._stream``).
 """
 
 import collections
-import contextlib
 import threading
 import time
 
@@ -101,7 +100,8 @@ class Engine:  # pylint: disable=too-many-instance-attributes
         self.lock_directory = lock_directory
         self.clock = clock
         self.wall = wall
-        self.reader = MetadataReader(clients.connect)
+        pacer = getattr(clients, "pacer", None)
+        self.reader = MetadataReader(clients.connect, turn=(lambda: pacer.turn(clients.connect, "BatchGetAttachedFileMetadata")) if pacer else None)
         self.scheduler = Scheduler(settings.concurrency, clock=clock, **({"wait": wait} if wait else {}))
         self.lookup_started = None
         self.warnings = []
@@ -513,16 +513,19 @@ class Engine:  # pylint: disable=too-many-instance-attributes
     def _poll(self, key):
         """One BatchGet for every pending file of a resource; finished files move on, the others wait for the next poll.
 
-        The poll waits for its turn of BatchGet before it reads which files are pending (Pacer.turn): while calls queue
-        for the rate, files completed meanwhile are asked for in the same call, not in another one."""
-        pacer = getattr(self.clients, "pacer", None)
-        with pacer.turn(self.connect, "BatchGetAttachedFileMetadata") if pacer else contextlib.nullcontext():
+        The reader waits for its turn of the BatchGet pace before it chooses the ids (MetadataReader): the files of the
+        resource pending by then (``more``), completed while the poll waited, are asked for in the same call."""
+        with self.lock:
+            waiting = dict(self.pending.get(key, {}))
+
+        def more():
             with self.lock:
-                waiting = dict(self.pending.get(key, {}))
-            try:
-                found, failure = self.reader.read(key[0], key[1], list(waiting)), None
-            except AttachedFileError as e:
-                found, failure = {}, e
+                waiting.update(self.pending.get(key, {}))
+                return list(waiting)
+        try:
+            found, failure = self.reader.read(key[0], key[1], list(waiting), more=more), None
+        except AttachedFileError as e:
+            found, failure = {}, e
         now = self.clock()
         approved, unapproved, failed = [], [], []  # works; works; (work, error)
         for file_id, (work, deadline) in waiting.items():

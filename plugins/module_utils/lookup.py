@@ -12,6 +12,7 @@ resource while a BatchGetAttachedFileMetadata for it is under way (or waiting fo
 limit) are served together by the next call, so the wait for many files is one call per 100 files.
 """
 
+import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,27 +47,34 @@ class MetadataReader:
     """BatchGetAttachedFileMetadata for any number of files, coalescing concurrent requests per resource.
 
     Every read is answered by a call that started after the read was asked for, so an answer is never older than
-    the question (the wait polls the same ids again and again).
+    the question (the wait polls the same ids again and again). One call per resource is under way at a time; the
+    thread that makes it first waits for its turn of the pace (``turn``: the pacer's ``turn`` for
+    BatchGetAttachedFileMetadata), and only then chooses the ids: every read of the resource asked for while it
+    waited (a file just started, the wait's poll, a lookup) goes in the same call.
     """
 
-    def __init__(self, client):
+    def __init__(self, client, turn=None):
         self.client = client
+        self.turn = turn  # () -> context manager that waits for this thread's turn of the call's pace; None: no pace
         self.cond = threading.Condition()
         self.queued = {}  # (instance, resource) -> set of file ids asked for
-        self.busy = set()  # keys with a call under way
+        self.busy = set()  # keys with a call under way (or waiting for its turn)
         self.generation = 0  # number of calls started
         self.answers = {}  # (instance, resource, file id) -> (generation, metadata or None, error or None)
         self.calls = 0
 
-    def read(self, instance_id, resource_arn, file_ids):
-        """{file id: metadata or None (not found)} for the given ids; raises the call's AttachedFileError."""
+    def read(self, instance_id, resource_arn, file_ids, more=None):
+        """{file id: metadata or None (not found)} for the given ids; raises the call's AttachedFileError.
+
+        ``more()``, called by a read that makes the call once its turn came, returns ids to ask for besides (they are
+        in the answer too)."""
         key = (instance_id, resource_arn)
         wanted, result = set(file_ids), {}
         with self.cond:
             since = self.generation
             self.queued.setdefault(key, set()).update(wanted)
         while True:
-            batch = None
+            calling = False
             with self.cond:
                 for file_id in list(wanted):
                     answer = self.answers.get(key + (file_id,))
@@ -80,12 +88,30 @@ class MetadataReader:
                 if key in self.busy:
                     self.cond.wait(1.0)
                 else:
-                    batch = sorted(self.queued.pop(key, set()) | wanted)
                     self.busy.add(key)
+                    calling = True
+            if calling:
+                self._call_in_turn(key, wanted, more)
+
+    def _call_in_turn(self, key, wanted, more):
+        """Wait for the pace's turn, then call for every id of the resource asked for by then, and ``more()``'s, which
+        join ``wanted`` (``busy`` is ours)."""
+        called = False
+        try:
+            with self.turn() if self.turn else contextlib.nullcontext():
+                if more is not None:
+                    wanted.update(more())
+                with self.cond:
+                    batch = sorted(self.queued.pop(key, set()) | wanted)
                     self.generation += 1
                     generation = self.generation
-            if batch:
+                called = True  # _call hands busy back, whatever happens in it
                 self._call(key, batch, generation)
+        finally:
+            if not called:  # the turn failed: the next reader calls
+                with self.cond:
+                    self.busy.discard(key)
+                    self.cond.notify_all()
 
     def _call(self, key, batch, generation):
         answers = {}

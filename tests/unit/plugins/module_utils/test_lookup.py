@@ -1,5 +1,8 @@
 """The metadata reader: batches of 100, not found as None, a failure for every reader of the batch."""
 
+import contextlib
+import threading
+
 import pytest
 
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import AttachedFileError
@@ -46,6 +49,54 @@ def test_a_second_read_asks_again():
 def test_a_failed_call_fails_the_read():
     with pytest.raises(Exception, match="connection reset"):
         MetadataReader(FakeConnect({}, fail=True)).read(INSTANCE, CASE, ["f-1"])
+
+
+def test_reads_asked_for_while_the_caller_waits_for_its_turn_go_in_its_call():
+    """The thread that calls waits for its turn of the pace first, then chooses the ids: a read of the same resource
+    asked for meanwhile (and the caller's more()) joins the call; the late reader makes no call of its own."""
+    files = {f"f-{n}": {"FileId": f"f-{n}", "FileStatus": "APPROVED"} for n in range(1, 4)}
+    client = FakeConnect(files)
+    turn_asked, go = threading.Event(), threading.Event()
+    turns = []
+
+    @contextlib.contextmanager
+    def turn():
+        turns.append(threading.current_thread().name)
+        turn_asked.set()
+        assert go.wait(10)
+        yield
+
+    reader = MetadataReader(client, turn=turn)
+    results = {}
+    first = threading.Thread(target=lambda: results.update(first=reader.read(INSTANCE, CASE, ["f-1"], more=lambda: ["f-3"])), name="first")
+    first.start()
+    assert turn_asked.wait(10)
+    second = threading.Thread(target=lambda: results.update(second=reader.read(INSTANCE, CASE, ["f-2"])), name="second")
+    second.start()
+    while not reader.queued.get((INSTANCE, CASE), set()) >= {"f-2"}:  # the second read is queued behind the first
+        threading.Event().wait(0.01)
+    go.set()
+    first.join(10)
+    second.join(10)
+    assert client.calls == [["f-1", "f-2", "f-3"]] and turns == ["first"]
+    assert set(results["first"]) == {"f-1", "f-3"} and set(results["second"]) == {"f-2"}
+
+
+def test_a_turn_that_fails_lets_the_next_reader_call():
+    client = FakeConnect({"f-1": {"FileId": "f-1", "FileStatus": "APPROVED"}})
+    failing = [True]
+
+    @contextlib.contextmanager
+    def turn():
+        if failing.pop():
+            raise RuntimeError("interrupted while waiting")
+        yield
+
+    failing.insert(0, False)
+    reader = MetadataReader(client, turn=turn)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        reader.read(INSTANCE, CASE, ["f-1"])
+    assert reader.read(INSTANCE, CASE, ["f-1"])["f-1"]["FileStatus"] == "APPROVED" and client.calls == [["f-1"]]
 
 
 def test_listed_file_ids_take_the_given_ids_once_without_cases():
