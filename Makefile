@@ -119,11 +119,13 @@ $(BENCH_VENV)/.installed: tools/bench/requirements.txt
 	python3 -m venv $(BENCH_VENV) && $(BENCH_VENV)/bin/pip install -q -r tools/bench/requirements.txt && touch $@
 
 bench: bootstrap $(BENCH_VENV)/.installed
+	rm -f build/bench/targets-*.json
 	PYTHONPATH=$(ROOT)/tools $(BIN)/python tools/bench/run.py
 	PYTHONPATH=$(ROOT)/tools $(BIN)/python tools/bench/bulk.py
 	PYTHONPATH=$(ROOT)/tools $(BIN)/python tools/bench/scaling.py
 	$(BIN)/python tools/bench/pacing_sim.py > build/bench/pacing-sim.md
 	$(BENCH_VENV)/bin/python tools/bench/plot.py docs/performance-pacing.png build/bench/timeline-bulk-c-4-defaults.json build/bench/timeline-bulk-c-16-defaults.json
+	PYTHONPATH=$(ROOT)/tools $(BIN)/python tools/bench/summary.py
 
 bench-bulk: bootstrap
 	PYTHONPATH=$(ROOT)/tools $(BIN)/python tools/bench/bulk.py $(BENCH_ARGS)

@@ -495,10 +495,16 @@ def targets(results):
     if bulk_c:
         best = max(bulk_c, key=lambda r: r["files"] / r["wall"])
         rate, share = best["files"] / best["wall"], throttled_share(best)
+        first_start = best["profile"].get("StartAttachedFileUpload", {}).get("first", 0.0) if best.get("profile") else 0.0
+        # under on_refused: fail every case is read before the first write: the run takes at least that plus 200 Starts
+        contract = best["files"] / (first_start + max(0, best["files"] - BURST) / RATE) / RATE
         out.append(("c. at 2 req/s burst 5 per operation: >= 90% of 2 files/s, throttled <= 5%, every file once",
                     rate >= 0.9 * RATE and share <= 0.05,
-                    "%s: %.2f files/s (%.0f%% of bound), %d of %d calls throttled (%.1f%%), every file once"
-                    % (best["label"], rate, 100 * rate / RATE, best["throttled"], api_calls(best["calls"]), 100 * share)))
+                    "%s: %.2f files/s (%.0f%% of bound), %d of %d calls throttled (%.1f%%), every file once; its first Start "
+                    "came %.1f s after the first request, once every case was read (`on_refused: fail` writes nothing before "
+                    "every refusal is known), which alone bounds the run at %.0f%%: the profile in the bulk section"
+                    % (best["label"], rate, 100 * rate / RATE, best["throttled"], api_calls(best["calls"]), 100 * share, first_start,
+                       100 * contract)))
     else:
         out.append(("c. at 2 req/s burst 5 per operation: >= 90% of 2 files/s, throttled <= 5%, every file once", None,
                     "bulk module not in the collection yet (pacing alternatives below)" if c else "not run"))
@@ -729,7 +735,7 @@ def main(argv=None):
     common.save_results("bulk", info, bench.results, elapsed)
     common.BULK_SECTION.write(options.output, report(info, bench.results, options, elapsed))
     log("wrote %s" % options.output)
-    common.print_targets(targets(bench.results), 95)
+    common.print_targets(targets(bench.results), 95, script="bulk")
     return 0
 
 

@@ -145,10 +145,16 @@ def save_results(name, info, results, elapsed):
     (WORK / ("%s-results.json" % name)).write_text(json.dumps({"info": info, "results": results, "elapsed": elapsed}), encoding="utf-8")
 
 
-def print_targets(targets, width):
-    """Each target's line on stdout: its name, met / NOT MET / n/a, its figures."""
+def print_targets(targets, width, script=None):
+    """Each target's line on stdout: its name, met / NOT MET / n/a, its figures; with ``script`` (run, bulk, scaling) also
+    saved to build/bench/targets-<script>.json, which tools/bench/summary.py compiles into docs/performance.md."""
     for name, met, figures in targets:
         sys.stdout.write("%-*s %-8s %s\n" % (width, name, {True: "met", False: "NOT MET", None: "n/a"}[met], figures))
+    if script:
+        WORK.mkdir(parents=True, exist_ok=True)
+        saved = {"script": script, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                 "targets": [{"name": name, "met": met, "figures": figures} for name, met, figures in targets]}
+        (WORK / ("targets-%s.json" % script)).write_text(json.dumps(saved, indent=1), encoding="utf-8")
 
 
 def run_playbook(python, run_dir, name, vars_file, env, changed=None, timeout=1800, extra=()):  # pylint: disable=too-many-arguments
@@ -227,13 +233,17 @@ class Section:
         self.begin = "<!-- %s: written by %s, do not edit by hand -->" % (name, script)
         self.end = "<!-- end of %s -->" % name
 
-    def write(self, path, section):
-        """Replace the text between the markers in path (or append it); section holds the markers."""
+    def write(self, path, section, before=None):
+        """Replace the text between the markers in path (or add it: before the ``before`` section when path has it, else
+        at the end); section holds the markers."""
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         if self.begin in text and self.end in text:
             head, rest = text.split(self.begin, 1)
             tail = rest.split(self.end, 1)[1].lstrip("\n")
             text = head + section + tail
+        elif before is not None and before.begin in text:
+            head, tail = text.split(before.begin, 1)
+            text = head + section + "\n" + before.begin + tail
         else:
             text = text.rstrip("\n") + ("\n\n" if text else "") + section
         path.write_text(text, encoding="utf-8")
@@ -250,5 +260,6 @@ class Section:
         return "\n".join([self.begin, ""] + list(lines) + ["", self.end, ""])
 
 
+SUMMARY_SECTION = Section("targets of the last make bench", "tools/bench/summary.py")
 BULK_SECTION = Section("bulk benchmarks", "tools/bench/bulk.py")
 SCALING_SECTION = Section("scaling benchmarks", "tools/bench/scaling.py")

@@ -1049,12 +1049,12 @@ def main(argv=None):
         if not options.keep:
             shutil.rmtree(run_dir, ignore_errors=True)
     text = report(info, bench.results, options, time.perf_counter() - began)
-    kept = "".join(section.kept(options.output) for section in (common.BULK_SECTION, common.SCALING_SECTION))
-    if kept and common.BULK_SECTION.begin not in text:  # bulk.py's and scaling.py's sections of the same file stay
+    kept = "".join(section.kept(options.output) for section in (common.SUMMARY_SECTION, common.SCALING_SECTION, common.BULK_SECTION))
+    if kept and common.BULK_SECTION.begin not in text:  # summary.py's, scaling.py's and bulk.py's sections of the same file stay
         text = text.rstrip("\n") + "\n\n" + kept
     options.output.write_text(text, encoding="utf-8")
     log("wrote %s" % options.output)
-    common.print_targets(targets(bench.results), 75)
+    common.print_targets(targets(bench.results), 75, script="run")
     return 0
 
 

@@ -347,7 +347,7 @@ def main(argv=None):
     common.save_results("scaling", info, bench.results, elapsed)
     common.SCALING_SECTION.write(options.output, report(info, bench.results, elapsed))
     log("wrote %s" % options.output)
-    common.print_targets(targets(bench.results), 80)
+    common.print_targets(targets(bench.results), 80, script="scaling")
     return 0
 
 
