@@ -46,8 +46,8 @@ adaptive mode on a virtual clock; the figures are in docs/performance.md).
 
 **Fixed** (``Pacer(rate)``): that rate and burst, never changed. ``Pacer(0)``: no pacing.
 
-``turn(client, operation)``: a caller that decides what to ask only once its turn came (the engine's polls choose
-their file ids then) takes the token first; its next request of that operation on the thread takes no other.
+``turn(client, operation)``: a caller that decides what to ask only once its turn came (lookup.MetadataReader chooses
+its file ids then) takes the token first; its next request of that operation on the thread takes no other.
 
 **Host** (``pacing_scope: host``): host_pacing.HostPacer, this Pacer with buckets shared by every module process of
 the user on the host (a fixed rate, GCRA in a file per operation); it uses the same hooks (``install``).
