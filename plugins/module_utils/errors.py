@@ -5,8 +5,10 @@
 
 """The collection's exceptions: every failure a module reports carries a message that names its cause."""
 
+import weakref
+from collections.abc import Mapping
+
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-from ansible.module_utils.common.parameters import remove_values
 
 try:  # ansible-core 2.22 and later: secrets found at run time are registered here to be masked in what is displayed
     from ansible.module_utils.secrets import register_secrets
@@ -55,24 +57,53 @@ class ServiceError(AttachedFileError):
         super().__init__(message=message, exception=exception, **kwargs)
 
 
+# What a masked value shows, as ansible-core shows a no_log value: the whole value, or a part of a longer text.
+NO_LOG_MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+NO_LOG_PART_MASK = "********"
+_HIDDEN = weakref.WeakKeyDictionary()  # module -> values hide() was given
+
+
 def hide(module, values):
     """Mask values found at run time (a digest of no_log content) wherever the module's exit would show them.
 
-    They join the module's ``no_log_values``, which ``run_module`` removes from what it reports (ansible-core before
-    2.22 did that itself for every exit; 2.22 no longer does), and, where ansible-core has it, its secrets registry,
-    which masks them in what the controller displays (warnings, an error's traceback).
+    ``run_module`` and ``fail_with`` replace them in what they report (``masked``): ansible-core before 2.22 did that
+    itself for the module's ``no_log_values``, which they join too; 2.22 no longer does (and deprecates
+    ``remove_values``). Where ansible-core has a secrets registry (2.22), they are registered there as well, which
+    masks them in what the controller displays (warnings, an error's traceback).
     """
-    values = {value for value in values if value}
+    values = {value for value in values if isinstance(value, str) and value}
     if not values:
         return
+    _HIDDEN.setdefault(module, set()).update(values)
     getattr(module, "_module", module).no_log_values.update(values)
     if register_secrets is not None:
         register_secrets(values)
 
 
-def _masked(module, fields):
-    """fields with every no_log value replaced as ansible-core replaces one (``VALUE_SPECIFIED_IN_NO_LOG_PARAMETER``)."""
-    return remove_values(fields, getattr(module, "_module", module).no_log_values)
+def masked(module, fields):
+    """``fields`` (a result, or a failure's message and details) with every value hidden for ``module`` replaced: a
+    string that is one by NO_LOG_MASK, one inside a longer string by NO_LOG_PART_MASK, in nested dicts and lists."""
+    hidden = _HIDDEN.get(module)
+    if not hidden:
+        return fields
+    parts = sorted(hidden, key=len, reverse=True)
+    shortest = len(parts[-1])
+
+    def mask(value):
+        if isinstance(value, str):
+            if value in hidden:
+                return NO_LOG_MASK
+            if len(value) > shortest:
+                for part in parts:
+                    if part in value:
+                        value = value.replace(part, NO_LOG_PART_MASK)
+            return value
+        if isinstance(value, Mapping):
+            return {key: mask(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [mask(item) for item in value]
+        return value
+    return mask(fields)
 
 
 def fail_with(module, error):
@@ -86,8 +117,8 @@ def fail_with(module, error):
         response = getattr(error.exception, "response", None)
         if response is not None:
             details.update(camel_dict_to_snake_dict(response))
-        module.fail_json(**_masked(module, dict(details, msg=error.message)))
-    fields = _masked(module, dict(error.kwargs, msg=error.message))
+        module.fail_json(**masked(module, dict(details, msg=error.message)))
+    fields = masked(module, dict(error.kwargs, msg=error.message))
     if error.exception:
         module.fail_json_aws(error.exception, **fields)
     module.fail_json(**fields)
@@ -100,7 +131,7 @@ def run_module(module, task):
         result = task(module)
     except AttachedFileError as e:
         fail_with(module, e)
-    result = _masked(module, result)
+    result = masked(module, result)
     if result.pop("failed", False):
         module.fail_json(**result)
     module.exit_json(**result)

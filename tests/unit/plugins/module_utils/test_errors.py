@@ -46,7 +46,7 @@ def test_a_hidden_value_is_masked_in_a_result_and_its_nested_text(monkeypatch):
 
     kind, result = run(module, task)
     assert kind == "exit"
-    assert result["checksum_sha256"] == MASK and result["file"]["tags"]["sha"] == MASK and DIGEST not in result["msg"]
+    assert result["checksum_sha256"] == MASK and result["file"]["tags"]["sha"] == MASK and result["msg"] == "token ccc1-********"
     assert result["other"] == "kept" and registered == [DIGEST]
 
 
