@@ -126,6 +126,7 @@ bench: bootstrap $(BENCH_VENV)/.installed
 	$(BIN)/python tools/bench/pacing_sim.py > build/bench/pacing-sim.md
 	$(BENCH_VENV)/bin/python tools/bench/plot.py docs/performance-pacing.png build/bench/timeline-bulk-c-4-defaults.json build/bench/timeline-bulk-c-16-defaults.json
 	PYTHONPATH=$(ROOT)/tools $(BIN)/python tools/bench/summary.py
+	$(BIN)/python tools/docsite_guides.py
 
 bench-bulk: bootstrap
 	PYTHONPATH=$(ROOT)/tools $(BIN)/python tools/bench/bulk.py $(BENCH_ARGS)
