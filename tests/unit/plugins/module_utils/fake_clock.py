@@ -1,4 +1,4 @@
-"""The injected clock of the scheduler and engine unit tests (no real sleeps)."""
+"""The injected clock of the scheduler, engine and pacing unit tests (no real sleeps)."""
 
 
 class FakeClock:
@@ -7,6 +7,7 @@ class FakeClock:
     def __init__(self, start=1000.0):
         self.now = start
         self.waits = []
+        self.slept = []
 
     def __call__(self):
         return self.now
@@ -16,3 +17,9 @@ class FakeClock:
         self.waits.append(seconds)
         self.now += seconds
         condition.wait(0)
+
+    def sleep(self, seconds):
+        """A pacer's injected sleep: the time passes at once."""
+        assert seconds >= 0
+        self.slept.append(seconds)
+        self.now += seconds

@@ -16,24 +16,9 @@ from ansible_collections.contactcenter.connect.plugins.module_utils.host_pacing 
 from ansible_collections.contactcenter.connect.plugins.module_utils.host_pacing import SharedBucket
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import Settings
 from ansible_collections.contactcenter.connect.plugins.module_utils.settings import settings_for
+from ansible_collections.contactcenter.connect.tests.unit.plugins.module_utils.fake_clock import FakeClock
 
 NAME = "a" * 64 + host_pacing.SUFFIX
-
-
-class Clock:
-    """The host's clock, moved by hand or by a bucket's sleep."""
-
-    def __init__(self, now=100.0):
-        self.now = now
-        self.slept = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        assert seconds >= 0
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
@@ -52,7 +37,7 @@ def offsets(slots, clock_start):
 
 
 def test_a_full_bucket_lets_a_burst_go_then_hands_slots_out_at_the_rate_in_order(directory):
-    clock = Clock()
+    clock = FakeClock(start=100.0)
     one = bucket(directory, clock)
     slots = [one.reserve()[0] for _round in range(8)]
     # burst 5 less LAG (a quarter token): four at once, the fifth a quarter interval later, then one every 0.5 s
@@ -61,7 +46,7 @@ def test_a_full_bucket_lets_a_burst_go_then_hands_slots_out_at_the_rate_in_order
 
 
 def test_two_processes_on_one_file_share_one_rate_and_one_burst(directory):
-    clock = Clock()
+    clock = FakeClock(start=100.0)
     first, second = bucket(directory, clock), bucket(directory, clock)
     assert first.fd != second.fd  # each "process" opened the file itself
     slots = []
@@ -73,7 +58,7 @@ def test_two_processes_on_one_file_share_one_rate_and_one_burst(directory):
 
 
 def test_a_process_uses_what_another_does_not(directory):
-    clock = Clock()
+    clock = FakeClock(start=100.0)
     idle, busy = bucket(directory, clock), bucket(directory, clock)
     assert idle.reserve()[0] == 100.0
     busy_slots = [busy.reserve()[0] for _round in range(5)]
@@ -82,7 +67,7 @@ def test_a_process_uses_what_another_does_not(directory):
 
 
 def test_an_idle_bucket_fills_up_again_and_take_sleeps_until_the_slot(directory):
-    clock = Clock()
+    clock = FakeClock(start=100.0)
     one = bucket(directory, clock)
     waits = [one.take() for _round in range(6)]
     assert waits == pytest.approx([0.0, 0.0, 0.0, 0.0, 0.125, 0.5])
@@ -92,7 +77,7 @@ def test_an_idle_bucket_fills_up_again_and_take_sleeps_until_the_slot(directory)
 
 
 def test_a_throttle_pushes_every_process_back_once_per_push_and_at_most_to_the_limit(directory):
-    clock = Clock()
+    clock = FakeClock(start=100.0)
     first, second = bucket(directory, clock), bucket(directory, clock)
     for _round in range(4):
         first.take()
@@ -119,7 +104,7 @@ def test_a_throttle_pushes_every_process_back_once_per_push_and_at_most_to_the_l
 
 
 def test_a_torn_file_is_an_empty_bucket(directory):
-    clock = Clock()
+    clock = FakeClock(start=100.0)
     with open(os.path.join(directory, NAME), "w", encoding="utf-8") as handle:
         handle.write('{"tat": 1')
     assert bucket(directory, clock).reserve()[0] == 100.0
@@ -154,7 +139,7 @@ def send(client, operation="StartAttachedFileUpload", service="connect"):
 
 
 def test_two_host_pacers_share_an_operations_bucket_per_endpoint_and_see_throttles(directory):
-    clock = Clock()
+    clock = FakeClock(start=100.0)
     pacers = [HostPacer(None, directory=directory, clock=clock, epoch="boot-1", sleep=clock.sleep) for _round in range(2)]
     clients = [pacer.install(FakeClient()) for pacer in pacers]
     other = pacers[1].install(FakeClient(endpoint="http://127.0.0.1:9999"))
@@ -175,7 +160,7 @@ def test_two_host_pacers_share_an_operations_bucket_per_endpoint_and_see_throttl
 
 
 def test_no_pacing_at_rate_0_and_the_tasks_own_bucket_where_the_directory_cannot_be_used(tmp_path):
-    clock = Clock()
+    clock = FakeClock(start=100.0)
     off = HostPacer(0, directory=str(tmp_path / "unused"), clock=clock, sleep=clock.sleep)
     send(off.install(FakeClient()))
     assert not off.buckets and not (tmp_path / "unused").exists()
@@ -207,7 +192,7 @@ def test_settings_for_reads_the_scope_from_the_modules_options():
 
 
 def test_threads_of_one_process_take_distinct_slots_from_one_bucket(directory):
-    clock = Clock()
+    clock = FakeClock(start=100.0)
     one = bucket(directory, clock)
     slots = []
 
@@ -228,7 +213,7 @@ def test_threads_of_one_process_take_distinct_slots_from_one_bucket(directory):
 def test_a_turn_on_the_hosts_pace_is_a_slot_of_the_shared_bucket(directory):
     import botocore.session  # pylint: disable=import-outside-toplevel
 
-    clock = Clock()
+    clock = FakeClock(start=100.0)
     pacers = [HostPacer(None, directory=directory, clock=clock, epoch="boot-1", sleep=clock.sleep) for _round in range(2)]
     clients = [pacer.install(botocore.session.get_session().create_client(
         "connect", region_name="us-east-1", endpoint_url="http://127.0.0.1:9", aws_access_key_id="AKIDEXAMPLE",
