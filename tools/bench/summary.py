@@ -31,8 +31,8 @@ def report(saved):
             out.append("| %s | (not run) | n/a | |" % label.split(":", 1)[0])
             continue
         for target in saved[script]["targets"]:
-            out.append("| %s | %s | %s | %s |" % (label.split(":", 1)[0], target["name"],
-                                                 {True: "**met**", False: "**not met**", None: "n/a"}[target["met"]], target["figures"]))
+            met = {True: "**met**", False: "**not met**", None: "n/a"}[target["met"]]
+            out.append("| %s | %s | %s | %s |" % (label.split(":", 1)[0], target["name"], met, target["figures"]))
     return common.SUMMARY_SECTION.wrap(out)
 
 

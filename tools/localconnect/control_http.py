@@ -154,8 +154,8 @@ class ControlHandler(Handler):
             self.drop()
             app.telemetry.record(operation, None, error=error, fault=label)
             return
+        app.telemetry.record(operation, status, error=error, fault=label)  # before the client can see the answer
         self.send_bytes(status, headers, payload)
-        app.telemetry.record(operation, status, error=error, fault=label)
 
     def _call(self, route, service_model, labels, query_pairs, body, fault_kind):  # pylint: disable=too-many-arguments
         app = self.app

@@ -82,6 +82,7 @@ class Handler(BaseHTTPRequestHandler):
     counted = False
     # chaos "lost": the request is carried out, then the connection closes instead of the response
     lose_response = False
+    on_response = None  # called with the status just before a response is sent (send_bytes)
 
     def parse_request(self):
         # A connection is counted at its first request, unless that is a test-control one (not counted either).
@@ -120,11 +121,21 @@ class Handler(BaseHTTPRequestHandler):
         """True when the client uses a Transfer-Encoding (chunked)."""
         return bool(self.headers.get("Transfer-Encoding"))
 
+    def responding(self, status):
+        """A response with ``status`` is about to be sent: run ``on_response`` (once)."""
+        if self.on_response is not None:
+            callback, self.on_response = self.on_response, None
+            callback(status)
+
     def send_bytes(self, status, headers, body=b"", close=False):
-        """Send a complete response with a correct Content-Length (none when the response is to be lost)."""
+        """Send a complete response with a correct Content-Length (none when the response is to be lost).
+
+        ``on_response(status)``, when set, runs first (once): the log records a request before its client can see the
+        answer and send the next one, so the log is in the order the client made its requests."""
         if self.lose_response:
             self.drop()
             return
+        self.responding(status)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)

@@ -85,14 +85,19 @@ class UploadHandler(Handler):
                 raise S3Error(500, "InternalError", "We encountered an internal error. Please try again.", close=True)
             if kind == "expire_url":
                 raise S3Error(403, "AccessDenied", "Request has expired", close=True)
-            status = action(request_id, expect_continue)
-            app.telemetry.record(operation, None if self.lose_response else status, fault=label)
+            # logged as the response goes out (send_bytes), before the client can make its next request
+            self.on_response = lambda sent: app.telemetry.record(operation, sent, fault=label)
+            action(request_id, expect_continue)
+            if self.on_response is not None:  # no response was sent (a lost one)
+                app.telemetry.record(operation, None, fault=label)
         except S3Error as exc:
+            self.on_response = None
             close = exc.close and operation == "UploadPut"
+            app.telemetry.record(operation, None if self.lose_response else exc.status, error=exc.code, fault=label)
             self.send_bytes(exc.status, {"Content-Type": "application/xml", "x-amz-request-id": request_id},
                             _xml_error(exc.code, exc.message, request_id), close=close)
-            app.telemetry.record(operation, None if self.lose_response else exc.status, error=exc.code, fault=label)
         finally:
+            self.on_response = None
             self.lose_response = False
 
     def _read_half(self):
@@ -163,6 +168,7 @@ class UploadHandler(Handler):
         with handle:
             size = handle.seek(0, 2)
             handle.seek(0)
+            self.responding(200)
             self.send_response(200)
             self.send_header("Content-Type", record.content_type or "application/octet-stream")
             if disposition:
