@@ -13,23 +13,27 @@ has its own bucket, so each API runs at its own limit, and one Pacer (one task) 
 **Order and freshness.** A caller that finds the bucket empty takes a place in line: its token is the n-th to be
 made from now, at whatever rate is in force while it is made. It sleeps until then at the current rate, and on
 waking counts again; while the rate may rise (a probe may be out, below) it never sleeps more than RECHECK
-(0.05 s), so a rate that rose meanwhile serves it sooner. Tokens go out in the order asked for; no sleep is
-computed from a stale rate, so more threads never make the same calls slower (they only queue in a different
-order).
+(0.05 s), and while a probe is out it looks again just after the probe's answer is due (the round trip of the
+operation's requests, a moving average, plus ANSWER_MARGIN), so a rate that rose meanwhile serves it sooner.
+Tokens go out in the order asked for; no sleep is computed from a stale rate, so more threads never make the same
+calls slower (they only queue in a different order).
 
 **Adaptive** (``Pacer()``, the modules' default): each bucket starts at Connect's default quota (2 per second,
 burst 5) and holds at most the burst less a quarter token (LAG), so that once callers wait, each request reaches
 the service a quarter token after the service's own bucket made its token: latency jitter of up to an eighth of
 a second at 2/s is not throttled. Above the rate the bucket learns by **probes**: one request beyond the rate,
-one at a time, sent together with a request of the rate (or alone, at most half a token after the last one),
-when the service's bucket is at its lowest. If the service makes tokens faster than the bucket does, it has one to
+one at a time, sent when the service's bucket is at its lowest: at most half a token (PROBE_PHASE) after the
+bucket's last token was made, by the caller that comes then or by the first in line (the token it waited for goes
+to the next), or else together with a request of the rate. If the service makes tokens faster than the bucket does, it has one to
 spare and admits both; if not, it throttles one of them, and that throttle is the whole price of the probe: the
 rate is not cut. A probe is judged by the answers to the requests sent from its moment on: any of them throttled,
 refused; two admitted (one if it went alone), admitted. Every HTTP answer is told to the bucket (``answered``).
 
 - Slow start: the first probe goes 0.5 s after the bucket's first use (a service faster than 3.5/s has a token to
-  spare by then), then one as soon as the last is admitted; each admitted probe doubles the rate (2 to 128/s within
-  1.5 s of the first use with enough callers waiting; at most 1000/s). A rate that nobody waits for is never probed.
+  spare by then), then one as soon as the last is admitted and the bucket is at its low point again, whether the
+  callers waiting are in line or just came; each admitted probe doubles the rate (2 to 128/s within 1.5 s of the
+  first use with callers waiting, faster the shorter the round trip; at most 1000/s). A rate that nobody waits for
+  is never probed.
 - The first throttle ends slow start. A refused probe keeps the rate and waits FIRST_BACKOFF (15 s) before the next,
   twice as long after each further refusal (at most 240 s): at Connect's default quota an operation pays one
   throttle at the start and then one at 15, 45, 105 s... (a 30-call download: 1 throttle). After slow start an
@@ -87,6 +91,7 @@ CONFIRM = 5.0  # seconds at a raised rate without a throttle: the raise is kept 
 PROBE_TIMEOUT = 10.0  # a probe never answered (the request failed) is forgotten after this
 PAIR = 1e-3  # seconds: requests sent this close before the probe went out with it
 RECHECK = 0.05  # seconds: how often callers in line look for a raised rate while a probe may be out
+ANSWER_MARGIN = 1e-4  # seconds: callers in line look again this long after a probe's answer is due (round trips vary)
 EPSILON = 1e-9
 
 
@@ -116,22 +121,22 @@ class TokenBucket:  # pylint: disable=too-many-instance-attributes
         self.backoff = FIRST_BACKOFF / 2
         self.cut_at = self.stamp  # the last slow-down: throttles of requests sent before it are answered by it
         self.throttles = 0
+        self.round_trip = None  # seconds from a request to its answer (moving average): when a probe's answer is due
         self.probes = 0
         self.local = threading.local()  # when this thread's last request went out
         self.lock = threading.Lock()
 
     def _fill(self, now):
-        elapsed = now - self.stamp
-        if elapsed > 0:
-            gained = elapsed * self.rate
-            if self.extra_at is not None and self.made + gained >= self.extra_at - EPSILON:
-                # the probe: one token beyond the rate, made with the token a caller in line waits for, so the two
-                # go out together when the service's bucket is at its lowest; the next caller in line takes it
-                sent = self.stamp + max(0.0, (self.extra_at - self.made) / self.rate)
-                self.made += 1.0
-                self.tokens += 1.0
-                self.extra_at = None
-                self._probe_out(sent, 2)
+        gained = max(0.0, now - self.stamp) * self.rate
+        if self.extra_at is not None and self.made + gained >= self.extra_at - EPSILON:
+            # the probe: one token beyond the rate, made with the token a caller in line waits for, so the two
+            # go out together when the service's bucket is at its lowest; the next caller in line takes it
+            sent = self.stamp + max(0.0, (self.extra_at - self.made) / self.rate)
+            self.made += 1.0
+            self.tokens += 1.0
+            self.extra_at = None
+            self._probe_out(sent, 2)
+        if gained > 0:
             self.made += gained
             self.tokens = min(self.burst, self.tokens + gained)
             self.stamp = now
@@ -148,6 +153,23 @@ class TokenBucket:  # pylint: disable=too-many-instance-attributes
         return (self.adaptive and self.extra_at is None and self.probe is None and now >= self.next_probe
                 and self.rate < MAX_RATE)
 
+    def _probe_now(self, now):
+        """A caller about to wait (or waiting) goes at once, as a probe on its own, when one may go and the service's
+        bucket is at its lowest: the bucket's last token was made (and taken) less than PROBE_PHASE of a token ago,
+        whether callers are in line or not. A probe planned with a later token (``_schedule``) gives way to it."""
+        if not (self.adaptive and self.probe is None and now >= self.next_probe and self.rate < MAX_RATE):
+            return False
+        if self.tokens > 0.0:
+            since = self.tokens  # nobody in line: what was made since the last token was taken
+        else:
+            due = (-self.tokens) % 1.0  # callers in line: what is still to be made of the next token
+            since = 1.0 - due if due > EPSILON else 0.0
+        if since > PROBE_PHASE:
+            return False
+        self.extra_at = None
+        self._probe_out(now, 1)
+        return True
+
     def _schedule(self, now):
         """With two callers or more in line and a probe due: the probe's token goes with the first one's."""
         if self.tokens <= -1.0 and self._may_probe(now):
@@ -159,8 +181,17 @@ class TokenBucket:  # pylint: disable=too-many-instance-attributes
         wait = (target - self.made) / self.rate
         if self.adaptive and self.rate < MAX_RATE:
             wait = min(wait, max(RECHECK, self.next_probe - now))
+            if self.probe is not None and self.round_trip is not None:
+                # a probe is out: look again just after its answer is due, and while it is overdue, after a quarter of
+                # the time it has been out (round trips vary; RECHECK at most)
+                answer = self.probe[0] + self.round_trip + ANSWER_MARGIN - now
+                wait = min(wait, answer if answer > 0 else max(ANSWER_MARGIN, (now - self.probe[0]) / 4))
             if self.extra_at is not None:
                 wait = min(wait, (self.extra_at - self.made) / self.rate)
+            elif self.probe is None and now >= self.next_probe and self.tokens < 0.0:
+                due = (-self.tokens) % 1.0  # a probe may go: look again when the next token is made (_probe_now)
+                if due > EPSILON:
+                    wait = min(wait, due / self.rate)
         return max(wait, 0.0)
 
     def take(self):
@@ -172,9 +203,7 @@ class TokenBucket:  # pylint: disable=too-many-instance-attributes
                 self.tokens -= 1.0
                 self.local.sent = now
                 return 0.0
-            if 0.0 < self.tokens <= PROBE_PHASE and self._may_probe(now):
-                # nobody in line and the last request went out just now: a probe on its own, at once
-                self._probe_out(now, 1)
+            if self._probe_now(now):
                 self.local.sent = now
                 return 0.0
             self.tokens -= 1.0
@@ -188,6 +217,11 @@ class TokenBucket:  # pylint: disable=too-many-instance-attributes
                 now = self.clock()
                 self._fill(now)
                 if self.made >= target - EPSILON:
+                    break
+                if target - self.made <= 1.0 + EPSILON and self._probe_now(now):
+                    # the first in line goes now, as a probe (beyond the rate): the token it waited for is the next's
+                    self.made += 1.0
+                    self.tokens += 1.0
                     break
                 self._schedule(now)
                 nap = self._nap(target, now)
@@ -208,6 +242,9 @@ class TokenBucket:  # pylint: disable=too-many-instance-attributes
                 return
             now = self.clock()
             self._fill(now)
+            if throttled is not None and sent is not None:
+                trip = max(0.0, now - sent)
+                self.round_trip = trip if self.round_trip is None else 0.8 * self.round_trip + 0.2 * trip
             probe = self.probe
             # the probe is judged by the answers to the requests sent from its moment on (it and its companion)
             judged = probe is not None and sent is not None and sent >= probe[0] - PAIR

@@ -265,15 +265,17 @@ PACING_TEXT = [
     "(`plugins/module_utils/pacing.py`): a token bucket per API operation, shared by every thread of the task, "
     "taken before every HTTP attempt (retries included), and told every answer. A caller that finds its bucket "
     "empty takes a place in line and sleeps until its token is made at the rate in force; while the rate may rise "
-    "it looks again every 0.05 s, so a rate that rose while it slept serves it sooner. Tokens go out in the order "
-    "asked for.",
+    "it looks again every 0.05 s, and while a probe is out just after the probe's answer is due (the operation's "
+    "round trip), so a rate that rose while it slept serves it sooner. Tokens go out in the order asked for.",
     "",
     "- Adaptive (`requests_per_second` not set, the default): each operation starts at Connect's default quota, 2/s "
     "with a burst of 5, and trails the service's bucket by a quarter token (so latency jitter is not throttled). It "
-    "learns what the service allows beyond that by probes: one request over the rate at a time, sent together with "
-    "a request of the rate while callers wait, when the service's bucket is at its lowest. A service with a token "
-    "to spare admits both, and the rate rises (doubles in slow start, from 0.5 s after the first use: 128/s within "
-    "1.5 s, at most 1000/s; +25% after it); a service at its limit throttles one of them, the rate stays, and the "
+    "learns what the service allows beyond that by probes: one request over the rate at a time, sent when the "
+    "service's bucket is at its lowest (at most half a token after the last token was made, by the caller that "
+    "comes then or the first in line, or else together with a request of the rate). A service with a token to "
+    "spare admits it, and the rate rises (doubles in slow start, from 0.5 s after the first use, a probe a round trip "
+    "after the last: 128/s within 1.5 s, at most 1000/s; +25% after it); a service at its limit throttles it, the "
+    "rate stays, and the "
     "next probe waits 15 s, then twice as long each time (at most 240 s). So at Connect's default quota an "
     "operation pays one throttle at the start and then ever fewer (a 30-call download: 1). A throttled request of "
     "the rate undoes the last raise not yet kept (kept after 5 s) and halves later raises; with no raise to undo "
