@@ -209,6 +209,27 @@ def test_twenty_calls_are_never_slower_with_more_threads():
     assert elapsed[16] < 1.05
 
 
+def test_in_slow_start_callers_all_in_line_send_each_probe_a_round_trip_after_the_last():
+    """16 threads, 16 calls, every caller in line from the start and none coming later: the first in line sends the
+    next probe once the last one's answer (a round trip, 0.05 s here) raised the rate, at the bucket's next low point
+    (at most half a token later), not a token or a RECHECK later."""
+    clock, bucket = virtual_bucket(rate=pacing.DEFAULT_RATE, burst=pacing.DEFAULT_BURST, adaptive=True)
+    service = Service(clock, 1e6, 10 ** 6, 0.05)
+    sent = []
+    probe_out = bucket._probe_out  # pylint: disable=protected-access
+
+    def record(when, answers):
+        sent.append((when, bucket.rate))
+        probe_out(when, answers)
+
+    bucket._probe_out = record  # pylint: disable=protected-access
+    run_threads(clock, 16, 16, lambda _index: service.call(bucket))
+    assert service.refused == 0 and bucket.rate >= 64
+    late = [(later - earlier) - (0.05 + pacing.ANSWER_MARGIN + pacing.PROBE_PHASE / rate)
+            for (earlier, _rate), (later, rate) in zip(sent, sent[1:])]
+    assert len(late) >= 4 and max(late[1:]) <= 1e-9, (sent, late)
+
+
 def test_callers_in_line_see_a_raised_rate_at_once_not_after_the_sleep_they_began():
     """16 threads, 200 calls, no limit: nobody sleeps past the first probe, and while a probe may be out nobody
     sleeps past RECHECK, so the raises serve callers already in line (at the 2/s they lay down at, 200 calls would
