@@ -14,6 +14,8 @@ import hashlib
 import io
 import os
 import string
+import subprocess
+import sys
 import threading
 
 from ansible.module_utils.common.text.converters import to_bytes
@@ -21,6 +23,11 @@ from ansible.module_utils.common.text.converters import to_bytes
 from ansible_collections.contactcenter.connect.plugins.module_utils.errors import OptionError
 
 CHUNK_SIZE = 1024 * 1024
+APART_FROM = 8 * 1024 * 1024  # bytes: hash_ahead hashes a file this large in a process of its own (see _digest_apart)
+# the child's whole program: the file named by its argument read into one buffer of 1 MiB after the other, its hex
+# sha256 on stdout
+_APART = ("import hashlib,sys\nd=hashlib.sha256()\nb=bytearray(1048576)\nm=memoryview(b)\nwith open(sys.argv[1],'rb',0) as f:\n"
+          " while 1:\n  n=f.readinto(b)\n  if not n:break\n  d.update(m[:n])\nprint(d.hexdigest())")
 
 
 class Source:
@@ -77,8 +84,11 @@ class _Ahead:
             _before, event, slot = self.entries[path]
             try:
                 identity = self.identity(path)
-                with open(path, "rb") as stream:
-                    slot[0] = (identity, _stream_sha256(stream))
+                digest = _digest_apart(path) if identity[2] >= APART_FROM else None
+                if digest is None:
+                    with open(path, "rb") as stream:
+                        digest = _stream_sha256(stream)
+                slot[0] = (identity, digest)
             except (OSError, ValueError):  # the source's own checks report it when it is used
                 slot[0] = None
             finally:
@@ -101,12 +111,30 @@ class _Ahead:
             return None
 
 
+def _digest_apart(path):
+    """The file's hex sha256 from a child python (this interpreter, isolated mode), or None if that failed.
+
+    Meanwhile this process makes its clients: botocore parses each service model with one json.loads that holds the GIL
+    for tens of milliseconds, and a hashing thread waits each time for its next chunk, so in this process a large
+    hash finishes well after the clients although it alone takes less time. A child has a GIL of its own.
+    """
+    if not sys.executable:
+        return None
+    try:  # -I: isolated (no environment, no user site), -S: no site import (a faster start)
+        done = subprocess.run([sys.executable, "-I", "-S", "-c", _APART, path], capture_output=True, timeout=3600, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    digest = done.stdout.decode("ascii", "replace").strip()
+    return digest if done.returncode == 0 and len(digest) == 64 and all(c in string.hexdigits for c in digest) else None
+
+
 _AHEAD = _Ahead()
 
 
 def hash_ahead(paths):
-    """Start the sha256 of these files on a thread (hashlib releases the GIL), to overlap client creation and the
-    configuration read; Source.sha256 of the same unchanged file then takes the result instead of reading it again."""
+    """Start the sha256 of these files on a thread, to overlap client creation and the configuration read (a file of
+    APART_FROM bytes or more is hashed by a child python, which the GIL of this process does not hold up); Source.sha256
+    of the same unchanged file then takes the result instead of reading it again."""
     _AHEAD.start(list(paths))
 
 

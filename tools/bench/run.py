@@ -423,7 +423,7 @@ class Bench:  # pylint: disable=too-many-instance-attributes
             row["playbook"].append(self.playbook({"src": str(path)})[0])
 
     def _data_module(self, path, size, row):
-        """As the module runs it: the SHA-256 on its own thread (source.hash_ahead) while the Connect and Cases clients are
+        """As the module runs it: the SHA-256 on its own thread (source.hash_ahead; a child process from 8 MiB) while the Connect and Cases clients are
         made from a fresh boto3 session, then Source.sha256() (the digest computed ahead, waited for if not done yet) and
         the PUT. b is what the hash adds beyond client creation (its exposed part) plus the PUT; the hash alone is
         timed on its own first (same file, already in the page cache for both)."""
@@ -815,7 +815,8 @@ def report_data_path(results):
     out.append("Fresh random `.pdf` files; every upload is new (fresh content or token) and checked on the endpoint (one PUT, all bytes).\n")
     out.append("- **a. playbook**: a one-task `ansible-playbook` running the module as users do (wall time, whole process).")
     out.append("- **b. module data path**: the transfer as the module runs it, with the module's own functions (imported from the "
-               "collection ansible-playbook loads): the SHA-256 starts on its own thread (`source.hash_ahead`) while the Connect and Cases "
+               "collection ansible-playbook loads): the SHA-256 starts on its own thread (`source.hash_ahead`; from 8 MiB on, that thread "
+               "has a child python hash the file, which has a GIL of its own) while the Connect and Cases "
                "clients are made from a fresh boto3 session; then `Source.sha256()` (the digest computed ahead, waited for if not done) and "
                "`TransferSession().put(..., sha256=...)` (botocore's URLLib3Session, the content hashed again while it streams) to a fresh "
                "pre-signed URL with its HeadersToInclude. b is the hash's exposed part (what it adds beyond client creation) + the PUT; "

@@ -387,3 +387,35 @@ def test_hash_ahead_reads_the_file_once_and_is_ignored_when_the_file_changed(tmp
     source.hash_ahead([str(tmp_path / "missing.pdf")])
     with pytest.raises(OSError):
         Source(path=str(tmp_path / "missing.pdf")).sha256()
+
+
+def test_hash_ahead_hashes_a_large_file_in_a_process_of_its_own_and_in_this_one_when_that_fails(tmp_path, monkeypatch):
+    from ansible_collections.contactcenter.connect.plugins.module_utils import source
+
+    path = tmp_path / "large.pdf"
+    content = os.urandom(3 * 1024 * 1024 + 17)  # three whole buffers of the child and a part of one
+    path.write_bytes(content)
+    expected = hashlib.sha256(content).hexdigest()
+    assert source._digest_apart(str(path)) == expected  # pylint: disable=protected-access
+    assert source._digest_apart(str(tmp_path / "missing.pdf")) is None  # pylint: disable=protected-access
+
+    monkeypatch.setattr(source, "APART_FROM", 1024 * 1024)
+    children = []
+    real_run = source.subprocess.run
+
+    def run(argv, **kwargs):
+        children.append(argv)
+        return real_run(argv, **kwargs)  # pylint: disable=subprocess-run-check  # check=False is in kwargs
+
+    monkeypatch.setattr(source.subprocess, "run", run)
+    source.hash_ahead([str(path)])
+    monkeypatch.setattr(source.Source, "open", lambda self: pytest.fail("hashed again in this process"))
+    assert Source(path=str(path)).sha256() == expected
+    assert len(children) == 1 and children[0][-1] == str(path)
+
+    monkeypatch.undo()
+    monkeypatch.setattr(source, "APART_FROM", 1024 * 1024)
+    monkeypatch.setattr(source.sys, "executable", str(tmp_path / "no-such-python"))
+    source.hash_ahead([str(path)])  # the child cannot start: the thread hashes it itself
+    monkeypatch.setattr(source.Source, "open", lambda self: pytest.fail("hashed again in this process"))
+    assert Source(path=str(path)).sha256() == expected
