@@ -20,16 +20,24 @@ def recorded(run_dir):
     return json.loads((run_dir / "results.json").read_text())
 
 
-def test_src_changed_after_its_digest_is_not_completed_and_a_rerun_uploads_the_new_content(playbook, connect, tmp_path):
+def same_size(pattern, size):
+    """pattern repeated to size bytes."""
+    return (pattern * (size // len(pattern) + 1))[:size]
+
+
+@pytest.mark.parametrize("size", [len(FIRST), 9 * 1024 * 1024], ids=["hashed-in-a-thread", "hashed-by-a-child-python"])
+def test_src_changed_after_its_digest_is_not_completed_and_a_rerun_uploads_the_new_content(playbook, connect, tmp_path, size):
+    # from 8 MiB on, the module's digest taken while the clients are made comes from a child python (source.APART_FROM)
+    first, second = same_size(FIRST, size), same_size(SECOND, size)
     src = tmp_path / "claim.pdf"
-    src.write_bytes(FIRST)
+    src.write_bytes(first)
     # Start is held for 3 s: the content is rewritten after the module hashed it and before it uploads
     connect.inject_fault("StartAttachedFileUpload", "delay", seconds=3)
     process = playbook(src=str(src), background=True)
     deadline = time.monotonic() + 120
     while connect.state()["calls"]["StartAttachedFileUpload"] == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
-    src.write_bytes(SECOND)
+    src.write_bytes(second)
     rc, stdout, stderr = finished(process)
     assert rc != 0
     [result] = [r["result"] for r in recorded(tmp_path / "run1") if r["task"] == "Attached file"]
@@ -42,7 +50,8 @@ def test_src_changed_after_its_digest_is_not_completed_and_a_rerun_uploads_the_n
     again = playbook(src=str(src))
     assert again.rc == 0 and again.result()["changed"] is True
     stored = [f for f in connect.state()["files"] if f["file_status"] == "APPROVED"]
-    assert [f["sha256"] for f in stored] == [hashlib.sha256(SECOND).hexdigest()]
+    assert [f["sha256"] for f in stored] == [hashlib.sha256(second).hexdigest()]
+    assert [(f["upload_count"], f["stored_size"]) for f in stored] == [(1, size)]
 
 
 def test_a_non_ascii_header_value_is_sent_as_its_utf8_bytes(playbook, connect):
