@@ -162,8 +162,7 @@ class TokenBucket:  # pylint: disable=too-many-instance-attributes
         if self.tokens > 0.0:
             since = self.tokens  # nobody in line: what was made since the last token was taken
         else:
-            due = (-self.tokens) % 1.0  # callers in line: what is still to be made of the next token
-            since = 1.0 - due if due > EPSILON else 0.0
+            since = 1.0 - self._due()  # callers in line: what was made of the next token
         if since > PROBE_PHASE:
             return False
         self.extra_at = None
@@ -173,7 +172,13 @@ class TokenBucket:  # pylint: disable=too-many-instance-attributes
     def _schedule(self, now):
         """With two callers or more in line and a probe due: the probe's token goes with the first one's."""
         if self.tokens <= -1.0 and self._may_probe(now):
-            self.extra_at = self.made + (-self.tokens) % 1.0
+            self.extra_at = self.made + self._due()
+
+    def _due(self):
+        """With callers in line (tokens below 0): what is still to be made of the next token, the first one's, in (0, 1]
+        (a whole one when the last was made just now)."""
+        due = (-self.tokens) % 1.0
+        return due if due > EPSILON else 1.0
 
     def _nap(self, target, now):
         """Seconds until the token numbered ``target`` is made at the current rate, never past the moment the rate
@@ -189,9 +194,7 @@ class TokenBucket:  # pylint: disable=too-many-instance-attributes
             if self.extra_at is not None:
                 wait = min(wait, (self.extra_at - self.made) / self.rate)
             elif self.probe is None and now >= self.next_probe and self.tokens < 0.0:
-                due = (-self.tokens) % 1.0  # a probe may go: look again when the next token is made (_probe_now)
-                if due > EPSILON:
-                    wait = min(wait, due / self.rate)
+                wait = min(wait, self._due() / self.rate)  # a probe may go: look again when the next token is made
         return max(wait, 0.0)
 
     def take(self):
