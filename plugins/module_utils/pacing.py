@@ -24,9 +24,9 @@ the service a quarter token after the service's own bucket made its token: laten
 a second at 2/s is not throttled. Above the rate the bucket learns by **probes**: one request beyond the rate,
 one at a time, sent when the service's bucket is at its lowest: at most half a token (PROBE_PHASE) after the
 bucket's last token was made, by the caller that comes then or by the first in line (the token it waited for goes
-to the next), or else together with a request of the rate. If the service makes tokens faster than the bucket does, it has one to
-spare and admits both; if not, it throttles one of them, and that throttle is the whole price of the probe: the
-rate is not cut. A probe is judged by the answers to the requests sent from its moment on: any of them throttled,
+to the next), or else together with a request of the rate. If the service makes tokens faster than the bucket
+does, it has one to spare and admits both; if not, it throttles one of them, and that throttle is the whole price
+of the probe: the rate is not cut. A probe is judged by the answers to the requests sent from its moment on: any of them throttled,
 refused; two admitted (one if it went alone), admitted. Every HTTP answer is told to the bucket (``answered``).
 
 - Slow start: the first probe goes 0.5 s after the bucket's first use (a service faster than 3.5/s has a token to
@@ -182,7 +182,9 @@ class TokenBucket:  # pylint: disable=too-many-instance-attributes
 
     def _nap(self, target, now):
         """Seconds until the token numbered ``target`` is made at the current rate, never past the moment the rate
-        may rise or the probe's token is made: while a probe may be out, callers in line look again every RECHECK s."""
+        may rise or a probe may go: while a probe may be out, callers in line look again every RECHECK s at most, just
+        after a probe's answer is due, when a planned probe's token is made, and (a probe may go) when the next token
+        is made."""
         wait = (target - self.made) / self.rate
         if self.adaptive and self.rate < MAX_RATE:
             wait = min(wait, max(RECHECK, self.next_probe - now))
