@@ -207,9 +207,9 @@ def test_twenty_calls_are_never_slower_with_more_threads(latency):
     margin = bucket.probes * pacing.ANSWER_MARGIN + 1e-9
     assert elapsed[8] <= elapsed[1] + margin
     assert elapsed[16] <= elapsed[8] + margin
-    # 4 at once (the burst less the lag), the 5th a token later (0.125 s), the first probe 0.5 s after that, then
-    # the rate doubles with every probe the service admits, a round trip apart: 2 to 128/s by about 0.95 s (0.05 s
-    # round trips) or at once
+    # 4 at once (the burst less the lag), the 5th a quarter token later (0.125 s), the first probe with the first
+    # token after FIRST_PROBE (0.625 s), then the rate doubles with every probe the service admits, a round trip
+    # apart: 2 to 128/s by about 0.95 s (0.05 s round trips) or at once
     assert elapsed[16] < (1.05 if latency else 0.64)
 
 
