@@ -26,8 +26,8 @@ one at a time, sent when the service's bucket is at its lowest: at most half a t
 bucket's last token was made, by the caller that comes then or by the first in line (the token it waited for goes
 to the next), or else together with a request of the rate. If the service makes tokens faster than the bucket
 does, it has one to spare and admits both; if not, it throttles one of them, and that throttle is the whole price
-of the probe: the rate is not cut. A probe is judged by the answers to the requests sent from its moment on: any of them throttled,
-refused; two admitted (one if it went alone), admitted. Every HTTP answer is told to the bucket (``answered``).
+of the probe: the rate is not cut. A probe is judged by the answers to the requests sent from its moment on: any of
+them throttled, refused; two admitted (one if it went alone), admitted. Every HTTP answer is told to the bucket (``answered``).
 
 - Slow start: the first probe goes 0.5 s after the bucket's first use (a service faster than 3.5/s has a token to
   spare by then), then one as soon as the last is admitted and the bucket is at its low point again, whether the
@@ -149,15 +149,19 @@ class TokenBucket:  # pylint: disable=too-many-instance-attributes
         self.probe = [sent, answers]
         self.probes += 1
 
+    def _probe_may_go(self, now):
+        """Adaptive, no probe out, the next one due and the rate below MAX_RATE."""
+        return self.adaptive and self.probe is None and now >= self.next_probe and self.rate < MAX_RATE
+
     def _may_probe(self, now):
-        return (self.adaptive and self.extra_at is None and self.probe is None and now >= self.next_probe
-                and self.rate < MAX_RATE)
+        """A probe may go and none is planned with a later token."""
+        return self.extra_at is None and self._probe_may_go(now)
 
     def _probe_now(self, now):
         """A caller about to wait (or waiting) goes at once, as a probe on its own, when one may go and the service's
         bucket is at its lowest: the bucket's last token was made (and taken) less than PROBE_PHASE of a token ago,
         whether callers are in line or not. A probe planned with a later token (``_schedule``) gives way to it."""
-        if not (self.adaptive and self.probe is None and now >= self.next_probe and self.rate < MAX_RATE):
+        if not self._probe_may_go(now):
             return False
         if self.tokens > 0.0:
             since = self.tokens  # nobody in line: what was made since the last token was taken
@@ -195,7 +199,7 @@ class TokenBucket:  # pylint: disable=too-many-instance-attributes
                 wait = min(wait, answer if answer > 0 else max(ANSWER_MARGIN, (now - self.probe[0]) / 4))
             if self.extra_at is not None:
                 wait = min(wait, (self.extra_at - self.made) / self.rate)
-            elif self.probe is None and now >= self.next_probe and self.tokens < 0.0:
+            elif self.tokens < 0.0 and self._probe_may_go(now):
                 wait = min(wait, self._due() / self.rate)  # a probe may go: look again when the next token is made
         return max(wait, 0.0)
 
